@@ -5,9 +5,9 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars package lake test lint clean
+.PHONY: setup venv jars trino trino-cli package lake test lint clean
 
-setup: venv jars            ## everything a run or the tests need (idempotent)
+setup: venv jars trino      ## everything a run or the tests need (idempotent)
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
@@ -20,6 +20,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 
 jars:
 	@scripts/fetch_jars.sh
+
+trino:                      ## Trino 476 server + CLI into .cache/trino (runs the Athena SQL locally)
+	@scripts/fetch_trino.sh
+
+trino-cli: setup            ## explore the local lake (./lake, from `make lake`) in the Trino CLI
+	$(PY) -m lakehouse.engines.trino --lake lake
 
 package: venv               ## dist/lakehouse.zip for --extra-py-files (package + contracts)
 	$(PY) scripts/build_package.py
