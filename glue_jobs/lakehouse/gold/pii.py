@@ -1,0 +1,60 @@
+"""PII protection for gold: columns a contract declares as PII never leave silver in clear.
+
+`hash`: sha2-256 of salt || value (hex), stable for a given salt, so hashed columns still
+join and count distinct. `mask`: the first character followed by `***` (e-mail addresses
+keep their domain: `j***@example.com`). Nulls stay null.
+"""
+
+import logging
+import os
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+log = logging.getLogger(__name__)
+
+SALT_ENV = "LAKEHOUSE_PII_SALT"
+DEV_SALT = "lakehouse-local-dev-salt"   # only when neither the job nor the env gives one
+METHODS = ("hash", "mask")
+
+
+def resolve_salt(configured: str | None) -> str:
+    """The job's salt (from SSM in Glue), else $LAKEHOUSE_PII_SALT, else a dev salt (warned)."""
+    salt = configured or os.environ.get(SALT_ENV)
+    if salt:
+        return salt
+    log.warning("no PII salt configured (%s unset): using the public dev salt", SALT_ENV)
+    return DEV_SALT
+
+
+def hash_col(col: Column, salt: str) -> Column:
+    """sha2-256 hex of salt || value; null in, null out."""
+    return F.sha2(F.concat(F.lit(salt), col.cast("string")), 256)
+
+
+def mask_col(col: Column) -> Column:
+    """'John' → 'J***'; 'john.doe@example.com' → 'j***@example.com'; '' → ''; null → null."""
+    s = col.cast("string")
+    first = F.substring(s, 1, 1)
+    return (
+        F.when(s.isNull(), F.lit(None).cast("string"))
+        .when(F.length(s) == 0, F.lit(""))
+        .when(F.instr(s, "@") > 0, F.concat(first, F.lit("***@"), F.substring_index(s, "@", -1)))
+        .otherwise(F.concat(first, F.lit("***")))
+    )
+
+
+def protect(pii: dict[str, str], salt: str):
+    """Transform: hash or mask every PII column present in the frame, per the contract's map."""
+    bad = {c: m for c, m in pii.items() if m not in METHODS}
+    if bad:
+        raise ValueError(f"unknown PII method(s) {bad}; expected one of {METHODS}")
+
+    def transform(df: DataFrame) -> DataFrame:
+        for column, method in pii.items():
+            if column in df.columns:
+                protected = hash_col(F.col(column), salt) if method == "hash" else mask_col(F.col(column))
+                df = df.withColumn(column, protected)
+        return df
+
+    return transform

@@ -1,0 +1,42 @@
+"""Gold I/O: Delta write, symlink-format manifest (Redshift Spectrum) and Parquet export (COPY).
+
+The export is the *current snapshot only*: after each write the table is read back through
+Delta (which lists exactly the live files of the latest version) and written with
+mode=overwrite into exports/<table>/, which first removes whatever an earlier run left there.
+"""
+
+from pyspark.sql import DataFrame, SparkSession
+
+
+def is_delta(spark: SparkSession, path: str) -> bool:
+    from delta.tables import DeltaTable
+
+    try:
+        return DeltaTable.isDeltaTable(spark, path)
+    except Exception:  # noqa: BLE001 - a missing bucket/prefix is "not a table"
+        return False
+
+
+def read_delta(spark: SparkSession, path: str) -> DataFrame | None:
+    return spark.read.format("delta").load(path) if is_delta(spark, path) else None
+
+
+def write_manifest(spark: SparkSession, path: str) -> None:
+    from delta.tables import DeltaTable
+
+    DeltaTable.forPath(spark, path).generate("symlink_format_manifest")
+
+
+def export_snapshot(spark: SparkSession, path: str, export_path: str) -> None:
+    spark.read.format("delta").load(path).write.mode("overwrite").parquet(export_path)
+
+
+def overwrite_table(spark: SparkSession, df: DataFrame, path: str) -> None:
+    df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
+
+
+def refresh_consumers(spark: SparkSession, path: str, export_path: str) -> int:
+    """Manifest + export for the table's current snapshot; returns its row count."""
+    write_manifest(spark, path)
+    export_snapshot(spark, path, export_path)
+    return spark.read.format("delta").load(path).count()
