@@ -1,0 +1,14 @@
+# moto server on loopback (see terraform/README.md). Pass the port with
+#   -var aws_endpoint_url=http://127.0.0.1:<port>
+# and fake credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+# Switched off because moto lacks them (covered by `terraform test` with mock_provider instead):
+#   enable_redshift: no Redshift Serverless API in moto
+#   enable_athena:   moto's Athena workgroup only reads back with tags
+#   enable_data_quality: moto has no CreateDataQualityRuleset
+environment         = "emulator"
+region              = "us-east-1"
+force_destroy       = true
+schedule            = "cron(0 6 * * ? *)"
+enable_redshift     = false
+enable_athena       = false
+enable_data_quality = false

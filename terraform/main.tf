@@ -1,0 +1,355 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  name       = "${var.project}-${var.environment}"
+  db_prefix  = "${var.project}_${var.environment}"
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+  repo_root  = "${path.module}/.."
+
+  tags = merge(var.tags, {
+    project     = var.project
+    environment = var.environment
+    managed-by  = "terraform"
+  })
+
+  # ---- contracts/*.yaml: the single declaration of sources, entities, columns and DQDL rules.
+  contract_files = fileset("${local.repo_root}/contracts", "*.yaml")
+  contracts = {
+    for f in local.contract_files :
+    yamldecode(file("${local.repo_root}/contracts/${f}")).entity => yamldecode(file("${local.repo_root}/contracts/${f}"))
+  }
+
+  # ---- crawlers/*.yaml: one crawler each; bronze's table list comes from the contracts.
+  crawler_defs = {
+    for f in fileset("${local.repo_root}/crawlers", "*.yaml") :
+    yamldecode(file("${local.repo_root}/crawlers/${f}")).name => yamldecode(file("${local.repo_root}/crawlers/${f}"))
+  }
+  crawlers = {
+    for name, c in local.crawler_defs : name => {
+      layer       = c.layer
+      description = try(c.description, "")
+      tables = try(c.tables, null) != null ? c.tables : sort(distinct([
+        for ct in local.contracts : ct[c.tables_from_contracts]
+      ]))
+      create_native_delta_table = try(c.create_native_delta_table, true)
+      schema_change_policy      = try(c.schema_change_policy, {})
+    }
+  }
+
+  # ---- artifacts
+  package_zip_path = coalesce(var.package_zip_path, "${local.repo_root}/dist/lakehouse.zip")
+  jar_dir          = coalesce(var.jar_dir, "${local.repo_root}/.cache/jars")
+  scripts_dir      = coalesce(var.scripts_dir, "${local.repo_root}/glue_jobs")
+  buckets          = module.lake_storage.bucket_names
+  bucket_arns      = module.lake_storage.bucket_arns
+  lake_root        = module.lake_storage.lake_root
+  databases        = module.glue_catalog.database_names
+
+  pii_salt_parameter = "/${var.project}/${var.environment}/pii-salt"
+  log_group_name     = "/aws-glue/jobs/${local.name}"
+
+  # ---- the three jobs of the chain; each script's REQUIRED_ARGS are covered by `arguments`
+  # (JOB_NAME is supplied by Glue itself).
+  catalog_arguments = {
+    bronze_database = local.databases["bronze"]
+    silver_database = local.databases["silver"]
+    gold_database   = local.databases["gold"]
+    ops_database    = local.databases["ops"]
+  }
+  jobs = {
+    bronze = {
+      script      = "bronze_ingest.py"
+      description = "landing -> bronze (append, ingest metadata, file ledger)"
+      arguments   = merge(local.catalog_arguments, { lake_root = local.lake_root, sources = var.sources })
+      lake_read   = ["landing/"]
+      lake_write  = ["bronze/", "ops/"]
+      db_read     = []
+      db_write    = ["bronze", "ops"]
+      ssm         = []
+    }
+    silver = {
+      script      = "silver_clean.py"
+      description = "bronze -> silver (contracts, DQDL, quarantine, MERGE, SCD2)"
+      arguments   = merge(local.catalog_arguments, { lake_root = local.lake_root, sources = var.sources })
+      lake_read   = ["bronze/"]
+      lake_write  = ["silver/", "ops/"]
+      db_read     = ["bronze"]
+      db_write    = ["silver", "ops"]
+      ssm         = []
+    }
+    gold = {
+      script      = "gold_aggregates.py"
+      description = "silver -> gold marts, star schema, exports for Redshift COPY"
+      arguments   = merge(local.catalog_arguments, { lake_root = local.lake_root, pii_salt_parameter = local.pii_salt_parameter })
+      lake_read   = ["silver/"]
+      lake_write  = ["gold/", "exports/", "ops/"]
+      db_read     = ["silver"]
+      db_write    = ["gold", "ops"]
+      ssm         = ["arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${local.pii_salt_parameter}"]
+    }
+  }
+  job_names = { for k, j in local.jobs : k => "${local.name}-${replace(trimsuffix(j.script, ".py"), "_", "-")}" }
+
+  package_key = "packages/lakehouse.zip"
+  jar_keys    = { for j in var.extra_jars : j => "jars/${j}" }
+
+  # ---- one IAM principal per job, per crawler, and for Glue Data Quality runs
+  principals = merge(
+    { for k, j in local.jobs : k => {
+      description             = "Glue job ${local.job_names[k]}"
+      lake_read_prefixes      = j.lake_read
+      lake_write_prefixes     = j.lake_write
+      artifact_read_keys      = concat(["scripts/${j.script}", local.package_key], values(local.jar_keys))
+      artifact_write_prefixes = ["tmp/${k}/", "sparkui/${k}/"]
+      catalog_read_databases  = [for d in j.db_read : local.databases[d]]
+      catalog_write_databases = [for d in j.db_write : local.databases[d]]
+      ssm_parameter_arns      = j.ssm
+    } },
+    { for k, c in local.crawlers : "crawler_${k}" => {
+      description             = "Glue crawler ${local.name}-${k}"
+      lake_read_prefixes      = ["${c.layer}/"]
+      catalog_write_databases = [local.databases[c.layer]]
+    } },
+    var.enable_data_quality ? { data_quality = {
+      description            = "Glue Data Quality evaluation of the silver rulesets"
+      lake_read_prefixes     = ["silver/"]
+      catalog_read_databases = [local.databases["silver"]]
+      data_quality_rulesets  = true
+    } } : {},
+  )
+
+  # ---- SQL
+  sql_template_vars = {
+    bronze_db = local.databases["bronze"]
+    silver_db = local.databases["silver"]
+    gold_db   = local.databases["gold"]
+    ops_db    = local.databases["ops"]
+  }
+  athena_queries = {
+    for f in fileset("${local.repo_root}/athena_sql", "*.sql") :
+    trimsuffix(f, ".sql") => templatefile("${local.repo_root}/athena_sql/${f}", local.sql_template_vars)
+  }
+}
+
+# ----------------------------------------------------------------------- storage
+module "lake_storage" {
+  source = "./modules/lake_storage"
+
+  name_prefix                        = local.name
+  name_suffix                        = local.account_id
+  landing_expiration_days            = var.landing_expiration_days
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  force_destroy                      = var.force_destroy
+  tags                               = local.tags
+}
+
+# ----------------------------------------------------------------------- catalog
+module "glue_catalog" {
+  source = "./modules/glue_catalog"
+
+  database_prefix = local.db_prefix
+  lake_root       = module.lake_storage.lake_root
+  contracts       = local.contracts
+  tags            = local.tags
+}
+
+# ------------------------------------------------------------- shared Glue runtime
+resource "aws_s3_object" "package" {
+  bucket                 = local.buckets["artifacts"]
+  key                    = local.package_key
+  source                 = local.package_zip_path
+  source_hash            = filemd5(local.package_zip_path)
+  server_side_encryption = "aws:kms"
+  kms_key_id             = module.lake_storage.kms_key_arn
+  content_type           = "application/zip"
+}
+
+resource "aws_s3_object" "jar" {
+  for_each = local.jar_keys
+
+  bucket                 = local.buckets["artifacts"]
+  key                    = each.value
+  source                 = "${local.jar_dir}/${each.key}"
+  source_hash            = filemd5("${local.jar_dir}/${each.key}")
+  server_side_encryption = "aws:kms"
+  kms_key_id             = module.lake_storage.kms_key_arn
+  content_type           = "application/java-archive"
+}
+
+resource "aws_cloudwatch_log_group" "glue" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = module.lake_storage.kms_key_arn
+}
+
+resource "aws_glue_security_configuration" "this" {
+  name = "${local.name}-glue"
+
+  encryption_configuration {
+    s3_encryption {
+      s3_encryption_mode = "SSE-KMS"
+      kms_key_arn        = module.lake_storage.kms_key_arn
+    }
+    cloudwatch_encryption {
+      cloudwatch_encryption_mode = "SSE-KMS"
+      kms_key_arn                = module.lake_storage.kms_key_arn
+    }
+    job_bookmarks_encryption {
+      job_bookmarks_encryption_mode = "CSE-KMS"
+      kms_key_arn                   = module.lake_storage.kms_key_arn
+    }
+  }
+}
+
+# The PII hashing salt: a random value generated by Secrets Manager's GetRandomPassword at apply
+# (ephemeral: never stored in plan or state) and written to SSM as a write-only SecureString.
+# Bump var.pii_salt_version to rotate it.
+ephemeral "aws_secretsmanager_random_password" "pii_salt" {
+  password_length     = 48
+  exclude_punctuation = true
+}
+
+resource "aws_ssm_parameter" "pii_salt" {
+  name             = local.pii_salt_parameter
+  description      = "Salt for hashing PII columns in gold (read by ${local.job_names["gold"]})"
+  type             = "SecureString"
+  key_id           = module.lake_storage.kms_key_arn
+  value_wo         = ephemeral.aws_secretsmanager_random_password.pii_salt.random_password
+  value_wo_version = var.pii_salt_version
+}
+
+# ----------------------------------------------------------------------- IAM
+module "iam" {
+  source = "./modules/iam"
+
+  name_prefix          = local.name
+  lake_bucket_arn      = local.bucket_arns["lake"]
+  artifacts_bucket_arn = local.bucket_arns["artifacts"]
+  kms_key_alias        = module.lake_storage.kms_alias_name
+  log_group_arns       = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"]
+  principals           = local.principals
+  tags                 = local.tags
+}
+
+# ----------------------------------------------------------------------- jobs
+module "glue_job" {
+  source   = "./modules/glue_job"
+  for_each = local.jobs
+
+  name                   = local.job_names[each.key]
+  description            = each.value.description
+  script_path            = "${local.scripts_dir}/${each.value.script}"
+  artifacts_bucket       = local.buckets["artifacts"]
+  kms_key_arn            = module.lake_storage.kms_key_arn
+  role_arn               = module.iam.role_arns[each.key]
+  glue_version           = var.glue_version
+  worker_type            = try(var.jobs[each.key].worker_type, "G.1X")
+  number_of_workers      = try(var.jobs[each.key].number_of_workers, 2)
+  execution_class        = try(var.jobs[each.key].execution_class, "STANDARD")
+  timeout_minutes        = try(var.jobs[each.key].timeout_minutes, 60)
+  max_retries            = try(var.jobs[each.key].max_retries, 0)
+  extra_py_files         = ["s3://${aws_s3_object.package.bucket}/${aws_s3_object.package.key}"]
+  extra_jars             = [for j, o in aws_s3_object.jar : "s3://${o.bucket}/${o.key}"]
+  log_group_name         = aws_cloudwatch_log_group.glue.name
+  temp_dir               = "s3://${local.buckets["artifacts"]}/tmp/${each.key}/"
+  spark_event_logs_path  = "s3://${local.buckets["artifacts"]}/sparkui/${each.key}/"
+  security_configuration = aws_glue_security_configuration.this.name
+  job_arguments          = each.value.arguments
+  tags                   = local.tags
+}
+
+# ----------------------------------------------------------------------- crawlers
+module "glue_crawler" {
+  source   = "./modules/glue_crawler"
+  for_each = local.crawlers
+
+  name                      = "${local.name}-${each.key}"
+  description               = each.value.description
+  database_name             = local.databases[each.value.layer]
+  role_arn                  = module.iam.role_arns["crawler_${each.key}"]
+  delta_tables              = [for t in each.value.tables : "${local.lake_root}/${each.value.layer}/${t}/"]
+  create_native_delta_table = each.value.create_native_delta_table
+  schema_change_policy      = each.value.schema_change_policy
+  security_configuration    = aws_glue_security_configuration.this.name
+  tags                      = local.tags
+}
+
+# ----------------------------------------------------------------------- workflow
+module "glue_pipeline" {
+  source = "./modules/glue_pipeline"
+
+  name     = "${local.name}-medallion"
+  schedule = var.schedule
+  stages = [
+    { name = "bronze", jobs = [module.glue_job["bronze"].name] },
+    { name = "silver", jobs = [module.glue_job["silver"].name] },
+    { name = "gold", jobs = [module.glue_job["gold"].name] },
+    { name = "crawlers", crawlers = [for k in sort(keys(module.glue_crawler)) : module.glue_crawler[k].name] },
+  ]
+  tags = local.tags
+}
+
+# ----------------------------------------------------------------------- data quality
+module "data_quality" {
+  source = "./modules/data_quality"
+  count  = var.enable_data_quality ? 1 : 0
+
+  name_prefix   = local.name
+  database_name = local.databases["silver"]
+  rulesets      = { for e, c in local.contracts : e => c.dq }
+  tags          = local.tags
+
+  depends_on = [module.glue_catalog]
+}
+
+# ----------------------------------------------------------------------- analytics
+module "athena" {
+  source = "./modules/athena"
+  count  = var.enable_athena ? 1 : 0
+
+  name                           = "${local.name}-analysts"
+  results_bucket                 = local.buckets["athena_results"]
+  kms_key_arn                    = module.lake_storage.kms_key_arn
+  bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff
+  database                       = local.databases["gold"]
+  named_queries                  = local.athena_queries
+  force_destroy                  = var.force_destroy
+  tags                           = local.tags
+}
+
+module "redshift_serverless" {
+  source = "./modules/redshift_serverless"
+  count  = var.enable_redshift ? 1 : 0
+
+  name_prefix               = local.name
+  database_name             = var.redshift.database_name
+  kms_key_arn               = module.lake_storage.kms_key_arn
+  kms_key_alias             = module.lake_storage.kms_alias_name
+  lake_bucket_arn           = local.bucket_arns["lake"]
+  gold_database_name        = local.databases["gold"]
+  base_capacity             = var.redshift.base_capacity
+  max_capacity              = var.redshift.max_capacity
+  usage_limit_rpu_hours     = var.redshift.usage_limit_rpu_hours
+  usage_limit_period        = var.redshift.usage_limit_period
+  usage_limit_breach_action = var.redshift.breach_action
+  subnet_ids                = var.redshift.subnet_ids
+  security_group_ids        = var.redshift.security_group_ids
+  tags                      = local.tags
+}
+
+# ----------------------------------------------------------------------- monitoring
+module "monitoring" {
+  source = "./modules/monitoring"
+  count  = var.enable_monitoring ? 1 : 0
+
+  name_prefix   = local.name
+  kms_key_arn   = module.lake_storage.kms_key_arn
+  job_names     = values(local.job_names)
+  crawler_names = [for k in keys(local.crawlers) : "${local.name}-${k}"]
+  alert_emails  = var.alert_emails
+  tags          = local.tags
+}

@@ -1,0 +1,80 @@
+locals {
+  # Columns every silver table carries (docs/TABLES.md), and the quarantine extras.
+  silver_metadata = [
+    { name = "_batch_id", type = "string" },
+    { name = "_source_file", type = "string" },
+    { name = "_ingested_at", type = "timestamp" },
+    { name = "_processed_at", type = "timestamp" },
+  ]
+  quarantine_metadata = [
+    { name = "_dq_failed_rules", type = "array<string>" },
+    { name = "_raw", type = "string" },
+    { name = "_quarantined_at", type = "timestamp" },
+  ]
+
+  silver_tables = merge(
+    { for e, c in var.contracts : e => {
+      columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.silver_metadata)
+      partition_by = c.partition_by
+    } },
+    { for e, c in var.contracts : "quarantine_${e}" => {
+      columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.silver_metadata, local.quarantine_metadata)
+      partition_by = []
+    } },
+  )
+}
+
+resource "aws_glue_catalog_database" "this" {
+  for_each = toset(var.layers)
+
+  name         = "${var.database_prefix}_${each.key}"
+  description  = "Lakehouse ${each.key} layer (Delta tables under ${var.lake_root}/${each.key}/)."
+  location_uri = "${var.lake_root}/${each.key}/"
+  tags         = var.tags
+}
+
+# Silver tables are declared here (not crawled) so that Glue Data Quality rulesets can target
+# them from the first apply. Columns come from the contracts; partition columns are kept out of
+# the column list, as Glue requires.
+resource "aws_glue_catalog_table" "silver" {
+  for_each = local.silver_tables
+
+  name          = each.key
+  database_name = aws_glue_catalog_database.this["silver"].name
+  description   = "silver.${each.key} (Delta), columns from contracts/."
+  table_type    = "EXTERNAL_TABLE"
+
+  parameters = {
+    EXTERNAL                     = "TRUE"
+    classification               = "delta"
+    table_type                   = "DELTA"
+    "spark.sql.sources.provider" = "delta"
+  }
+
+  dynamic "partition_keys" {
+    for_each = [for col in each.value.columns : col if contains(each.value.partition_by, col.name)]
+    content {
+      name = partition_keys.value.name
+      type = partition_keys.value.type
+    }
+  }
+
+  storage_descriptor {
+    location      = "${var.lake_root}/silver/${each.key}/"
+    input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+
+    ser_de_info {
+      serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+      parameters            = { path = "${var.lake_root}/silver/${each.key}/" }
+    }
+
+    dynamic "columns" {
+      for_each = [for col in each.value.columns : col if !contains(each.value.partition_by, col.name)]
+      content {
+        name = columns.value.name
+        type = columns.value.type
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+variable "database_prefix" {
+  description = "Prefix of the Glue database names, e.g. lakehouse_dev (databases become <prefix>_bronze, ...)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{1,40}$", var.database_prefix))
+    error_message = "database_prefix must be lowercase letters, digits and underscores (Glue/Athena-safe)."
+  }
+}
+
+variable "lake_root" {
+  description = "s3:// URI of the lake root; layer locations hang off it (see docs/TABLES.md)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^s3://[a-z0-9.-]+$", var.lake_root))
+    error_message = "lake_root must look like s3://bucket (no trailing slash)."
+  }
+}
+
+variable "layers" {
+  description = "The lake layers that get a Glue database."
+  type        = list(string)
+  default     = ["bronze", "silver", "gold", "ops"]
+}
+
+variable "contracts" {
+  description = "Decoded contracts/*.yaml keyed by entity: each silver entity (and its quarantine twin) is declared as a Delta table."
+  type = map(object({
+    source       = string
+    entity       = string
+    partition_by = optional(list(string), [])
+    columns      = list(object({ name = string, type = string }))
+    derived      = optional(list(object({ name = string, type = string })), [])
+  }))
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

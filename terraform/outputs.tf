@@ -1,0 +1,94 @@
+output "lake_bucket_name" {
+  description = "Lake bucket (landing/, bronze/, silver/, gold/, exports/, ops/)."
+  value       = local.buckets["lake"]
+}
+
+output "lake_root" {
+  description = "The --lake_root every job gets."
+  value       = local.lake_root
+}
+
+output "artifacts_bucket_name" {
+  description = "Bucket with scripts, the package zip, jars, temp and Spark UI logs."
+  value       = local.buckets["artifacts"]
+}
+
+output "kms_key_arn" {
+  description = "KMS key of the lake."
+  value       = module.lake_storage.kms_key_arn
+}
+
+output "glue_database_names" {
+  description = "Glue database per layer."
+  value       = local.databases
+}
+
+output "glue_job_names" {
+  description = "Glue job per stage (bronze, silver, gold)."
+  value       = { for k, j in module.glue_job : k => j.name }
+}
+
+output "glue_workflow_name" {
+  description = "Glue workflow that chains the jobs and crawlers."
+  value       = module.glue_pipeline.workflow_name
+}
+
+output "glue_trigger_names" {
+  description = "Triggers in chain order."
+  value       = module.glue_pipeline.trigger_names
+}
+
+output "glue_crawler_names" {
+  description = "Crawlers by definition file."
+  value       = { for k, c in module.glue_crawler : k => c.name }
+}
+
+output "glue_role_arns" {
+  description = "IAM role per job, crawler and the DQ evaluator."
+  value       = module.iam.role_arns
+}
+
+output "dq_ruleset_names" {
+  description = "Glue Data Quality ruleset per silver entity."
+  value       = try(module.data_quality[0].ruleset_names, {})
+}
+
+output "silver_table_names" {
+  description = "Silver tables declared from the contracts."
+  value       = module.glue_catalog.silver_table_names
+}
+
+output "pii_salt_parameter_name" {
+  description = "SSM SecureString with the PII hashing salt (the gold job's --pii_salt_parameter)."
+  value       = aws_ssm_parameter.pii_salt.name
+}
+
+output "athena_workgroup_name" {
+  description = "Athena workgroup (null when enable_athena = false)."
+  value       = try(module.athena[0].workgroup_name, null)
+}
+
+output "redshift_workgroup_name" {
+  description = "Redshift Serverless workgroup (null when enable_redshift = false)."
+  value       = try(module.redshift_serverless[0].workgroup_name, null)
+}
+
+output "redshift_database_name" {
+  description = "Redshift database (null when enable_redshift = false)."
+  value       = try(module.redshift_serverless[0].database_name, null)
+}
+
+output "redshift_role_arn" {
+  description = "Role for Spectrum and COPY: substituted for $${redshift_role_arn} in redshift_sql/."
+  value       = try(module.redshift_serverless[0].role_arn, null)
+}
+
+output "exports_uri" {
+  description = "Prefix of the Parquet exports for Redshift COPY: substituted for $${exports_uri} in redshift_sql/."
+  value       = "${local.lake_root}/exports"
+}
+
+output "sns_topic_arn" {
+  description = "Alert topic (null when enable_monitoring = false)."
+  value       = try(module.monitoring[0].sns_topic_arn, null)
+}

@@ -1,0 +1,192 @@
+variable "project" {
+  description = "Project name; first part of every resource name."
+  type        = string
+  default     = "lakehouse"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.project))
+    error_message = "project must be 2-16 lowercase letters/digits, starting with a letter (it is used in bucket and Glue database names)."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod, emulator); second part of every resource name."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod", "emulator"], var.environment)
+    error_message = "environment must be one of dev, staging, prod, emulator."
+  }
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "tags" {
+  description = "Extra tags on every resource (project/environment/managed-by are always set)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "aws_endpoint_url" {
+  description = "Emulator only: one endpoint (e.g. http://127.0.0.1:5000) for every AWS service. null for AWS."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.aws_endpoint_url == null || can(regex("^https?://(127\\.0\\.0\\.1|localhost)(:[0-9]+)?/?$", var.aws_endpoint_url))
+    error_message = "aws_endpoint_url may only point at a loopback emulator (http://127.0.0.1:<port>)."
+  }
+}
+
+# ------------------------------------------------------------------ features
+variable "enable_redshift" {
+  description = "Deploy Redshift Serverless (off in the emulator: moto has no Redshift Serverless)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_athena" {
+  description = "Deploy the Athena workgroup and named queries (off in the emulator: moto's workgroup needs tags to read back)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_data_quality" {
+  description = "Deploy the Glue Data Quality rulesets."
+  type        = bool
+  default     = true
+}
+
+variable "enable_monitoring" {
+  description = "Deploy the SNS topic, EventBridge rules and the DQ alarm."
+  type        = bool
+  default     = true
+}
+
+# ------------------------------------------------------------------ storage
+variable "force_destroy" {
+  description = "Let destroy delete non-empty buckets (dev/emulator only)."
+  type        = bool
+  default     = false
+}
+
+variable "landing_expiration_days" {
+  description = "Days before raw landing files expire."
+  type        = number
+  default     = 90
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days noncurrent object versions are kept."
+  type        = number
+  default     = 30
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Glue job logs."
+  type        = number
+  default     = 365
+}
+
+# ------------------------------------------------------------------ glue
+variable "glue_version" {
+  description = "Glue version of every job (5.1: Spark 3.5.6, Delta 3.3.2, Python 3.11 — what the local runtime pins)."
+  type        = string
+  default     = "5.1"
+}
+
+variable "schedule" {
+  description = "Glue cron of the workflow's start trigger; null = on demand."
+  type        = string
+  default     = "cron(0 5 * * ? *)"
+}
+
+variable "sources" {
+  description = "Value of --sources for bronze and silver: all, or a comma list of contract sources."
+  type        = string
+  default     = "all"
+
+  validation {
+    condition     = can(regex("^(all|[a-z0-9_]+(,[a-z0-9_]+)*)$", var.sources))
+    error_message = "sources must be all or a comma-separated list of source names."
+  }
+}
+
+variable "jobs" {
+  description = "Per-job capacity overrides (bronze, silver, gold)."
+  type = map(object({
+    worker_type       = optional(string, "G.1X")
+    number_of_workers = optional(number, 2)
+    execution_class   = optional(string, "STANDARD")
+    timeout_minutes   = optional(number, 60)
+    max_retries       = optional(number, 0)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.jobs) : contains(["bronze", "silver", "gold"], k)])
+    error_message = "jobs keys must be bronze, silver or gold."
+  }
+}
+
+variable "extra_jars" {
+  description = "Jar files (names in the jar cache) passed to --extra-jars."
+  type        = list(string)
+  default     = ["deequ-2.1.0-spark-3.5.jar", "dqdl-1.0.0.jar"]
+}
+
+variable "package_zip_path" {
+  description = "Local path of the package zip (built by scripts/build_package.py). null: <repo>/dist/lakehouse.zip."
+  type        = string
+  default     = null
+}
+
+variable "jar_dir" {
+  description = "Local folder of the jar cache (filled by scripts/fetch_jars.sh). null: <repo>/.cache/jars."
+  type        = string
+  default     = null
+}
+
+variable "scripts_dir" {
+  description = "Local folder of the Glue entry scripts. null: <repo>/glue_jobs."
+  type        = string
+  default     = null
+}
+
+variable "pii_salt_version" {
+  description = "Bump to rotate the PII hashing salt (a new random value is written to SSM)."
+  type        = number
+  default     = 1
+}
+
+# ------------------------------------------------------------------ analytics
+variable "athena_bytes_scanned_cutoff" {
+  description = "Athena per-query bytes-scanned cutoff."
+  type        = number
+  default     = 10737418240
+}
+
+variable "redshift" {
+  description = "Redshift Serverless sizing and network."
+  type = object({
+    base_capacity         = optional(number, 8)
+    max_capacity          = optional(number)
+    usage_limit_rpu_hours = optional(number, 100)
+    usage_limit_period    = optional(string, "monthly")
+    breach_action         = optional(string, "deactivate")
+    database_name         = optional(string, "lakehouse")
+    subnet_ids            = optional(list(string))
+    security_group_ids    = optional(list(string))
+  })
+  default = {}
+}
+
+variable "alert_emails" {
+  description = "E-mail addresses subscribed to the alert topic."
+  type        = list(string)
+  default     = []
+}
