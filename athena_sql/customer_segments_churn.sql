@@ -6,7 +6,7 @@ SELECT
     COUNT(*) AS customers,
     SUM(orders) AS orders,
     SUM(lifetime_value_usd) AS lifetime_value_usd,
-    ROUND(AVG(CAST(lifetime_value_usd AS DOUBLE)), 2) AS avg_lifetime_value_usd,
+    AVG(lifetime_value_usd) AS avg_lifetime_value_usd,
     ROUND(AVG(CAST(recency_days AS DOUBLE)), 1) AS avg_recency_days,
     ROUND(100 * CAST(COUNT(*) AS DOUBLE) / SUM(COUNT(*)) OVER (), 2) AS pct_of_customers
 FROM ${gold_db}.customer_360

@@ -1,0 +1,116 @@
+"""Fixtures of the SQL suite: a hand-made Delta lake, a local Trino over it, a throwaway PostgreSQL.
+
+Servers are session-scoped, started and stopped here; if one cannot start the tests using it
+FAIL with the reason (missing download, JDK, binaries...) — they are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from lakehouse.engines import EngineError
+from lakehouse.engines.sqlfiles import ATHENA_VARS
+
+from tests.sql import fixture_lake as fx
+
+REPO = Path(__file__).resolve().parents[2]
+ATHENA_DIR = REPO / "athena_sql"
+REDSHIFT_DIR = REPO / "redshift_sql"
+# Locally the Glue databases are the schemas of Trino's `delta` catalog: gold, silver, ops, bronze.
+LOCAL_ATHENA_VARS = {v: v.removesuffix("_db") for v in ATHENA_VARS}
+FIGURES: dict[str, str] = {}
+
+
+def _own_spark():
+    """The shared runtime's session if available, else a local Delta session built the same way."""
+    os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
+    try:
+        from lakehouse.runtime import get_spark
+    except ImportError:  # pragma: no cover - runtime module not there yet
+        get_spark = None
+    if get_spark is not None:
+        return get_spark("sql-tests")
+    from pyspark.sql import SparkSession
+
+    jars = sorted(str(p) for p in (REPO / ".cache" / "jars").glob("*.jar"))
+    return (
+        SparkSession.builder.master("local[2]")
+        .config("spark.jars", ",".join(jars))
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+
+
+@pytest.fixture(scope="session")
+def sql_spark(request):
+    try:
+        return request.getfixturevalue("spark")  # the suite-wide session (tests/conftest.py)
+    except pytest.FixtureLookupError:
+        return _own_spark()
+
+
+@pytest.fixture(scope="session")
+def fixture_lake(sql_spark, tmp_path_factory) -> Path:
+    t0 = time.monotonic()
+    root = fx.write_lake(sql_spark, tmp_path_factory.mktemp("sql_lake"))
+    FIGURES["fixture lake written (Spark)"] = f"{time.monotonic() - t0:.1f}s"
+    return root
+
+
+def _fail_server(what: str, err: Exception):
+    pytest.fail(f"{what} could not start: {err}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def trino(fixture_lake):
+    from lakehouse.engines.trino import TrinoServer
+
+    server = TrinoServer()
+    try:
+        server.start()
+    except EngineError as e:
+        _fail_server("Trino", e)
+    try:
+        server.register_lake(fixture_lake)
+        rss = server.rss_bytes()
+        FIGURES["Trino start (to first query)"] = f"{server.started_in:.1f}s"
+        if rss:
+            FIGURES["Trino resident memory after registering the lake"] = f"{rss / 2**20:.0f} MiB"
+        yield server
+        rss = server.rss_bytes()
+        if rss:
+            FIGURES["Trino resident memory at the end"] = f"{rss / 2**20:.0f} MiB"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from lakehouse.engines.postgres import PostgresServer
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except EngineError as e:
+        _fail_server("PostgreSQL", e)
+    FIGURES["PostgreSQL start"] = f"{server.started_in:.1f}s"
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.write_sep("-", "SQL engines")
+        for k, v in FIGURES.items():
+            terminalreporter.write_line(f"{k}: {v}")
+
