@@ -1,0 +1,25 @@
+"""Glue job: landing files → bronze Delta tables (see lakehouse.bronze)."""
+
+import sys
+
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+
+from lakehouse import bronze, runtime
+from lakehouse.config import JobConfig, new_run_id, parse_sources
+
+REQUIRED_ARGS = ["JOB_NAME", "lake_root", "sources"]
+
+
+def main(argv: list[str]) -> None:
+    args = getResolvedOptions(argv, REQUIRED_ARGS)
+    config = JobConfig(args["lake_root"], parse_sources(args["sources"]), args.get("JOB_RUN_ID") or new_run_id())
+    with runtime.glue_session(args, GlueContext, Job) as spark:
+        for result in bronze.run(spark, config):
+            print(f"bronze {result['source']}: {result['files']} files, {result['rows']} rows, "
+                  f"{result['corrupt']} corrupt, {result['drift_files']} files with schema drift")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,169 @@
+"""bronze_ingest: new landing files → bronze.<source> (append-only Delta), every record kept.
+
+A record that cannot be parsed is kept with `_corrupt = true` and its raw text; columns the
+contract does not know land in `_extra` and are recorded in ops.schema_drift; every file
+ingested is written to ops.ingest_ledger, so a re-run ingests nothing twice.
+"""
+
+import time
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from lakehouse import contracts as contracts_mod
+from lakehouse import delta_io, ops
+from lakehouse.contracts import Contract
+
+LANDING_SUFFIXES = {"csv": (".csv",), "json": (".json", ".jsonl", ".ndjson"), "parquet": (".parquet",)}
+
+
+def list_files(spark, root: str) -> list[str]:
+    """Every file under `root`, recursively, through Hadoop's FileSystem (local, s3a, s3)."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(root)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(path):
+        return []
+    found, it = [], fs.listFiles(path, True)
+    while it.hasNext():
+        found.append(it.next().getPath().toString())
+    return sorted(found)
+
+
+def new_files(spark, config, contract: Contract) -> list[str]:
+    suffixes = LANDING_SUFFIXES[contract.format]
+    files = [f for f in list_files(spark, config.paths.landing(contract.source)) if f.endswith(suffixes)]
+    done = {r.file for r in ops.read(spark, config, "ingest_ledger")
+            .where(F.col("source") == contract.source).select("file").collect()}
+    return [f for f in files if f not in done]
+
+
+def _numbered_lines(spark, files: list[str]) -> DataFrame:
+    """Text lines with their file and 1-based line number (file order is kept within a file)."""
+    lines = (spark.read.text(files).withColumn("_source_file", F.input_file_name())
+             .withColumn("_order", F.monotonically_increasing_id()))
+    w = Window.partitionBy("_source_file").orderBy("_order")
+    return lines.withColumn("_source_line", F.row_number().over(w).cast("int")).drop("_order")
+
+
+def _string_map(names: list[str], prefix: str = ""):
+    """map<string,string> of the named columns (the drifted ones), empty when there are none."""
+    if not names:
+        return F.create_map().cast("map<string,string>")
+    return F.create_map(*[x for n in names for x in (F.lit(n), F.col(f"{prefix}`{n}`").cast("string"))])
+
+
+def parse_csv(spark, files: list[str], contract: Contract) -> tuple[DataFrame, list[tuple]]:
+    """CSV files (one header each) → contract fields as strings; drift per file."""
+    frames, drift = [], []
+    by_header: dict[str, list[str]] = {}
+    for f in files:
+        header = spark.read.text(f).limit(1).collect()
+        by_header.setdefault(header[0].value if header else "", []).append(f)
+    wanted = contract.source_fields
+    for header, group in by_header.items():
+        names = [h.strip() for h in header.split(",")] if header else []
+        extra = [n for n in names if n not in wanted]
+        missing = [n for n in wanted if n not in names]
+        if extra or missing:
+            drift += [(f, extra, missing) for f in group]
+        schema = ", ".join(f"`{n}` string" for n in names + ["_corrupt_record"])
+        lines = _numbered_lines(spark, group).where("_source_line > 1 AND trim(value) != ''")
+        parsed = lines.select(
+            "*", F.from_csv("value", schema, {"mode": "PERMISSIVE",
+                                              "columnNameOfCorruptRecord": "_corrupt_record"}).alias("r"))
+        frames.append(parsed.select(
+            *[(F.col(f"r.`{n}`") if n in names else F.lit(None).cast("string")).alias(n) for n in wanted],
+            F.col("value").alias("_raw"),
+            F.col("r._corrupt_record").isNotNull().alias("_corrupt"),
+            _string_map(extra, "r.").alias("_extra"),
+            "_source_file", "_source_line"))
+    return _union(frames), drift
+
+
+def parse_json(spark, files: list[str], contract: Contract) -> tuple[DataFrame, list[tuple]]:
+    """JSON lines → top-level fields as strings (nested objects kept as JSON text); drift per file."""
+    wanted = contract.source_fields
+    schema = ", ".join(f"`{n}` string" for n in wanted)
+    lines = _numbered_lines(spark, files).where("trim(value) != ''")
+    keys = F.json_object_keys("value")
+    everything = F.from_json("value", "map<string,string>")
+    parsed = lines.select(
+        "*", F.from_json("value", schema).alias("r"), keys.alias("_keys"),
+        F.map_filter(everything, lambda k, _: ~k.isin(wanted)).alias("_extra"))
+    df = parsed.select(*[F.col(f"r.`{n}`").alias(n) for n in wanted], F.col("value").alias("_raw"),
+                       F.col("_keys").isNull().alias("_corrupt"),
+                       F.coalesce("_extra", F.create_map().cast("map<string,string>")).alias("_extra"),
+                       "_source_file", "_source_line")
+    drift = []
+    per_file = (parsed.where(F.col("_keys").isNotNull())
+                .select("_source_file", F.explode("_keys").alias("k")).distinct()
+                .groupBy("_source_file").agg(F.collect_set("k").alias("keys")).collect())
+    for row in per_file:
+        extra = sorted(k for k in row["keys"] if k not in wanted)
+        missing = [n for n in wanted if n not in row["keys"]]
+        if extra or missing:
+            drift.append((row["_source_file"], extra, missing))
+    return df, drift
+
+
+def parse_parquet(spark, files: list[str], contract: Contract) -> tuple[DataFrame, list[tuple]]:
+    wanted = contract.source_fields
+    raw = spark.read.parquet(*files).withColumn("_source_file", F.input_file_name())
+    extra = [c for c in raw.columns if c not in wanted and c != "_source_file"]
+    w = Window.partitionBy("_source_file").orderBy(F.monotonically_increasing_id())
+    df = raw.select(
+        *[(F.col(f"`{n}`").cast("string") if n in raw.columns else F.lit(None).cast("string")).alias(n)
+          for n in wanted],
+        F.to_json(F.struct(*[F.col(f"`{c}`") for c in raw.columns if c != "_source_file"])).alias("_raw"),
+        F.lit(False).alias("_corrupt"),
+        _string_map(extra).alias("_extra"),
+        "_source_file", F.row_number().over(w).cast("int").alias("_source_line"))
+    missing = [n for n in wanted if n not in raw.columns]
+    drift = [(f, extra, missing) for f in files] if extra or missing else []
+    return df, drift
+
+
+PARSERS = {"csv": parse_csv, "json": parse_json, "parquet": parse_parquet}
+
+
+def _union(frames: list[DataFrame]) -> DataFrame:
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.unionByName(f)
+    return out
+
+
+def ingest_source(spark, config, contract: Contract) -> dict:
+    """Append the new files of one source to bronze; returns the counts for the summary."""
+    started = ops.now()
+    t0 = time.monotonic()
+    files = new_files(spark, config, contract)
+    if not files:
+        ops.record_run(spark, config, "bronze_ingest", contract.source, 0, 0, started_at=started)
+        return {"source": contract.source, "files": 0, "rows": 0, "corrupt": 0, "drift_files": 0,
+                "seconds": time.monotonic() - t0}
+    df, drift = PARSERS[contract.format](spark, files, contract)
+    df = df.select("*", F.lit(config.run_id).alias("_batch_id"), F.lit(started).alias("_ingested_at"))
+    df = df.persist()
+    delta_io.append(df, config.paths.bronze(contract.source))
+    per_file = {r["_source_file"]: (r["n"], r["bad"]) for r in
+                df.groupBy("_source_file").agg(F.count("*").alias("n"),
+                                               F.sum(F.col("_corrupt").cast("int")).alias("bad")).collect()}
+    df.unpersist()
+    rows = sum(n for n, _ in per_file.values())
+    corrupt = sum(b for _, b in per_file.values())
+    # Files with no records still go in the ledger, so they are not picked up again.
+    ops.append_rows(spark, config, "ingest_ledger",
+                    [(contract.source, f, config.run_id, int(per_file.get(f, (0, 0))[0]), started) for f in files])
+    ops.append_rows(spark, config, "schema_drift",
+                    [(contract.source, f, config.run_id, extra, missing, started) for f, extra, missing in drift])
+    ops.record_run(spark, config, "bronze_ingest", contract.source, rows, rows, started_at=started)
+    return {"source": contract.source, "files": len(files), "rows": rows, "corrupt": int(corrupt),
+            "drift_files": len(drift), "drift": drift, "seconds": time.monotonic() - t0}
+
+
+def run(spark, config) -> list[dict]:
+    """Ingest every selected source; returns one summary dict per source."""
+    selected = contracts_mod.select(contracts_mod.load_contracts(config.contracts_dir), config.sources)
+    return [ingest_source(spark, config, c) for c in selected]

@@ -1,0 +1,247 @@
+"""Dataset contracts: one YAML per source, read by the jobs and by Terraform.
+
+A malformed contract fails fast with a ContractError naming the file and the field.
+Adding a source = adding a YAML file; no code changes.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from lakehouse.errors import ContractError
+
+FORMATS = {"csv", "json", "parquet"}
+SEVERITIES = {"error", "warn"}
+PII_ACTIONS = {"hash", "mask"}
+STANDARDISERS = {"trim", "upper", "lower", "title", "email", "phone"}
+SIMPLE_TYPES = {"string", "int", "bigint", "double", "boolean", "date", "timestamp"}
+DECIMAL = re.compile(r"^decimal\(\s*\d+\s*,\s*\d+\s*\)$")
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    source: str
+    type: str
+    standardise: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    expr: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    column: str
+    entity: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    rule: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class Scd2:
+    tracked: tuple[str, ...]
+    effective_from: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    path: str
+    source: str
+    entity: str
+    format: str
+    business_key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...]
+    description: str = ""
+    latest_by: str | None = None
+    partition_by: tuple[str, ...] = ()
+    derived: tuple[Derived, ...] = ()
+    references: tuple[Reference, ...] = ()
+    pii: dict = field(default_factory=dict)
+    scd2: Scd2 | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def source_fields(self) -> list[str]:
+        """Top-level landing fields the contract reads (nested paths by their root)."""
+        return list(dict.fromkeys(c.source.split(".")[0] for c in self.columns))
+
+    def ruleset(self) -> str:
+        """The DQDL ruleset text, as Glue Data Quality and pydeequ read it."""
+        return "Rules = [\n    " + ",\n    ".join(r.rule for r in self.rules) + "\n]"
+
+
+def _require(raw: dict, key: str, path, kind=None, where: str = ""):
+    label = f"{where}{key}"
+    if key not in raw or raw[key] in (None, ""):
+        raise ContractError(path, label, "is required")
+    value = raw[key]
+    if kind is not None and not isinstance(value, kind):
+        raise ContractError(path, label, f"must be a {kind.__name__ if isinstance(kind, type) else kind}")
+    return value
+
+
+def _check_type(path, label: str, value: str) -> str:
+    value = str(value).strip().lower()
+    if value not in SIMPLE_TYPES and not DECIMAL.match(value):
+        raise ContractError(path, label, f"unknown type '{value}' (use {sorted(SIMPLE_TYPES)} or decimal(p,s))")
+    return value
+
+
+def _check_name(path, label: str, value) -> str:
+    if not isinstance(value, str) or not NAME.match(value):
+        raise ContractError(path, label, f"'{value}' is not a lower_snake_case name")
+    return value
+
+
+def parse_contract(raw, path) -> Contract:
+    if not isinstance(raw, dict):
+        raise ContractError(path, "<root>", "must be a mapping")
+    source = _check_name(path, "source", _require(raw, "source", path, str))
+    entity = _check_name(path, "entity", _require(raw, "entity", path, str))
+    fmt = _require(raw, "format", path, str)
+    if fmt not in FORMATS:
+        raise ContractError(path, "format", f"'{fmt}' is not one of {sorted(FORMATS)}")
+
+    columns = []
+    for i, col in enumerate(_require(raw, "columns", path, list)):
+        where = f"columns[{i}]."
+        if not isinstance(col, dict):
+            raise ContractError(path, f"columns[{i}]", "must be a mapping")
+        name = _check_name(path, where + "name", _require(col, "name", path, str, where))
+        ctype = _check_type(path, where + "type", _require(col, "type", path, None, where))
+        std = tuple(col.get("standardise") or ())
+        bad = [s for s in std if s not in STANDARDISERS]
+        if bad:
+            raise ContractError(path, where + "standardise", f"unknown {bad} (use {sorted(STANDARDISERS)})")
+        formats = tuple(col.get("formats") or ())
+        if ctype in ("date", "timestamp") and not formats:
+            raise ContractError(path, where + "formats", f"a {ctype} column needs at least one format")
+        columns.append(Column(name, str(col.get("source") or name), ctype, std, formats))
+    names = [c.name for c in columns]
+    if len(set(names)) != len(names):
+        raise ContractError(path, "columns", "column names must be unique")
+
+    derived = []
+    for i, d in enumerate(raw.get("derived") or ()):
+        where = f"derived[{i}]."
+        derived.append(Derived(
+            _check_name(path, where + "name", _require(d, "name", path, str, where)),
+            _require(d, "expr", path, str, where),
+            _check_type(path, where + "type", _require(d, "type", path, None, where)),
+        ))
+    known = set(names) | {d.name for d in derived}
+
+    key = tuple(_require(raw, "business_key", path, list))
+    for k in key:
+        if k not in known:
+            raise ContractError(path, "business_key", f"'{k}' is not a column")
+    partition_by = tuple(raw.get("partition_by") or ())
+    for p in partition_by:
+        if p not in known:
+            raise ContractError(path, "partition_by", f"'{p}' is not a column")
+    latest_by = raw.get("latest_by")
+    if latest_by is not None and latest_by not in known:
+        raise ContractError(path, "latest_by", f"'{latest_by}' is not a column")
+
+    references = []
+    for i, r in enumerate(raw.get("references") or ()):
+        where = f"references[{i}]."
+        ref = Reference(*(_require(r, k, path, str, where) for k in ("column", "entity", "key")))
+        if ref.column not in known:
+            raise ContractError(path, where + "column", f"'{ref.column}' is not a column")
+        references.append(ref)
+
+    pii = dict(raw.get("pii") or {})
+    for col, action in pii.items():
+        if col not in known:
+            raise ContractError(path, f"pii.{col}", "is not a column")
+        if action not in PII_ACTIONS:
+            raise ContractError(path, f"pii.{col}", f"'{action}' is not one of {sorted(PII_ACTIONS)}")
+
+    scd2 = None
+    if raw.get("scd2"):
+        s = raw["scd2"]
+        tracked = tuple(_require(s, "tracked", path, list, "scd2."))
+        eff = _require(s, "effective_from", path, str, "scd2.")
+        for c in (*tracked, eff):
+            if c not in known:
+                raise ContractError(path, "scd2", f"'{c}' is not a column")
+        scd2 = Scd2(tracked, eff)
+
+    rules = []
+    for i, r in enumerate(_require(raw, "dq", path, list)):
+        where = f"dq[{i}]."
+        rule = Rule(
+            _check_name(path, where + "name", _require(r, "name", path, str, where)),
+            _require(r, "rule", path, str, where).strip(),
+            _require(r, "severity", path, str, where),
+        )
+        if rule.severity not in SEVERITIES:
+            raise ContractError(path, where + "severity", f"'{rule.severity}' is not one of {sorted(SEVERITIES)}")
+        rules.append(rule)
+    if len({r.name for r in rules}) != len(rules):
+        raise ContractError(path, "dq", "rule names must be unique")
+
+    return Contract(
+        path=str(path), source=source, entity=entity, format=fmt, business_key=key,
+        columns=tuple(columns), rules=tuple(rules), description=str(raw.get("description", "")),
+        latest_by=latest_by, partition_by=partition_by, derived=tuple(derived),
+        references=tuple(references), pii=pii, scd2=scd2,
+    )
+
+
+def default_contracts_dir():
+    """LAKEHOUSE_CONTRACTS_DIR, else the copy bundled in the Glue zip, else the repo's contracts/."""
+    if os.environ.get("LAKEHOUSE_CONTRACTS_DIR"):
+        return Path(os.environ["LAKEHOUSE_CONTRACTS_DIR"])
+    bundled = resources.files("lakehouse").joinpath("bundled_contracts")
+    if bundled.is_dir():
+        return bundled
+    return Path(__file__).resolve().parents[2] / "contracts"
+
+
+def load_contracts(directory=None) -> dict[str, Contract]:
+    """All contracts keyed by source, in file-name order."""
+    directory = default_contracts_dir() if directory is None else Path(directory)
+    files = sorted((p for p in directory.iterdir() if p.name.endswith((".yaml", ".yml"))), key=lambda p: p.name)
+    if not files:
+        raise ContractError(directory, "<dir>", "no *.yaml contracts found")
+    contracts = {}
+    for path in files:
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise ContractError(path, "<yaml>", f"is not valid YAML: {exc}") from exc
+        contract = parse_contract(raw, path)
+        if contract.source in contracts:
+            raise ContractError(path, "source", f"'{contract.source}' is declared twice")
+        contracts[contract.source] = contract
+    return contracts
+
+
+def select(contracts: dict[str, Contract], sources) -> list[Contract]:
+    """The contracts for the requested sources (all when empty); unknown names fail clearly."""
+    unknown = [s for s in sources if s not in contracts]
+    if unknown:
+        raise ContractError("contracts/", "source", f"unknown source(s) {unknown}; known: {sorted(contracts)}")
+    return [contracts[s] for s in (sources or contracts)]

@@ -1,0 +1,46 @@
+"""Delta Lake reads and writes: the only module that knows table mechanics."""
+
+from delta.tables import DeltaTable
+
+
+def exists(spark, path: str) -> bool:
+    return DeltaTable.isDeltaTable(spark, path)
+
+
+def read(spark, path: str):
+    return spark.read.format("delta").load(path)
+
+
+def overwrite(df, path: str, partition_by=()) -> None:
+    writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.save(path)
+
+
+def append(df, path: str, partition_by=()) -> None:
+    writer = df.write.format("delta").mode("append").option("mergeSchema", "true")
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.save(path)
+
+
+def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, partition_by=()) -> dict:
+    """Insert new keys, update matched ones; with `newer_than`, only when the incoming value is newer.
+
+    Returns Delta's operation metrics (rows inserted / updated) for the run summary.
+    """
+    if not exists(spark, path):
+        overwrite(df, path, partition_by)
+        return {"inserted": df.count(), "updated": 0}
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+    update_when = f"s.`{newer_than}` > t.`{newer_than}`" if newer_than else None
+    spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
+    table = DeltaTable.forPath(spark, path)
+    (table.alias("t").merge(df.alias("s"), on)
+     .whenMatchedUpdateAll(condition=update_when)
+     .whenNotMatchedInsertAll()
+     .execute())
+    metrics = table.history(1).select("operationMetrics").first()[0]
+    return {"inserted": int(metrics.get("numTargetRowsInserted", 0)),
+            "updated": int(metrics.get("numTargetRowsUpdated", 0))}

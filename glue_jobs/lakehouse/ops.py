@@ -1,0 +1,47 @@
+"""Operational tables under ops/: run log, DQ results, ingest ledger, schema drift, progress.
+
+Each is an append-only Delta table with a fixed schema, so Athena and the summary read them alike.
+"""
+
+from datetime import UTC, datetime
+
+from lakehouse import delta_io
+
+SCHEMAS = {
+    "pipeline_runs": "run_id string, job string, dataset string, rows_in bigint, rows_out bigint, "
+                     "rows_quarantined bigint, duplicates_dropped bigint, started_at timestamp, "
+                     "finished_at timestamp, seconds double, status string",
+    "dq_results": "run_id string, batch_id string, source string, entity string, rule_name string, rule string, "
+                  "severity string, outcome string, failure_reason string, failed_rows bigint, "
+                  "evaluated_at timestamp",
+    "ingest_ledger": "source string, file string, batch_id string, records bigint, ingested_at timestamp",
+    "schema_drift": "source string, file string, batch_id string, extra_columns array<string>, "
+                    "missing_columns array<string>, detected_at timestamp",
+    "batches_processed": "layer string, dataset string, batch_id string, run_id string, processed_at timestamp",
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def append_rows(spark, config, table: str, rows: list[tuple]) -> None:
+    if rows:
+        delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), config.paths.ops(table))
+
+
+def read(spark, config, table: str):
+    """The ops table, or an empty frame of its schema before its first write."""
+    path = config.paths.ops(table)
+    if delta_io.exists(spark, path):
+        return delta_io.read(spark, path)
+    return spark.createDataFrame([], SCHEMAS[table])
+
+
+def record_run(spark, config, job: str, dataset: str, rows_in: int, rows_out: int, rows_quarantined: int = 0,
+               duplicates_dropped: int = 0, started_at: datetime | None = None, status: str = "SUCCEEDED") -> None:
+    finished = now()
+    started = started_at or finished
+    append_rows(spark, config, "pipeline_runs", [(
+        config.run_id, job, dataset, int(rows_in), int(rows_out), int(rows_quarantined),
+        int(duplicates_dropped), started, finished, (finished - started).total_seconds(), status)])
