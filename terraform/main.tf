@@ -143,6 +143,8 @@ module "lake_storage" {
   name_suffix                        = local.account_id
   landing_expiration_days            = var.landing_expiration_days
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  lifecycle_rules_enabled            = var.enable_lifecycle_rules
+  deny_insecure_transport            = var.enforce_tls_bucket_policy
   force_destroy                      = var.force_destroy
   tags                               = local.tags
 }

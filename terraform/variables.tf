@@ -74,6 +74,18 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "enable_lifecycle_rules" {
+  description = "S3 lifecycle rules (off in the emulator: moto never reports abort_incomplete_multipart_upload back, getmoto/moto#9729)."
+  type        = bool
+  default     = true
+}
+
+variable "enforce_tls_bucket_policy" {
+  description = "Bucket policies deny non-TLS requests (off in the emulator: moto is reached over http and applies Deny statements without evaluating their conditions)."
+  type        = bool
+  default     = true
+}
+
 variable "landing_expiration_days" {
   description = "Days before raw landing files expire."
   type        = number

@@ -5,10 +5,14 @@
 #   enable_redshift: no Redshift Serverless API in moto
 #   enable_athena:   moto's Athena workgroup only reads back with tags
 #   enable_data_quality: moto has no CreateDataQualityRuleset
-environment         = "emulator"
-region              = "us-east-1"
-force_destroy       = true
-schedule            = "cron(0 6 * * ? *)"
-enable_redshift     = false
-enable_athena       = false
-enable_data_quality = false
+#   enforce_tls_bucket_policy: moto is reached over http and applies Deny without conditions
+#   enable_lifecycle_rules: moto's lifecycle read-back never matches (getmoto/moto#9729), apply hangs
+environment               = "emulator"
+region                    = "us-east-1"
+force_destroy             = true
+schedule                  = "cron(0 6 * * ? *)"
+enable_redshift           = false
+enable_athena             = false
+enable_data_quality       = false
+enable_lifecycle_rules    = false
+enforce_tls_bucket_policy = false

@@ -118,12 +118,15 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 resource "aws_s3_bucket_logging" "this" {
   for_each      = aws_s3_bucket.this
   bucket        = each.value.id
-  target_bucket = aws_s3_bucket.access_logs.id
+  target_bucket = aws_s3_bucket.access_logs.bucket
   target_prefix = "${each.key}/"
+
+  # S3 checks the target's policy for the log-delivery grant when logging is enabled.
+  depends_on = [aws_s3_bucket_policy.access_logs]
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  for_each = aws_s3_bucket.this
+  for_each = var.lifecycle_rules_enabled ? aws_s3_bucket.this : {}
   bucket   = each.value.id
 
   rule {
@@ -159,8 +162,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  for_each = aws_s3_bucket.this
-  bucket   = each.value.id
+  for_each = var.deny_insecure_transport ? aws_s3_bucket.this : {}
+  bucket   = each.value.bucket
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -169,7 +172,7 @@ resource "aws_s3_bucket_policy" "this" {
         Effect    = "Deny"
         Principal = "*"
         Action    = "s3:*"
-        Resource  = [each.value.arn, "${each.value.arn}/*"]
+        Resource  = ["arn:${local.partition}:s3:::${each.value.bucket}", "arn:${local.partition}:s3:::${each.value.bucket}/*"]
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
       },
     ]
@@ -220,6 +223,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
+  count  = var.lifecycle_rules_enabled ? 1 : 0
   bucket = aws_s3_bucket.access_logs.id
   rule {
     id     = "expire-logs"
@@ -239,30 +243,30 @@ resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
 }
 
 resource "aws_s3_bucket_policy" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
+  bucket = aws_s3_bucket.access_logs.bucket
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.access_logs.arn, "${aws_s3_bucket.access_logs.arn}/*"]
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-      {
+    Statement = concat(
+      [{
         Sid       = "S3ServerAccessLogsDelivery"
         Effect    = "Allow"
         Principal = { Service = "logging.s3.amazonaws.com" }
-        Action    = "s3:PutObject"
-        Resource  = "${aws_s3_bucket.access_logs.arn}/*"
+        Action    = ["s3:PutObject"]
+        Resource  = "arn:${local.partition}:s3:::${local.access_log_bucket}/*"
         Condition = {
           StringEquals = { "aws:SourceAccount" = local.account_id }
           ArnLike      = { "aws:SourceArn" = [for b in local.buckets : "arn:${local.partition}:s3:::${b}"] }
         }
-      },
-    ]
+      }],
+      var.deny_insecure_transport ? [{
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = ["arn:${local.partition}:s3:::${local.access_log_bucket}", "arn:${local.partition}:s3:::${local.access_log_bucket}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      }] : [],
+    )
   })
   depends_on = [aws_s3_bucket_public_access_block.access_logs]
 }

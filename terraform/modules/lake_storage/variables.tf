@@ -58,6 +58,18 @@ variable "kms_deletion_window_days" {
   }
 }
 
+variable "lifecycle_rules_enabled" {
+  description = "Create the lifecycle configurations (false only for the moto emulator, whose lifecycle read-back never matches abort_incomplete_multipart_upload: getmoto/moto#9729)."
+  type        = bool
+  default     = true
+}
+
+variable "deny_insecure_transport" {
+  description = "Bucket policies deny every request without TLS (false only for the moto emulator, which is reached over http and applies Deny statements without evaluating their conditions)."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow terraform destroy to delete non-empty buckets (dev/emulator only)."
   type        = bool
