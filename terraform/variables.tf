@@ -169,6 +169,25 @@ variable "scripts_dir" {
   default     = null
 }
 
+variable "generate_pii_salt" {
+  description = "Generate the PII hashing salt (Secrets Manager GetRandomPassword). false: store var.pii_salt instead."
+  type        = bool
+  default     = true
+}
+
+variable "pii_salt" {
+  description = "PII hashing salt to store when generate_pii_salt = false (e.g. carried over from another deployment). Ephemeral: never stored in state."
+  type        = string
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+
+  validation {
+    condition     = var.generate_pii_salt || length(coalesce(var.pii_salt, "")) >= 16
+    error_message = "With generate_pii_salt = false, pii_salt must be given (at least 16 characters)."
+  }
+}
+
 variable "pii_salt_version" {
   description = "Bump to rotate the PII hashing salt (a new random value is written to SSM)."
   type        = number

@@ -1,0 +1,173 @@
+# Root module: the whole stack wired together, per environment, with a mocked provider.
+# Scripts, package zip and jars come from tests/fixtures so this runs without a build.
+# mock_provider cannot represent the ephemeral salt generator, so the root runs against the real
+# provider configured offline (static fake keys, no credential/account/metadata calls) with
+# command = plan only, and the data sources that would call AWS overridden.
+provider "aws" {
+  region                      = "eu-west-1"
+  access_key                  = "mock"
+  secret_key                  = "mock"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+
+override_data {
+  target = data.aws_caller_identity.current
+  values = { account_id = "123456789012" }
+}
+
+override_data {
+  target = module.lake_storage.data.aws_caller_identity.current
+  values = { account_id = "123456789012" }
+}
+
+override_data {
+  target = module.iam.data.aws_caller_identity.current
+  values = { account_id = "123456789012" }
+}
+
+override_data {
+  target = module.redshift_serverless[0].data.aws_caller_identity.current
+  values = { account_id = "123456789012" }
+}
+
+override_data {
+  target = module.athena[0].data.aws_caller_identity.current
+  values = { account_id = "123456789012" }
+}
+
+override_data {
+  target = module.monitoring[0].data.aws_caller_identity.current
+  values = { account_id = "123456789012" }
+}
+
+variables {
+  # mock_provider cannot mock ephemeral resources: give the salt instead of generating it.
+  generate_pii_salt = false
+  pii_salt          = "test-salt-0123456789abcdef"
+  scripts_dir       = "./tests/fixtures/scripts"
+  package_zip_path  = "./tests/fixtures/lakehouse.zip"
+  jar_dir           = "./tests/fixtures/jars"
+}
+
+run "dev" {
+  command = plan
+  variables {
+    environment = "dev"
+  }
+
+  assert {
+    condition     = output.lake_bucket_name == "lakehouse-dev-lake-123456789012" && output.lake_root == "s3://lakehouse-dev-lake-123456789012"
+    error_message = "Lake bucket is <project>-<env>-lake-<account>."
+  }
+  assert {
+    condition     = output.glue_database_names == { bronze = "lakehouse_dev_bronze", silver = "lakehouse_dev_silver", gold = "lakehouse_dev_gold", ops = "lakehouse_dev_ops" }
+    error_message = "Databases are <project>_<env>_<layer>."
+  }
+  assert {
+    condition     = output.glue_job_names == { bronze = "lakehouse-dev-bronze-ingest", silver = "lakehouse-dev-silver-clean", gold = "lakehouse-dev-gold-aggregates" }
+    error_message = "One job per stage, named after its script."
+  }
+  assert {
+    condition = jsonencode(output.glue_trigger_names) == jsonencode([
+      "lakehouse-dev-medallion-start-bronze",
+      "lakehouse-dev-medallion-after-bronze-start-silver",
+      "lakehouse-dev-medallion-after-silver-start-gold",
+      "lakehouse-dev-medallion-after-gold-start-crawlers",
+    ])
+    error_message = "The chain is start -> bronze -> silver -> gold -> crawlers."
+  }
+  assert {
+    condition     = toset(keys(output.glue_crawler_names)) == toset(["bronze", "gold", "ops"])
+    error_message = "One crawler per crawlers/*.yaml."
+  }
+  assert {
+    condition     = length(output.dq_ruleset_names) == length(fileset("${path.module}/../contracts", "*.yaml")) && output.dq_ruleset_names["sales"] == "lakehouse-dev-sales"
+    error_message = "Every contract gets a Glue Data Quality ruleset."
+  }
+  assert {
+    condition     = length(output.silver_table_names) == 2 * length(fileset("${path.module}/../contracts", "*.yaml")) && contains(output.silver_table_names, "quarantine_sales")
+    error_message = "Every contract gets silver.<entity> and silver.quarantine_<entity>."
+  }
+  assert {
+    condition     = module.glue_job["gold"].default_arguments["--pii_salt_parameter"] == "/lakehouse/dev/pii-salt" && output.pii_salt_parameter_name == "/lakehouse/dev/pii-salt"
+    error_message = "gold gets the SSM parameter name of the PII salt."
+  }
+  assert {
+    condition = alltrue([for k, j in module.glue_job :
+      j.default_arguments["--lake_root"] == "s3://lakehouse-dev-lake-123456789012" &&
+      j.default_arguments["--extra-py-files"] == "s3://lakehouse-dev-artifacts-123456789012/packages/lakehouse.zip" &&
+      j.default_arguments["--extra-jars"] == "s3://lakehouse-dev-artifacts-123456789012/jars/deequ-2.1.0-spark-3.5.jar,s3://lakehouse-dev-artifacts-123456789012/jars/dqdl-1.0.0.jar"
+    ])
+    error_message = "Every job gets the lake root, the package zip and the Deequ/DQDL jars."
+  }
+  assert {
+    condition     = module.glue_job["bronze"].default_arguments["--sources"] == "all" && module.glue_job["silver"].default_arguments["--sources"] == "all"
+    error_message = "bronze and silver get --sources."
+  }
+  assert {
+    condition     = output.redshift_workgroup_name == "lakehouse-dev-wg" && output.athena_workgroup_name == "lakehouse-dev-analysts"
+    error_message = "dev deploys Redshift Serverless and Athena."
+  }
+  assert {
+    condition     = output.exports_uri == "s3://lakehouse-dev-lake-123456789012/exports"
+    error_message = "exports_uri feeds redshift_sql/ COPY."
+  }
+  assert {
+    condition     = toset(keys(output.glue_role_arns)) == toset(["bronze", "silver", "gold", "crawler_bronze", "crawler_gold", "crawler_ops", "data_quality"])
+    error_message = "One role per job, per crawler and for DQ evaluation."
+  }
+}
+
+run "prod" {
+  command = plan
+  variables {
+    environment = "prod"
+    jobs        = { silver = { worker_type = "G.2X", number_of_workers = 6 } }
+  }
+  assert {
+    condition     = output.lake_bucket_name == "lakehouse-prod-lake-123456789012" && output.glue_workflow_name == "lakehouse-prod-medallion"
+    error_message = "Names follow the environment."
+  }
+  assert {
+    condition     = output.glue_job_names["gold"] == "lakehouse-prod-gold-aggregates"
+    error_message = "Job names follow the environment."
+  }
+}
+
+run "emulator_switches" {
+  command = plan
+  variables {
+    environment         = "emulator"
+    enable_redshift     = false
+    enable_athena       = false
+    enable_data_quality = false
+  }
+  assert {
+    condition     = output.redshift_workgroup_name == null && output.athena_workgroup_name == null && output.dq_ruleset_names == {}
+    error_message = "The feature switches must remove Redshift, Athena and the DQ rulesets."
+  }
+  assert {
+    condition     = !contains(keys(output.glue_role_arns), "data_quality")
+    error_message = "No DQ evaluator role without rulesets."
+  }
+}
+
+run "rejects_unknown_environment" {
+  command = plan
+  variables {
+    environment = "qa"
+  }
+  expect_failures = [var.environment]
+}
+
+run "rejects_remote_endpoint" {
+  command = plan
+  variables {
+    environment      = "emulator"
+    aws_endpoint_url = "https://example.com"
+  }
+  expect_failures = [var.aws_endpoint_url]
+}
