@@ -46,6 +46,21 @@ def enrich_sales(sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame,
     return star.fact_sales(with_sk, extra=("category", "product_name"))
 
 
+VERSIONS_ENTITY = "customers_versions"
+
+
+def customer_versions(spark: SparkSession, paths) -> DataFrame:
+    """Every valid delivered customer version when silver keeps that log, else silver.customers.
+
+    silver.customers holds only the latest version per key (a late-arriving older version is
+    valid but never replaces it), so gold sees late versions only through an append-only
+    silver/customers_versions table of all valid deliveries. Without it, each gold run adds
+    the versions current in silver at that run (history still builds batch by batch).
+    """
+    log_df = publish.read_delta(spark, paths.silver(VERSIONS_ENTITY))
+    return log_df if log_df is not None else _required(spark, paths, "customers")
+
+
 def run(spark: SparkSession, config) -> dict:
     """Build every gold table; returns a summary (rows per table, SCD2 and FX counts, seconds)."""
     t0 = time.time()
@@ -56,7 +71,7 @@ def run(spark: SparkSession, config) -> dict:
     summary: dict = {"run_id": getattr(config, "run_id", None), "tables": {}}
 
     sales = _required(spark, paths, "sales")
-    customers = _required(spark, paths, "customers")
+    customers = customer_versions(spark, paths)
     products = _required(spark, paths, "products")
     fx_rates = _required(spark, paths, "fx_rates")
     web_events = publish.read_delta(spark, paths.silver("web_events"))
@@ -119,14 +134,19 @@ def run(spark: SparkSession, config) -> dict:
 
 
 def _record(spark, config, summary, started, rows_in) -> None:
-    """ops.pipeline_runs, when the lead's ops module is present (it is optional here)."""
+    """One ops.pipeline_runs row per gold table, in one append (when lakehouse.ops is present)."""
     try:
         from lakehouse import ops
     except ImportError:
         return
-    for table, rows in summary["tables"].items():
-        ops.record_run(spark, config, job="gold_aggregates", dataset=f"gold.{table}",
-                       rows_in=rows_in if table == "fact_sales" else rows, rows_out=rows, started_at=started)
+    finished = ops.now()
+    start = started.replace(tzinfo=None)
+    rows = [
+        (config.run_id, "gold_aggregates", f"gold.{table}", int(rows_in if table == "fact_sales" else n), int(n),
+         0, 0, start, finished, (finished - start).total_seconds(), "SUCCEEDED")
+        for table, n in summary["tables"].items()
+    ]
+    ops.append_rows(spark, config, "pipeline_runs", rows)
 
 
 def format_summary(summary: dict) -> str:
