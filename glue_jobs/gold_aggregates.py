@@ -10,7 +10,6 @@ import sys
 from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
-
 from lakehouse import gold, runtime
 from lakehouse.config import JobConfig, new_run_id
 
@@ -34,8 +33,12 @@ def read_salt(parameter: str, ssm_client=None) -> str:
 
 def main(argv: list[str]) -> None:
     args = getResolvedOptions(argv, REQUIRED_ARGS)
-    config = JobConfig(args["lake_root"], (), args.get("JOB_RUN_ID") or new_run_id(),
-                       pii_salt=read_salt(args["pii_salt_parameter"]))
+    config = JobConfig(
+        args["lake_root"],
+        (),
+        args.get("JOB_RUN_ID") or new_run_id(),
+        pii_salt=read_salt(args["pii_salt_parameter"]),
+    )
     with runtime.glue_session(args, GlueContext, Job) as spark:
         print(gold.format_summary(gold.run(spark, config)), flush=True)
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from lakehouse.config import JobConfig
 from lakehouse.gold import run
 from lakehouse.gold.job import TABLES
@@ -43,7 +42,11 @@ def documented_gold_schemas() -> dict[str, list[tuple[str, str]]]:
         cols = []
         for item in _split_top(m.group(2).split(" — ")[0]):
             tokens = item.split()
-            typ = tokens[1] if len(tokens) > 1 and (tokens[1] in TYPES or tokens[1].startswith("decimal(")) else "string"
+            typ = (
+                tokens[1]
+                if len(tokens) > 1 and (tokens[1] in TYPES or tokens[1].startswith("decimal("))
+                else "string"
+            )
             cols.append((tokens[0], typ))
         out[m.group(1)] = cols
     return out
@@ -56,36 +59,144 @@ def spark():
     return get_spark("test-gold")
 
 
-CUSTOMERS = [  # customer_id, first, last, email, phone, street, city, state, postcode, country, tier, signup, updated
-    ("C1", "Annabel", "Leeson", "annabel.leeson@example.com", "+15550001111", "12 Main St", "Leeds", "WY", "LS1", "GB",
-     "gold", date(2023, 1, 1), datetime(2024, 1, 1, 6)),
-    ("C2", "Robert", "Roebuck", "robert.roebuck@example.com", "+15550002222", "34 High St", "York", "NY", "YO1", "GB",
-     "bronze", date(2023, 1, 1), datetime(2024, 1, 7, 6)),
-    ("C3", "Cecilia", "Castle", "cecilia.castle@example.com", None, "56 Low Rd", "Bath", "SO", "BA1", "GB",
-     "silver", date(2023, 1, 1), datetime(2024, 1, 2, 6)),
+# customer_id, first, last, email, phone, street, city, state, postcode, country, tier, signup, updated
+CUSTOMERS = [
+    (
+        "C1",
+        "Annabel",
+        "Leeson",
+        "annabel.leeson@example.com",
+        "+15550001111",
+        "12 Main St",
+        "Leeds",
+        "WY",
+        "LS1",
+        "GB",
+        "gold",
+        date(2023, 1, 1),
+        datetime(2024, 1, 1, 6),
+    ),
+    (
+        "C2",
+        "Robert",
+        "Roebuck",
+        "robert.roebuck@example.com",
+        "+15550002222",
+        "34 High St",
+        "York",
+        "NY",
+        "YO1",
+        "GB",
+        "bronze",
+        date(2023, 1, 1),
+        datetime(2024, 1, 7, 6),
+    ),
+    (
+        "C3",
+        "Cecilia",
+        "Castle",
+        "cecilia.castle@example.com",
+        None,
+        "56 Low Rd",
+        "Bath",
+        "SO",
+        "BA1",
+        "GB",
+        "silver",
+        date(2023, 1, 1),
+        datetime(2024, 1, 2, 6),
+    ),
 ]
-CUST_SCHEMA = ("customer_id string, first_name string, last_name string, email string, phone string, street string, "
-               "city string, state string, postcode string, country string, loyalty_tier string, signup_date date, "
-               "updated_at timestamp, " + META)
-SALES = [  # id, date, store, store_name, city, product, product_name, category, customer, name, qty, price, total, pay, ccy
-    ("T1", date(2024, 1, 5), "S1", "Store One", "Leeds", "P1", "Widget", "Home", "C1", "Annabel Leeson", 2, D("10.00"),
-     D("20.00"), "card", "EUR"),
-    ("T2", date(2024, 1, 6), "S1", "Store One", "Leeds", "P1", "Widget", "Home", "C2", "Robert Roebuck", 1, D("5.00"),
-     D("5.00"), "cash", "EUR"),
-    ("T3", date(2024, 1, 8), "S2", "Store Two", "York", "P2", "Yoyo", "Toys", "C1", "Annabel Leeson", 3, D("1.00"),
-     D("3.00"), "card", "USD"),
-    ("T4", date(2024, 1, 8), "S2", "Store Two", "York", "P2", "Yoyo", "Toys", "C1", "Annabel Leeson", 1, D("7.00"),
-     D("7.00"), "mobile", "GBP"),
+CUST_SCHEMA = (
+    "customer_id string, first_name string, last_name string, email string, phone string, street string, "
+    "city string, state string, postcode string, country string, loyalty_tier string, signup_date date, "
+    "updated_at timestamp, " + META
+)
+# id, date, store, store_name, city, product, product_name, category, customer, name, qty, price, total,
+# payment, currency
+SALES = [
+    (
+        "T1",
+        date(2024, 1, 5),
+        "S1",
+        "Store One",
+        "Leeds",
+        "P1",
+        "Widget",
+        "Home",
+        "C1",
+        "Annabel Leeson",
+        2,
+        D("10.00"),
+        D("20.00"),
+        "card",
+        "EUR",
+    ),
+    (
+        "T2",
+        date(2024, 1, 6),
+        "S1",
+        "Store One",
+        "Leeds",
+        "P1",
+        "Widget",
+        "Home",
+        "C2",
+        "Robert Roebuck",
+        1,
+        D("5.00"),
+        D("5.00"),
+        "cash",
+        "EUR",
+    ),
+    (
+        "T3",
+        date(2024, 1, 8),
+        "S2",
+        "Store Two",
+        "York",
+        "P2",
+        "Yoyo",
+        "Toys",
+        "C1",
+        "Annabel Leeson",
+        3,
+        D("1.00"),
+        D("3.00"),
+        "card",
+        "USD",
+    ),
+    (
+        "T4",
+        date(2024, 1, 8),
+        "S2",
+        "Store Two",
+        "York",
+        "P2",
+        "Yoyo",
+        "Toys",
+        "C1",
+        "Annabel Leeson",
+        1,
+        D("7.00"),
+        D("7.00"),
+        "mobile",
+        "GBP",
+    ),
 ]
-SALES_SCHEMA = ("transaction_id string, sale_date date, store_id string, store_name string, city string, "
-                "product_id string, product_name string, category string, customer_id string, customer_name string, "
-                "quantity int, unit_price decimal(12,2), total_amount decimal(12,2), payment_method string, "
-                "currency string, amount_mismatch decimal(14,2), " + META)
+SALES_SCHEMA = (
+    "transaction_id string, sale_date date, store_id string, store_name string, city string, "
+    "product_id string, product_name string, category string, customer_id string, customer_name string, "
+    "quantity int, unit_price decimal(12,2), total_amount decimal(12,2), payment_method string, "
+    "currency string, amount_mismatch decimal(14,2), " + META
+)
 CLEAR_PII = [v for c in CUSTOMERS for v in c[1:6] if v] + [s[9] for s in SALES]
 
 
 def write(spark, lake, entity, rows, schema):
-    spark.createDataFrame(rows, schema).write.format("delta").mode("overwrite").save(f"{lake}/silver/{entity}")
+    spark.createDataFrame(rows, schema).write.format("delta").mode("overwrite").save(
+        f"{lake}/silver/{entity}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,21 +204,40 @@ def lake(spark, tmp_path_factory):
     lake = str(tmp_path_factory.mktemp("gold_lake"))
     write(spark, lake, "customers", [c + M for c in CUSTOMERS], CUST_SCHEMA)
     write(spark, lake, "sales", [s + (D("0.00"),) + M for s in SALES], SALES_SCHEMA)
-    write(spark, lake, "products", [("P1", "Widget", "Home", "Acme", D("4.00"), D("10.00")) + M,
-                                    ("P2", "Yoyo", "Toys", "Toyco", D("0.50"), D("1.00")) + M],
-          "product_id string, product_name string, category string, brand string, unit_cost decimal(12,2), "
-          "list_price decimal(12,2), " + META)
-    write(spark, lake, "fx_rates", [(date(2024, 1, 5), "EUR", D("1.10000000")) + M,
-                                    (date(2024, 1, 8), "EUR", D("1.20000000")) + M],
-          "rate_date date, currency string, rate_to_usd decimal(18,8), " + META)
-    write(spark, lake, "web_events", [
-        ("e1", datetime(2024, 1, 5, 10), "C1", "s1", "page_view", "/", None, "web", date(2024, 1, 5)) + M,
-        ("e2", datetime(2024, 1, 5, 11), "C1", "s1", "product_view", "/p1", "P1", "web", date(2024, 1, 5)) + M,
-        ("e3", datetime(2024, 1, 7, 9), "C1", "s2", "page_view", "/", None, "ios", date(2024, 1, 7)) + M,
-        ("e4", datetime(2024, 1, 6, 9), "C3", "s3", "page_view", "/", None, "web", date(2024, 1, 6)) + M,
-        ("e5", datetime(2024, 1, 6, 9), None, "s4", "page_view", "/", None, "web", date(2024, 1, 6)) + M,
-    ], "event_id string, event_ts timestamp, customer_id string, session_id string, event_type string, page string, "
-       "product_id string, device string, event_date date, " + META)
+    write(
+        spark,
+        lake,
+        "products",
+        [
+            ("P1", "Widget", "Home", "Acme", D("4.00"), D("10.00")) + M,
+            ("P2", "Yoyo", "Toys", "Toyco", D("0.50"), D("1.00")) + M,
+        ],
+        "product_id string, product_name string, category string, brand string, unit_cost decimal(12,2), "
+        "list_price decimal(12,2), " + META,
+    )
+    write(
+        spark,
+        lake,
+        "fx_rates",
+        [(date(2024, 1, 5), "EUR", D("1.10000000")) + M, (date(2024, 1, 8), "EUR", D("1.20000000")) + M],
+        "rate_date date, currency string, rate_to_usd decimal(18,8), " + META,
+    )
+    write(
+        spark,
+        lake,
+        "web_events",
+        [
+            ("e1", datetime(2024, 1, 5, 10), "C1", "s1", "page_view", "/", None, "web", date(2024, 1, 5)) + M,
+            ("e2", datetime(2024, 1, 5, 11), "C1", "s1", "product_view", "/p1", "P1", "web", date(2024, 1, 5))
+            + M,
+            ("e3", datetime(2024, 1, 7, 9), "C1", "s2", "page_view", "/", None, "ios", date(2024, 1, 7)) + M,
+            ("e4", datetime(2024, 1, 6, 9), "C3", "s3", "page_view", "/", None, "web", date(2024, 1, 6)) + M,
+            ("e5", datetime(2024, 1, 6, 9), None, "s4", "page_view", "/", None, "web", date(2024, 1, 6)) + M,
+        ],
+        "event_id string, event_ts timestamp, customer_id string, session_id string, event_type string, "
+        "page string, "
+        "product_id string, device string, event_date date, " + META,
+    )
     return lake
 
 
@@ -116,8 +246,10 @@ def table(spark, lake, name):
 
 
 def rows_by(spark, lake, name, *key):
-    return {tuple(getattr(r, k) for k in key) if len(key) > 1 else getattr(r, key[0]): r
-            for r in table(spark, lake, name).collect()}
+    return {
+        tuple(getattr(r, k) for k in key) if len(key) > 1 else getattr(r, key[0]): r
+        for r in table(spark, lake, name).collect()
+    }
 
 
 def snapshot(spark, lake):
@@ -137,8 +269,16 @@ def test_schemas_match_the_documented_tables(spark, lake, first_run):
 
 
 def test_summary_counts(first_run):
-    assert first_run["tables"] == {"dim_customer": 3, "fact_sales": 4, "dim_date": 4, "dim_store": 2,
-                                   "dim_product": 2, "daily_sales": 3, "customer_360": 3, "product_performance": 2}
+    assert first_run["tables"] == {
+        "dim_customer": 3,
+        "fact_sales": 4,
+        "dim_date": 4,
+        "dim_store": 2,
+        "dim_product": 2,
+        "daily_sales": 3,
+        "customer_360": 3,
+        "product_performance": 2,
+    }
     assert first_run["fx"] == {"sales": 4, "fx_missing": 1, "missing_by_currency": {"GBP": 1}}
     assert first_run["scd2"]["current"] == 3
 
@@ -146,7 +286,10 @@ def test_summary_counts(first_run):
 def test_fact_sales_fx_and_keys(spark, lake, first_run):
     f = rows_by(spark, lake, "fact_sales", "transaction_id")
     assert (f["T1"].fx_rate, f["T1"].amount_usd, f["T1"].date_key) == (D("1.10000000"), D("22.00"), 20240105)
-    assert (f["T2"].fx_rate_date, f["T2"].amount_usd) == (date(2024, 1, 5), D("5.50"))     # Saturday → Friday's rate
+    assert (f["T2"].fx_rate_date, f["T2"].amount_usd) == (
+        date(2024, 1, 5),
+        D("5.50"),
+    )  # Saturday → Friday's rate
     assert (f["T3"].fx_rate, f["T3"].amount_usd, f["T3"].fx_missing) == (D("1.00000000"), D("3.00"), False)
     assert (f["T4"].fx_missing, f["T4"].fx_rate, f["T4"].amount_usd) == (True, None, None)
     dim = rows_by(spark, lake, "dim_customer", "customer_id")
@@ -154,35 +297,64 @@ def test_fact_sales_fx_and_keys(spark, lake, first_run):
 
 
 def test_daily_sales(spark, lake, first_run):
-    d = {k: (r.orders, r.units, r.revenue_usd, r.unconverted_sales)
-         for k, r in rows_by(spark, lake, "daily_sales", "sale_date", "store_id", "category").items()}
-    assert d == {(date(2024, 1, 5), "S1", "Home"): (1, 2, D("22.00"), 0),
-                 (date(2024, 1, 6), "S1", "Home"): (1, 1, D("5.50"), 0),
-                 (date(2024, 1, 8), "S2", "Toys"): (2, 4, D("3.00"), 1)}
+    d = {
+        k: (r.orders, r.units, r.revenue_usd, r.unconverted_sales)
+        for k, r in rows_by(spark, lake, "daily_sales", "sale_date", "store_id", "category").items()
+    }
+    assert d == {
+        (date(2024, 1, 5), "S1", "Home"): (1, 2, D("22.00"), 0),
+        (date(2024, 1, 6), "S1", "Home"): (1, 1, D("5.50"), 0),
+        (date(2024, 1, 8), "S2", "Toys"): (2, 4, D("3.00"), 1),
+    }
 
 
 def test_product_performance(spark, lake, first_run):
-    p = {k: (r.product_name, r.category, r.orders, r.units, r.revenue_usd, r.category_rank)
-         for k, r in rows_by(spark, lake, "product_performance", "month", "product_id").items()}
-    assert p == {(date(2024, 1, 1), "P1"): ("Widget", "Home", 2, 3, D("27.50"), 1),
-                 (date(2024, 1, 1), "P2"): ("Yoyo", "Toys", 2, 4, D("3.00"), 1)}
+    p = {
+        k: (r.product_name, r.category, r.orders, r.units, r.revenue_usd, r.category_rank)
+        for k, r in rows_by(spark, lake, "product_performance", "month", "product_id").items()
+    }
+    assert p == {
+        (date(2024, 1, 1), "P1"): ("Widget", "Home", 2, 3, D("27.50"), 1),
+        (date(2024, 1, 1), "P2"): ("Yoyo", "Toys", 2, 4, D("3.00"), 1),
+    }
 
 
 def test_customer_360(spark, lake, first_run):
     c = rows_by(spark, lake, "customer_360", "customer_id")
     one = c["C1"]
     assert (one.orders, one.lifetime_value_usd, one.avg_order_value_usd) == (3, D("25.00"), D("12.50"))
-    assert (one.first_order_date, one.last_order_date, one.recency_days) == (date(2024, 1, 5), date(2024, 1, 8), 0)
-    assert (one.r_score, one.f_score, one.m_score, one.segment, one.churn_risk) == (3, 3, 3, "potential", "low")
+    assert (one.first_order_date, one.last_order_date, one.recency_days) == (
+        date(2024, 1, 5),
+        date(2024, 1, 8),
+        0,
+    )
+    assert (one.r_score, one.f_score, one.m_score, one.segment, one.churn_risk) == (
+        3,
+        3,
+        3,
+        "potential",
+        "low",
+    )
     assert (one.web_sessions, one.web_events, one.last_web_event_ts) == (2, 3, datetime(2024, 1, 7, 9))
     assert (one.loyalty_tier, one.city, one.country) == ("gold", "Leeds", "GB")
     two = c["C2"]
     assert (two.orders, two.monetary, two.recency_days, two.r_score, two.segment, two.churn_risk) == (
-        1, D("5.50"), 2, 1, "hibernating", "high")
+        1,
+        D("5.50"),
+        2,
+        1,
+        "hibernating",
+        "high",
+    )
     assert (two.web_sessions, two.web_events, two.last_web_event_ts) == (0, 0, None)
     three = c["C3"]
     assert (three.orders, three.lifetime_value_usd, three.segment, three.churn_risk, three.web_events) == (
-        0, D("0.00"), "prospect", "high", 1)
+        0,
+        D("0.00"),
+        "prospect",
+        "high",
+        1,
+    )
 
 
 def test_dims(spark, lake, first_run):
@@ -192,7 +364,9 @@ def test_dims(spark, lake, first_run):
     assert (sat.day_of_week, sat.day_name, sat.is_weekend, sat.date_key) == (6, "Saturday", True, 20240106)
     assert (mon.day_of_week, mon.is_weekend, mon.month_name, mon.quarter) == (1, False, "January", 1)
     assert {k: (r.store_name, r.city) for k, r in rows_by(spark, lake, "dim_store", "store_id").items()} == {
-        "S1": ("Store One", "Leeds"), "S2": ("Store Two", "York")}
+        "S1": ("Store One", "Leeds"),
+        "S2": ("Store Two", "York"),
+    }
     assert rows_by(spark, lake, "dim_product", "product_id")["P1"].list_price == D("10.00")
 
 
@@ -204,24 +378,35 @@ def test_manifests_and_exports_hold_the_current_snapshot(spark, lake, first_run)
         assert live and all(Path(lake, "gold", name, f).is_file() for f in live)
         exported = spark.read.parquet(f"{lake}/exports/{name}")
         assert sorted(map(tuple, exported.collect()), key=repr) == sorted(
-            map(tuple, table(spark, lake, name).collect()), key=repr), name
+            map(tuple, table(spark, lake, name).collect()), key=repr
+        ), name
 
 
 def test_scd2_change_then_rerun_is_stable(spark, lake, first_run):
     # a change for C1 effective 2024-01-07 (between its sales T1 on 01-05 and T3/T4 on 01-08)
-    changed = CUSTOMERS[0][:6] + ("Bath", "SO", "BA2", "GB", "platinum", date(2023, 1, 1), datetime(2024, 1, 7, 12))
+    changed = CUSTOMERS[0][:6] + (
+        "Bath",
+        "SO",
+        "BA2",
+        "GB",
+        "platinum",
+        date(2023, 1, 1),
+        datetime(2024, 1, 7, 12),
+    )
     write(spark, lake, "customers", [changed + M, *[c + M for c in CUSTOMERS[1:]]], CUST_SCHEMA)
     second = run(spark, JobConfig(lake, (), "run-2", pii_salt="test-salt"))
     s2 = second["scd2"]
     assert (s2["rows"], s2["current"], s2["inserted"], s2["updated"]) == (4, 3, 1, 1)
-    versions = sorted(table(spark, lake, "dim_customer").where("customer_id = 'C1'").collect(),
-                      key=lambda r: r.valid_from)
+    versions = sorted(
+        table(spark, lake, "dim_customer").where("customer_id = 'C1'").collect(), key=lambda r: r.valid_from
+    )
     assert [(v.valid_from, v.valid_to, v.is_current, v.loyalty_tier) for v in versions] == [
         (datetime(2024, 1, 1, 6), datetime(2024, 1, 7, 12), False, "gold"),
-        (datetime(2024, 1, 7, 12), datetime(9999, 12, 31), True, "platinum")]
+        (datetime(2024, 1, 7, 12), datetime(9999, 12, 31), True, "platinum"),
+    ]
     f = rows_by(spark, lake, "fact_sales", "transaction_id")
-    assert f["T1"].customer_sk == versions[0].customer_sk          # sale on 01-05: the old version
-    assert f["T3"].customer_sk == versions[1].customer_sk          # sale on 01-08: the new one
+    assert f["T1"].customer_sk == versions[0].customer_sk  # sale on 01-05: the old version
+    assert f["T3"].customer_sk == versions[1].customer_sk  # sale on 01-08: the new one
     c = rows_by(spark, lake, "customer_360", "customer_id")["C1"]
     assert (c.loyalty_tier, c.city) == ("platinum", "Bath")
 

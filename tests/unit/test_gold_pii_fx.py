@@ -5,10 +5,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from pyspark.sql import functions as F
-
 from lakehouse.gold.fx import fx_asof, rate_calendar
 from lakehouse.gold.pii import hash_col, mask_col, protect, resolve_salt
+from pyspark.sql import functions as F
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +32,22 @@ def test_hash_is_salted_sha256_and_stable(spark):
 def test_mask_keeps_first_character_and_email_domain(spark):
     df = spark.createDataFrame([("John",), ("john.doe@example.com",), ("",), (None,), ("J",)], "v string")
     assert [r.m for r in df.select(mask_col(F.col("v")).alias("m")).collect()] == [
-        "J***", "j***@example.com", "", None, "J***",
+        "J***",
+        "j***@example.com",
+        "",
+        None,
+        "J***",
     ]
 
 
 def test_protect_applies_contract_map_and_ignores_absent_columns(spark):
-    df = spark.createDataFrame([("C1", "Ann", "Lee", "ann@x.io", "Leeds")], "id string, first string, last string, email string, city string")
-    out = df.transform(protect({"first": "mask", "last": "hash", "email": "mask", "phone": "hash"}, "k")).first()
+    df = spark.createDataFrame(
+        [("C1", "Ann", "Lee", "ann@x.io", "Leeds")],
+        "id string, first string, last string, email string, city string",
+    )
+    out = df.transform(
+        protect({"first": "mask", "last": "hash", "email": "mask", "phone": "hash"}, "k")
+    ).first()
     assert out.id == "C1" and out.city == "Leeds"
     assert out.first == "A***" and out.email == "a***@x.io"
     assert out.last == hashlib.sha256(b"kLee").hexdigest()
@@ -66,7 +74,7 @@ RATES = [
     (date(2024, 1, 8), "EUR", Decimal("1.11000000")),
     (date(2024, 1, 11), "EUR", Decimal("1.12000000")),
     (date(2024, 1, 5), "GBP", Decimal("1.27123456")),
-    (date(2024, 1, 6), "GBP", None),                      # unusable rate: ignored
+    (date(2024, 1, 6), "GBP", None),  # unusable rate: ignored
 ]
 SALES = [
     # id, date, currency, amount
@@ -86,14 +94,16 @@ SALES = [
 
 def _convert(spark, **kw):
     rates = spark.createDataFrame(RATES, "rate_date date, currency string, rate_to_usd decimal(18,8)")
-    sales = spark.createDataFrame(SALES, "transaction_id string, sale_date date, currency string, amount_local decimal(14,2)")
+    sales = spark.createDataFrame(
+        SALES, "transaction_id string, sale_date date, currency string, amount_local decimal(14,2)"
+    )
     out = sales.transform(fx_asof(rates, **kw))
     return out, {r.transaction_id: r for r in out.collect()}
 
 
 def test_fx_asof_edge_cases(spark):
     out, rows = _convert(spark)
-    assert out.count() == len(SALES)                      # a left join: no sale lost or duplicated
+    assert out.count() == len(SALES)  # a left join: no sale lost or duplicated
     expect = {  # id: (rate, rate_date, usd)
         "same_day": ("1.10000000", date(2024, 1, 5), "110.00"),
         "saturday": ("1.10000000", date(2024, 1, 5), "110.00"),
@@ -101,15 +111,22 @@ def test_fx_asof_edge_cases(spark):
         "monday": ("1.11000000", date(2024, 1, 8), "11.10"),
         "gap_day": ("1.11000000", date(2024, 1, 8), "11.10"),
         "after_last_rate": ("1.12000000", date(2024, 1, 11), "1.12"),
-        "gbp_rounding": ("1.27123456", date(2024, 1, 5), "4.23"),   # 4.2332110848 → 4.23
+        "gbp_rounding": ("1.27123456", date(2024, 1, 5), "4.23"),  # 4.2332110848 → 4.23
         "usd": ("1.00000000", date(2024, 1, 6), "7.25"),
     }
     for tid, (rate, rdate, usd) in expect.items():
         r = rows[tid]
-        assert (r.fx_rate, r.fx_rate_date, r.amount_usd, r.fx_missing) == (Decimal(rate), rdate, Decimal(usd), False), tid
+        assert (r.fx_rate, r.fx_rate_date, r.amount_usd, r.fx_missing) == (
+            Decimal(rate),
+            rdate,
+            Decimal(usd),
+            False,
+        ), tid
     for tid in ("before_first_rate", "unknown_ccy", "null_ccy"):
         r = rows[tid]
-        assert r.fx_missing is True and r.fx_rate is None and r.amount_usd is None and r.fx_rate_date is None, tid
+        assert (
+            r.fx_missing is True and r.fx_rate is None and r.amount_usd is None and r.fx_rate_date is None
+        ), tid
 
 
 def test_fx_asof_output_types(spark):
@@ -121,8 +138,8 @@ def test_fx_asof_output_types(spark):
 
 def test_fx_asof_max_age_flags_stale_rates(spark):
     _, rows = _convert(spark, max_age_days=2)
-    assert rows["sunday"].fx_missing is False              # Fri rate, 2 days old
-    assert rows["after_last_rate"].fx_missing is True      # 4 days old
+    assert rows["sunday"].fx_missing is False  # Fri rate, 2 days old
+    assert rows["after_last_rate"].fx_missing is True  # 4 days old
     assert rows["gbp_rounding"].fx_missing is True
 
 

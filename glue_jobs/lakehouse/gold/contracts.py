@@ -10,7 +10,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class GoldSettings:
-    pii: dict[str, dict[str, str]] = field(default_factory=dict)   # source → {column: hash|mask}
+    pii: dict[str, dict[str, str]] = field(default_factory=dict)  # source → {column: hash|mask}
     scd2_tracked: list[str] = field(default_factory=list)
     scd2_effective_from: str = "updated_at"
 
@@ -28,7 +28,9 @@ def _from_yaml(directory):
     import yaml
 
     here = Path(__file__).resolve()
-    candidates = [Path(directory)] if directory else [here.parents[1] / "contracts", here.parents[3] / "contracts"]
+    candidates = (
+        [Path(directory)] if directory else [here.parents[1] / "contracts", here.parents[3] / "contracts"]
+    )
     folder = next((p for p in candidates if p.is_dir() and any(p.glob("*.yaml"))), None)
     if folder is None:
         raise FileNotFoundError(f"no contracts found in {candidates}")
@@ -37,8 +39,11 @@ def _from_yaml(directory):
         d = yaml.safe_load(f.read_text())
         docs[d["source"]] = d
     scd = docs["customers"]["scd2"]
-    return GoldSettings(pii={s: dict(d.get("pii") or {}) for s, d in docs.items()},
-                        scd2_tracked=list(scd["tracked"]), scd2_effective_from=scd["effective_from"])
+    return GoldSettings(
+        pii={s: dict(d.get("pii") or {}) for s, d in docs.items()},
+        scd2_tracked=list(scd["tracked"]),
+        scd2_effective_from=scd["effective_from"],
+    )
 
 
 def gold_settings(directory: str | None = None) -> GoldSettings:

@@ -31,10 +31,12 @@ def rate_calendar(rates: DataFrame, until: DataFrame | None = None) -> DataFrame
         )
         .where(F.col("currency").isNotNull() & F.col("rate_date").isNotNull())
         .where(F.col("rate").isNotNull() & (F.col("rate") > 0))
-        .groupBy("currency", "rate_date")          # one rate per currency and day
+        .groupBy("currency", "rate_date")  # one rate per currency and day
         .agg(F.max("rate").alias("rate"))
     )
-    bounds = usable.groupBy("currency").agg(F.min("rate_date").alias("_from"), F.max("rate_date").alias("_to"))
+    bounds = usable.groupBy("currency").agg(
+        F.min("rate_date").alias("_from"), F.max("rate_date").alias("_to")
+    )
     if until is not None:
         bounds = bounds.crossJoin(until.select(F.col("_until").cast("date"))).withColumn(
             "_to", F.greatest("_to", F.coalesce("_until", "_to"))
@@ -74,9 +76,7 @@ def fx_asof(
         )
         ccy = F.upper(F.trim(F.col(currency_col)))
         day = F.col(date_col).cast("date")
-        joined = sales.join(
-            F.broadcast(cal), (ccy == F.col("_fx_ccy")) & (day == F.col("_fx_day")), "left"
-        )
+        joined = sales.join(F.broadcast(cal), (ccy == F.col("_fx_ccy")) & (day == F.col("_fx_day")), "left")
         is_base = ccy == F.lit(base_currency)
         rate = F.when(is_base, F.lit(1).cast(RATE_TYPE)).otherwise(F.col("_fx_rate"))
         rate_date = F.when(is_base, day).otherwise(F.col("_fx_rate_date"))

@@ -18,18 +18,30 @@ from lakehouse.gold.pii import protect, resolve_salt
 
 log = logging.getLogger(__name__)
 
-TABLES = ["dim_customer", "dim_date", "dim_store", "dim_product", "fact_sales",
-          "daily_sales", "customer_360", "product_performance"]
+TABLES = [
+    "dim_customer",
+    "dim_date",
+    "dim_store",
+    "dim_product",
+    "fact_sales",
+    "daily_sales",
+    "customer_360",
+    "product_performance",
+]
 
 
 def _required(spark: SparkSession, paths, entity: str) -> DataFrame:
     df = publish.read_delta(spark, paths.silver(entity))
     if df is None:
-        raise FileNotFoundError(f"silver.{entity} not found at {paths.silver(entity)}: run silver_clean first")
+        raise FileNotFoundError(
+            f"silver.{entity} not found at {paths.silver(entity)}: run silver_clean first"
+        )
     return df
 
 
-def enrich_sales(sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame, products: DataFrame) -> DataFrame:
+def enrich_sales(
+    sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame, products: DataFrame
+) -> DataFrame:
     """silver.sales → fact columns + category/product_name (master first), customer_sk, USD."""
     prod = products.select(
         "product_id", F.col("product_name").alias("_p_name"), F.col("category").alias("_p_cat")
@@ -82,9 +94,12 @@ def run(spark: SparkSession, config) -> dict:
         return n
 
     # 1. dim_customer: SCD2 MERGE of the silver versions (PII protected before writing).
-    staged = customers.transform(scd2.stage_versions(settings.scd2_tracked, settings.scd2_effective_from, salt))
-    res = scd2.merge_scd2(spark, staged, paths.gold("dim_customer"),
-                          protect=protect(settings.pii.get("customers", {}), salt))
+    staged = customers.transform(
+        scd2.stage_versions(settings.scd2_tracked, settings.scd2_effective_from, salt)
+    )
+    res = scd2.merge_scd2(
+        spark, staged, paths.gold("dim_customer"), protect=protect(settings.pii.get("customers", {}), salt)
+    )
     done("dim_customer")
     summary["scd2"] = vars(res)
     dim_customer = spark.read.format("delta").load(paths.gold("dim_customer"))
@@ -100,12 +115,22 @@ def run(spark: SparkSession, config) -> dict:
         ).first()
         missing_by_ccy = {
             r["currency"]: r["n"]
-            for r in enriched.where("fx_missing").groupBy("currency").agg(F.count(F.lit(1)).alias("n")).collect()
+            for r in enriched.where("fx_missing")
+            .groupBy("currency")
+            .agg(F.count(F.lit(1)).alias("n"))
+            .collect()
         }
-        summary["fx"] = {"sales": fx["sales"], "fx_missing": fx["fx_missing"] or 0, "missing_by_currency": missing_by_ccy}
+        summary["fx"] = {
+            "sales": fx["sales"],
+            "fx_missing": fx["fx_missing"] or 0,
+            "missing_by_currency": missing_by_ccy,
+        }
         if summary["fx"]["fx_missing"]:
-            log.warning("gold: %s sales without a usable FX rate (left out of USD figures): %s",
-                        summary["fx"]["fx_missing"], missing_by_ccy)
+            log.warning(
+                "gold: %s sales without a usable FX rate (left out of USD figures): %s",
+                summary["fx"]["fx_missing"],
+                missing_by_ccy,
+            )
 
         # 3. dimensions
         for table, df in (
@@ -142,8 +167,19 @@ def _record(spark, config, summary, started, rows_in) -> None:
     finished = ops.now()
     start = started.replace(tzinfo=None)
     rows = [
-        (config.run_id, "gold_aggregates", f"gold.{table}", int(rows_in if table == "fact_sales" else n), int(n),
-         0, 0, start, finished, (finished - start).total_seconds(), "SUCCEEDED")
+        (
+            config.run_id,
+            "gold_aggregates",
+            f"gold.{table}",
+            int(rows_in if table == "fact_sales" else n),
+            int(n),
+            0,
+            0,
+            start,
+            finished,
+            (finished - start).total_seconds(),
+            "SUCCEEDED",
+        )
         for table, n in summary["tables"].items()
     ]
     ops.append_rows(spark, config, "pipeline_runs", rows)
@@ -156,10 +192,14 @@ def format_summary(summary: dict) -> str:
             lines.append(f"  gold.{table:<20} {summary['tables'][table]:>8} rows")
     s, fx = summary.get("scd2", {}), summary.get("fx", {})
     if s:
-        lines.append(f"  dim_customer SCD2: {s['current']} current / {s['rows']} versions "
-                     f"(+{s['inserted']} inserted, {s['updated']} updated, {s['deleted']} absorbed)")
+        lines.append(
+            f"  dim_customer SCD2: {s['current']} current / {s['rows']} versions "
+            f"(+{s['inserted']} inserted, {s['updated']} updated, {s['deleted']} absorbed)"
+        )
     if fx:
-        lines.append(f"  FX: {fx['sales'] - fx['fx_missing']} of {fx['sales']} sales converted to USD, "
-                     f"{fx['fx_missing']} without a usable rate {fx['missing_by_currency'] or ''}".rstrip())
+        lines.append(
+            f"  FX: {fx['sales'] - fx['fx_missing']} of {fx['sales']} sales converted to USD, "
+            f"{fx['fx_missing']} without a usable rate {fx['missing_by_currency'] or ''}".rstrip()
+        )
     lines.append(f"  {summary.get('seconds', 0)} s")
     return "\n".join(lines)

@@ -27,27 +27,21 @@ def _usd_sum(col: str = "amount_usd") -> F.Column:
 
 
 def daily_sales(sales: DataFrame) -> DataFrame:
-    return (
-        sales.groupBy(F.col("sale_date").cast("date").alias("sale_date"), "store_id", "category")
-        .agg(
-            F.count(F.lit(1)).cast("bigint").alias("orders"),
-            F.coalesce(F.sum("quantity"), F.lit(0)).cast("bigint").alias("units"),
-            _usd_sum().alias("revenue_usd"),
-            F.sum(F.col("fx_missing").cast("int")).cast("bigint").alias("unconverted_sales"),
-        )
+    return sales.groupBy(F.col("sale_date").cast("date").alias("sale_date"), "store_id", "category").agg(
+        F.count(F.lit(1)).cast("bigint").alias("orders"),
+        F.coalesce(F.sum("quantity"), F.lit(0)).cast("bigint").alias("units"),
+        _usd_sum().alias("revenue_usd"),
+        F.sum(F.col("fx_missing").cast("int")).cast("bigint").alias("unconverted_sales"),
     )
 
 
 def product_performance(sales: DataFrame) -> DataFrame:
-    agg = (
-        sales.groupBy(F.trunc(F.col("sale_date"), "month").alias("month"), "product_id")
-        .agg(
-            F.max("product_name").alias("product_name"),
-            F.max("category").alias("category"),
-            F.count(F.lit(1)).cast("bigint").alias("orders"),
-            F.coalesce(F.sum("quantity"), F.lit(0)).cast("bigint").alias("units"),
-            _usd_sum().alias("revenue_usd"),
-        )
+    agg = sales.groupBy(F.trunc(F.col("sale_date"), "month").alias("month"), "product_id").agg(
+        F.max("product_name").alias("product_name"),
+        F.max("category").alias("category"),
+        F.count(F.lit(1)).cast("bigint").alias("orders"),
+        F.coalesce(F.sum("quantity"), F.lit(0)).cast("bigint").alias("units"),
+        _usd_sum().alias("revenue_usd"),
     )
     w = Window.partitionBy("month", "category").orderBy(F.col("revenue_usd").desc())
     return agg.withColumn("category_rank", F.rank().over(w).cast("int"))
@@ -74,7 +68,9 @@ def customer_360(sales: DataFrame, customers_current: DataFrame, web_events: Dat
     people = customers_current.select("customer_id", "loyalty_tier", "city", "country")
     ids = people.select("customer_id").unionByName(orders.select("customer_id")).distinct()
     base = (
-        ids.join(people, "customer_id", "left").join(orders, "customer_id", "left").crossJoin(as_of)
+        ids.join(people, "customer_id", "left")
+        .join(orders, "customer_id", "left")
+        .crossJoin(as_of)
         .withColumn("orders", F.coalesce("orders", F.lit(0)).cast("bigint"))
         .withColumn("lifetime_value_usd", F.coalesce("lifetime_value_usd", F.lit(0)).cast(MONEY))
         .withColumn("avg_order_value_usd", F.round("_aov", 2).cast(MONEY))
@@ -107,21 +103,41 @@ def customer_360(sales: DataFrame, customers_current: DataFrame, web_events: Dat
     scored = scored.withColumn("segment", segment).withColumn("churn_risk", churn)
 
     if web_events is not None:
-        web = web_events.where(F.col("customer_id").isNotNull()).groupBy("customer_id").agg(
-            F.countDistinct("session_id").cast("bigint").alias("web_sessions"),
-            F.count(F.lit(1)).cast("bigint").alias("web_events"),
-            F.max("event_ts").cast("timestamp").alias("last_web_event_ts"),
+        web = (
+            web_events.where(F.col("customer_id").isNotNull())
+            .groupBy("customer_id")
+            .agg(
+                F.countDistinct("session_id").cast("bigint").alias("web_sessions"),
+                F.count(F.lit(1)).cast("bigint").alias("web_events"),
+                F.max("event_ts").cast("timestamp").alias("last_web_event_ts"),
+            )
         )
         scored = scored.join(web, "customer_id", "left")
     else:
         scored = scored.withColumn("last_web_event_ts", F.lit(None).cast("timestamp"))
     return scored.select(
-        "customer_id", "loyalty_tier", "city", "country", "orders", "lifetime_value_usd",
-        "avg_order_value_usd", "first_order_date", "last_order_date", "recency_days", "frequency",
-        "monetary", "r_score", "f_score", "m_score", "segment", "churn_risk",
+        "customer_id",
+        "loyalty_tier",
+        "city",
+        "country",
+        "orders",
+        "lifetime_value_usd",
+        "avg_order_value_usd",
+        "first_order_date",
+        "last_order_date",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "m_score",
+        "segment",
+        "churn_risk",
         F.coalesce(F.col("web_sessions") if web_events is not None else F.lit(None), F.lit(0))
-        .cast("bigint").alias("web_sessions"),
+        .cast("bigint")
+        .alias("web_sessions"),
         F.coalesce(F.col("web_events") if web_events is not None else F.lit(None), F.lit(0))
-        .cast("bigint").alias("web_events"),
+        .cast("bigint")
+        .alias("web_events"),
         "last_web_event_ts",
     )

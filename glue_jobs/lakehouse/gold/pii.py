@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 log = logging.getLogger(__name__)
 
 SALT_ENV = "LAKEHOUSE_PII_SALT"
-DEV_SALT = "lakehouse-local-dev-salt"   # only when neither the job nor the env gives one
+DEV_SALT = "lakehouse-local-dev-salt"  # only when neither the job nor the env gives one
 METHODS = ("hash", "mask")
 
 

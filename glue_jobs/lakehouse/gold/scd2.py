@@ -33,8 +33,16 @@ from pyspark.sql import functions as F
 OPEN_END = "9999-12-31 00:00:00"
 KEY = "customer_id"
 ATTRS = [
-    "first_name", "last_name", "email", "phone", "street", "city",
-    "state", "postcode", "country", "loyalty_tier",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "state",
+    "postcode",
+    "country",
+    "loyalty_tier",
 ]
 DIM_COLUMNS = ["customer_sk", KEY, *ATTRS, "attr_hash", "valid_from", "valid_to", "is_current"]
 _SEP, _NULL = "\u001f", "\u0000"
@@ -50,8 +58,10 @@ def stage_versions(tracked: list[str], effective_from: str, salt: str):
     """Transform silver customers → versions: customer_id, ATTRS, attr_hash, valid_from."""
 
     def transform(df: DataFrame) -> DataFrame:
-        cols = [F.col(c).cast("string").alias(c) if c in df.columns else F.lit(None).cast("string").alias(c)
-                for c in ATTRS]
+        cols = [
+            F.col(c).cast("string").alias(c) if c in df.columns else F.lit(None).cast("string").alias(c)
+            for c in ATTRS
+        ]
         return (
             df.where(F.col(KEY).isNotNull() & F.col(effective_from).isNotNull())
             .select(
@@ -67,7 +77,9 @@ def stage_versions(tracked: list[str], effective_from: str, salt: str):
 
 
 def customer_sk(key_col="customer_id", from_col="valid_from"):
-    return F.md5(F.concat_ws("|", F.col(key_col), F.date_format(F.col(from_col), "yyyy-MM-dd HH:mm:ss.SSSSSS")))
+    return F.md5(
+        F.concat_ws("|", F.col(key_col), F.date_format(F.col(from_col), "yyyy-MM-dd HH:mm:ss.SSSSSS"))
+    )
 
 
 def build_timeline(versions: DataFrame) -> DataFrame:
@@ -76,9 +88,7 @@ def build_timeline(versions: DataFrame) -> DataFrame:
         versions = versions.withColumn("_prio", F.lit(1))
     same_instant = Window.partitionBy(KEY, "valid_from").orderBy(F.col("_prio").desc(), F.col("attr_hash"))
     by_time = Window.partitionBy(KEY).orderBy("valid_from")
-    deduped = (
-        versions.withColumn("_rn", F.row_number().over(same_instant)).where("_rn = 1").drop("_rn")
-    )
+    deduped = versions.withColumn("_rn", F.row_number().over(same_instant)).where("_rn = 1").drop("_rn")
     changes = deduped.withColumn("_prev", F.lag("attr_hash").over(by_time)).where(
         F.col("_prev").isNull() | (F.col("_prev") != F.col("attr_hash"))
     )
@@ -122,21 +132,33 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
         timeline = build_timeline(staged)
         timeline.write.format("delta").mode("overwrite").save(path)
         n = spark.read.format("delta").load(path).count()
-        return Scd2Result(rows=n, current=_current(spark, path), inserted=n, updated=0, deleted=0,
-                          touched_keys=staged.select(KEY).distinct().count())
+        return Scd2Result(
+            rows=n,
+            current=_current(spark, path),
+            inserted=n,
+            updated=0,
+            deleted=0,
+            touched_keys=staged.select(KEY).distinct().count(),
+        )
 
     target = DeltaTable.forPath(spark, path)
     tdf = target.toDF()
-    new = staged.join(tdf.select(KEY, "valid_from", "attr_hash"), [KEY, "valid_from", "attr_hash"], "left_anti")
+    new = staged.join(
+        tdf.select(KEY, "valid_from", "attr_hash"), [KEY, "valid_from", "attr_hash"], "left_anti"
+    )
     touched = new.select(KEY).distinct()
     touched_n = touched.count()
     if touched_n == 0:
         n = tdf.count()
-        return Scd2Result(rows=n, current=_current(spark, path), inserted=0, updated=0, deleted=0, touched_keys=0)
+        return Scd2Result(
+            rows=n, current=_current(spark, path), inserted=0, updated=0, deleted=0, touched_keys=0
+        )
 
     existing = tdf.join(touched, KEY, "left_semi")
-    versions = existing.select(KEY, *ATTRS, "attr_hash", "valid_from").withColumn("_prio", F.lit(0)).unionByName(
-        staged.join(touched, KEY, "left_semi").withColumn("_prio", F.lit(1))
+    versions = (
+        existing.select(KEY, *ATTRS, "attr_hash", "valid_from")
+        .withColumn("_prio", F.lit(0))
+        .unionByName(staged.join(touched, KEY, "left_semi").withColumn("_prio", F.lit(1)))
     )
     timeline = build_timeline(versions)
     deletes = existing.join(timeline.select("customer_sk"), "customer_sk", "left_anti").select(*DIM_COLUMNS)
@@ -148,8 +170,9 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
         target.alias("t")
         .merge(source.alias("s"), "t.customer_sk = s.customer_sk")
         .whenMatchedDelete(condition="s._action = 'delete'")
-        .whenMatchedUpdate(condition=f"s._action = 'upsert' AND ({differs})",
-                           set={c: f"s.`{c}`" for c in DIM_COLUMNS})
+        .whenMatchedUpdate(
+            condition=f"s._action = 'upsert' AND ({differs})", set={c: f"s.`{c}`" for c in DIM_COLUMNS}
+        )
         .whenNotMatchedInsert(condition="s._action = 'upsert'", values={c: f"s.`{c}`" for c in DIM_COLUMNS})
         .execute()
     )
@@ -175,7 +198,9 @@ def version_at(dim: DataFrame, facts: DataFrame, date_col: str = "sale_date") ->
     the next midnight); a sale dated before the customer's first known version takes that
     first version; an unknown customer gets null. Facts must carry `transaction_id`.
     """
-    d = dim.select(F.col(KEY).alias("_d_key"), F.col("customer_sk").alias("_d_sk"), F.col("valid_from").alias("_d_from"))
+    d = dim.select(
+        F.col(KEY).alias("_d_key"), F.col("customer_sk").alias("_d_sk"), F.col("valid_from").alias("_d_from")
+    )
     next_midnight = F.date_add(F.col(date_col).cast("date"), 1).cast("timestamp")
     j = facts.join(d, F.col(KEY) == F.col("_d_key"), "left")
     eligible = F.col("_d_from") < next_midnight
@@ -185,7 +210,8 @@ def version_at(dim: DataFrame, facts: DataFrame, date_col: str = "sale_date") ->
         F.col("_d_from").asc_nulls_last(),
     )
     return (
-        j.withColumn("_rn", F.row_number().over(w)).where("_rn = 1")
+        j.withColumn("_rn", F.row_number().over(w))
+        .where("_rn = 1")
         .withColumn("customer_sk", F.col("_d_sk"))
         .drop("_rn", "_d_key", "_d_sk", "_d_from")
     )

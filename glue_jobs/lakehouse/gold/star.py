@@ -4,9 +4,22 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 FACT_COLUMNS = [
-    "transaction_id", "date_key", "sale_date", "store_id", "product_id", "customer_id", "customer_sk",
-    "quantity", "unit_price", "amount_local", "currency", "fx_rate", "fx_rate_date", "amount_usd",
-    "fx_missing", "payment_method",
+    "transaction_id",
+    "date_key",
+    "sale_date",
+    "store_id",
+    "product_id",
+    "customer_id",
+    "customer_sk",
+    "quantity",
+    "unit_price",
+    "amount_local",
+    "currency",
+    "fx_rate",
+    "fx_rate_date",
+    "amount_usd",
+    "fx_missing",
+    "payment_method",
 ]
 
 
@@ -16,10 +29,12 @@ def date_key(col) -> F.Column:
 
 def dim_date(sales: DataFrame, date_col: str = "sale_date") -> DataFrame:
     """One row per calendar day from the first to the last sale date (inclusive)."""
-    bounds = sales.agg(F.min(F.col(date_col).cast("date")).alias("lo"), F.max(F.col(date_col).cast("date")).alias("hi"))
+    bounds = sales.agg(
+        F.min(F.col(date_col).cast("date")).alias("lo"), F.max(F.col(date_col).cast("date")).alias("hi")
+    )
     days = bounds.where(F.col("lo").isNotNull()).select(F.explode(F.sequence("lo", "hi")).alias("date"))
-    dow = F.dayofweek("date")                      # 1 = Sunday … 7 = Saturday
-    iso_dow = ((dow + 5) % 7) + 1                  # 1 = Monday … 7 = Sunday
+    dow = F.dayofweek("date")  # 1 = Sunday … 7 = Saturday
+    iso_dow = ((dow + 5) % 7) + 1  # 1 = Monday … 7 = Sunday
     return days.select(
         date_key(F.col("date")).alias("date_key"),
         F.col("date"),
@@ -36,18 +51,23 @@ def dim_date(sales: DataFrame, date_col: str = "sale_date") -> DataFrame:
 
 def dim_store(sales: DataFrame) -> DataFrame:
     """store_id, store_name, city: the name and city on the store's most recent sale."""
-    w = Window.partitionBy("store_id").orderBy(F.col("sale_date").desc(), F.col("store_name").desc(),
-                                                F.col("city").desc())
+    w = Window.partitionBy("store_id").orderBy(
+        F.col("sale_date").desc(), F.col("store_name").desc(), F.col("city").desc()
+    )
     return (
         sales.where(F.col("store_id").isNotNull())
-        .withColumn("_rn", F.row_number().over(w)).where("_rn = 1")
+        .withColumn("_rn", F.row_number().over(w))
+        .where("_rn = 1")
         .select("store_id", "store_name", "city")
     )
 
 
 def dim_product(products: DataFrame) -> DataFrame:
     return products.select(
-        "product_id", "product_name", "category", "brand",
+        "product_id",
+        "product_name",
+        "category",
+        "brand",
         F.col("unit_cost").cast("decimal(12,2)").alias("unit_cost"),
         F.col("list_price").cast("decimal(12,2)").alias("list_price"),
     ).dropDuplicates(["product_id"])
@@ -59,7 +79,10 @@ def fact_sales(sales_usd: DataFrame, extra: tuple[str, ...] = ()) -> DataFrame:
         "transaction_id",
         date_key(F.col("sale_date")).alias("date_key"),
         F.col("sale_date").cast("date").alias("sale_date"),
-        "store_id", "product_id", "customer_id", "customer_sk",
+        "store_id",
+        "product_id",
+        "customer_id",
+        "customer_sk",
         F.col("quantity").cast("int").alias("quantity"),
         F.col("unit_price").cast("decimal(12,2)").alias("unit_price"),
         F.col("amount_local").cast("decimal(14,2)").alias("amount_local"),
