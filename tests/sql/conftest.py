@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from lakehouse.engines import EngineError
 from lakehouse.engines.sqlfiles import ATHENA_VARS
 
@@ -113,4 +112,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "SQL engines")
         for k, v in FIGURES.items():
             terminalreporter.write_line(f"{k}: {v}")
-

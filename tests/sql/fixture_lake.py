@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (fixture tables are one record a line; wrapping them would hide the data)
 """A small hand-made lake for the SQL tests: Delta tables with the exact schemas of docs/TABLES.md.
 
 Values are Python literals chosen by hand so each query's answer can be computed independently in

@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-
 from lakehouse.engines.sqlfiles import render, sql_files
+
 from tests.sql import fixture_lake as fx
 from tests.sql.conftest import ATHENA_DIR, LOCAL_ATHENA_VARS
 
@@ -33,8 +33,14 @@ def pct(num, den) -> float:
 
 def test_every_athena_file_is_covered_here():
     tested = {
-        "daily_revenue_wow", "top_products_per_category", "customer_segments_churn", "dq_trend",
-        "quarantine_reasons", "data_freshness", "scd2_customer_as_of", "ddl_view_customer_current",
+        "daily_revenue_wow",
+        "top_products_per_category",
+        "customer_segments_churn",
+        "dq_trend",
+        "quarantine_reasons",
+        "data_freshness",
+        "scd2_customer_as_of",
+        "ddl_view_customer_current",
         "ddl_view_sales_enriched",
     }
     assert {p.stem for p in sql_files(ATHENA_DIR)} == tested
@@ -44,7 +50,7 @@ def test_daily_revenue_week_over_week(trino):
     rows = run(trino, "daily_revenue_wow")
     # independent: per day from the raw SALES literals (qty * price * fx, rounded per sale)
     day = defaultdict(lambda: {"orders": 0, "units": 0, "revenue": Decimal("0.00"), "unconverted": 0})
-    for tid, d, _store, _prod, _cust, qty, price, _cur, fx_rate, _pay in fx.SALES:
+    for _tid, d, _store, _prod, _cust, qty, price, _cur, fx_rate, _pay in fx.SALES:
         a = day[dt.date.fromisoformat(d)]
         a["orders"] += 1
         a["units"] += qty
@@ -56,7 +62,10 @@ def test_daily_revenue_week_over_week(trino):
     for r in rows:
         a = day[r["sale_date"]]
         assert (r["orders"], r["units"], r["revenue_usd"], r["unconverted_sales"]) == (
-            a["orders"], a["units"], a["revenue"], a["unconverted"]
+            a["orders"],
+            a["units"],
+            a["revenue"],
+            a["unconverted"],
         ), r
         prev = day.get(r["sale_date"] - dt.timedelta(days=7))
         if prev is None:
@@ -88,10 +97,29 @@ def test_top_products_per_category(trino):
         pids = sorted((p for p in totals if fx.CATEGORY[p] == cat), key=lambda p: (-totals[p]["rev"], p))
         cat_total = sum(totals[p]["rev"] for p in pids)
         for rank, p in enumerate(pids[:3], 1):
-            expected.append((cat, rank, p, totals[p]["rev"], totals[p]["units"], totals[p]["orders"],
-                             pct(totals[p]["rev"], cat_total)))
-    got = [(r["category"], r["rank_in_category"], r["product_id"], r["revenue_usd"], r["units"], r["orders"],
-            r["pct_of_category_revenue"]) for r in rows]
+            expected.append(
+                (
+                    cat,
+                    rank,
+                    p,
+                    totals[p]["rev"],
+                    totals[p]["units"],
+                    totals[p]["orders"],
+                    pct(totals[p]["rev"], cat_total),
+                )
+            )
+    got = [
+        (
+            r["category"],
+            r["rank_in_category"],
+            r["product_id"],
+            r["revenue_usd"],
+            r["units"],
+            r["orders"],
+            r["pct_of_category_revenue"],
+        )
+        for r in rows
+    ]
     assert got == expected
     # by hand: Coffee all-time leader is the Grinder (600), though Filter Coffee led February;
     # Decaf (100) is 4th and cut; Tea has a 300/300 tie broken by product_id (P03 before P04).
@@ -118,12 +146,16 @@ def test_customer_segments_and_churn(trino):
         assert r["lifetime_value_usd"] == ltv
         assert r["avg_lifetime_value_usd"] == fx.money(ltv / len(members))  # decimal avg, half-up
         assert r["avg_recency_days"] == float(
-            (Decimal(sum(m[8] for m in members)) / len(members)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+            (Decimal(sum(m[8] for m in members)) / len(members)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        )
         assert r["pct_of_customers"] == pct(len(members), n)
     champions = next(r for r in rows if r["segment"] == "champions")
     # by hand: 180.40 + 186.25 = 366.65, average 183.325 → 183.33
     assert (champions["customers"], champions["lifetime_value_usd"], champions["avg_lifetime_value_usd"]) == (
-        2, Decimal("366.65"), Decimal("183.33"))
+        2,
+        Decimal("366.65"),
+        Decimal("183.33"),
+    )
 
 
 def test_dq_trend(trino):
@@ -143,8 +175,14 @@ def test_dq_trend(trino):
     # by hand: 1 Mar sales: 3 rules, 2 failed (1 error + 1 warn), 3 failing rows, 33.33 % passed;
     # the 23:59:59 customers results stay on 2 Mar (UTC day boundary).
     first = rows[1]
-    assert (first["run_date"], first["entity"], first["rules_failed"], first["error_rules_failed"],
-            first["failed_rows"], first["pass_rate_pct"]) == (dt.date(2024, 3, 1), "sales", 2, 1, 3, 33.33)
+    assert (
+        first["run_date"],
+        first["entity"],
+        first["rules_failed"],
+        first["error_rules_failed"],
+        first["failed_rows"],
+        first["pass_rate_pct"],
+    ) == (dt.date(2024, 3, 1), "sales", 2, 1, 3, 33.33)
     assert rows[2]["rules_evaluated"] == 2 and rows[2]["entity"] == "customers"
 
 
@@ -173,8 +211,13 @@ def test_data_freshness(trino):
     before = dt.datetime.now(dt.UTC)
     rows = {r["table_name"]: r for r in run(trino, "data_freshness")}
     after = dt.datetime.now(dt.UTC)
-    event_col = {"sales": "sale_date", "customers": "updated_at", "fx_rates": "rate_date",
-                 "web_events": "event_date", "products": None}
+    event_col = {
+        "sales": "sale_date",
+        "customers": "updated_at",
+        "fx_rates": "rate_date",
+        "web_events": "event_date",
+        "products": None,
+    }
     expected_tables = {f"silver.{e}" for e in fx.SILVER} | {"gold.fact_sales", "gold.daily_sales"}
     assert set(rows) == expected_tables
     for entity, recs in fx.SILVER.items():
@@ -184,15 +227,25 @@ def test_data_freshness(trino):
         if isinstance(latest, dt.datetime):
             latest = latest.date()
         last_load = max(x["_processed_at"] for x in recs)
-        assert (r["latest_business_date"], r["last_loaded_at"], r["row_count"]) == (latest, last_load, len(recs))
+        assert (r["latest_business_date"], r["last_loaded_at"], r["row_count"]) == (
+            latest,
+            last_load,
+            len(recs),
+        )
         low = int((before - last_load).total_seconds() // 3600)
         high = int((after - last_load).total_seconds() // 3600)
         assert low <= r["hours_since_last_load"] <= high
     for table, n in (("gold.fact_sales", len(fx.SALES)), ("gold.daily_sales", len(fx.daily_sales_rows()))):
         r = rows[table]
-        assert (r["latest_business_date"], r["last_loaded_at"], r["row_count"]) == (dt.date(2024, 3, 15), None, n)
+        assert (r["latest_business_date"], r["last_loaded_at"], r["row_count"]) == (
+            dt.date(2024, 3, 15),
+            None,
+            n,
+        )
         assert r["days_since_latest_business_date"] in {
-            (before.date() - dt.date(2024, 3, 15)).days, (after.date() - dt.date(2024, 3, 15)).days}
+            (before.date() - dt.date(2024, 3, 15)).days,
+            (after.date() - dt.date(2024, 3, 15)).days,
+        }
 
 
 def _with_lookup(sql: str, customer_id: str, as_of: str) -> str:
@@ -223,8 +276,10 @@ def test_scd2_point_in_time_lookup(trino, customer_id, as_of):
     when = fx.ts(as_of)
     expected = [c for c in fx.CUSTOMERS if c[1] == customer_id and c[13] <= when < c[14]]
     rows = trino.query(_with_lookup(athena("scd2_customer_as_of"), customer_id, as_of)).dicts()
-    assert [(r["customer_sk"], r["loyalty_tier"], r["city"], r["valid_from"], r["valid_to"], r["is_current"])
-            for r in rows] == [(c[0], c[11], c[7], c[13], c[14], c[15]) for c in expected]
+    assert [
+        (r["customer_sk"], r["loyalty_tier"], r["city"], r["valid_from"], r["valid_to"], r["is_current"])
+        for r in rows
+    ] == [(c[0], c[11], c[7], c[13], c[14], c[15]) for c in expected]
 
 
 def test_scd2_lookup_file_runs_as_shipped(trino):
@@ -254,5 +309,9 @@ def test_view_sales_enriched(trino):
         assert (r["store_name"], r["store_city"]) == stores[store][1:]
         assert (r["product_name"], r["category"], r["brand"]) == products[prod][1:4]
         assert (r["year"], r["month"], r["day_name"], r["is_weekend"]) == (
-            day.year, day.month, day.strftime("%A"), day.isoweekday() >= 6)
+            day.year,
+            day.month,
+            day.strftime("%A"),
+            day.isoweekday() >= 6,
+        )
         assert r["quantity"] == qty and r["fx_missing"] == (fx_rate is None)

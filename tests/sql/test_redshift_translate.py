@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from lakehouse.engines import EngineError
 from lakehouse.engines.redshift import CopyParquet, ExternalSchema, Sql, pg_type, translate
 from lakehouse.engines.sqlfiles import render, split_statements
@@ -28,8 +27,17 @@ def test_table_distribution_sort_and_encoding_are_removed():
         assert word not in out.upper()
 
 
-@pytest.mark.parametrize("clause", ["DISTSTYLE ALL", "DISTSTYLE EVEN", "DISTSTYLE AUTO", "SORTKEY AUTO",
-                                    "INTERLEAVED SORTKEY (a, b)", "SORTKEY (a)"])
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "DISTSTYLE ALL",
+        "DISTSTYLE EVEN",
+        "DISTSTYLE AUTO",
+        "SORTKEY AUTO",
+        "INTERLEAVED SORTKEY (a, b)",
+        "SORTKEY (a)",
+    ],
+)
 def test_each_table_attribute_is_removed(clause):
     assert only_sql(f"CREATE TABLE t (a INT, b INT) {clause}") == "CREATE TABLE t (a INT, b INT)"
 
@@ -71,10 +79,15 @@ def test_external_schema_becomes_a_step():
 
 
 def test_transactions_and_plain_dml_pass_through_unchanged():
-    script = "BEGIN;\nDELETE FROM star.t USING s WHERE star.t.k = s.k;\nINSERT INTO star.t (k) SELECT k FROM s;\nCOMMIT;"
+    script = (
+        "BEGIN;\nDELETE FROM star.t USING s WHERE star.t.k = s.k;\n"
+        "INSERT INTO star.t (k) SELECT k FROM s;\nCOMMIT;"
+    )
     assert translate(script) == [
-        Sql("BEGIN"), Sql("DELETE FROM star.t USING s WHERE star.t.k = s.k"),
-        Sql("INSERT INTO star.t (k) SELECT k FROM s"), Sql("COMMIT"),
+        Sql("BEGIN"),
+        Sql("DELETE FROM star.t USING s WHERE star.t.k = s.k"),
+        Sql("INSERT INTO star.t (k) SELECT k FROM s"),
+        Sql("COMMIT"),
     ]
 
 

@@ -10,8 +10,6 @@ import sys
 
 import pytest
 import sqlglot
-from sqlglot import exp
-
 from lakehouse.engines.sqlfiles import (
     ATHENA_VARS,
     REDSHIFT_VARS,
@@ -21,12 +19,20 @@ from lakehouse.engines.sqlfiles import (
     strip_comments,
     template_vars,
 )
+from sqlglot import exp
+
 from tests.sql.conftest import ATHENA_DIR, REDSHIFT_DIR, REPO
 
 ATHENA = sql_files(ATHENA_DIR)
 REDSHIFT = sql_files(REDSHIFT_DIR)
-SAMPLE = {"bronze_db": "bronze", "silver_db": "silver", "gold_db": "gold", "ops_db": "ops",
-          "exports_uri": "s3://lake-bucket/exports", "redshift_role_arn": "arn:aws:iam::123456789012:role/r"}
+SAMPLE = {
+    "bronze_db": "bronze",
+    "silver_db": "silver",
+    "gold_db": "gold",
+    "ops_db": "ops",
+    "exports_uri": "s3://lake-bucket/exports",
+    "redshift_role_arn": "arn:aws:iam::123456789012:role/r",
+}
 # Statements sqlglot has no node for (it keeps them as a Command): allowed, nothing else is.
 REDSHIFT_COMMANDS = re.compile(r"^(BEGIN|CREATE\s+EXTERNAL\s+SCHEMA)\b", re.I)
 
@@ -63,13 +69,28 @@ def test_redshift_files_are_numbered_for_deploy_order():
 
 def test_sqlfluff_passes_with_the_committed_config():
     r = subprocess.run(
-        [sys.executable, "-m", "sqlfluff", "lint", "athena_sql", "redshift_sql", "--format", "json",
-         "--disable-progress-bar", "--nocolor"],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sqlfluff",
+            "lint",
+            "athena_sql",
+            "redshift_sql",
+            "--format",
+            "json",
+            "--disable-progress-bar",
+            "--nocolor",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     report = json.loads(r.stdout)
-    problems = [f"{f['filepath']}:{v['start_line_no']}: {v['code']} {v['description']}"
-                for f in report for v in f["violations"]]
+    problems = [
+        f"{f['filepath']}:{v['start_line_no']}: {v['code']} {v['description']}"
+        for f in report
+        for v in f["violations"]
+    ]
     assert len(report) == len(ATHENA) + len(REDSHIFT)
     assert not problems, "\n".join(problems)
     assert r.returncode == 0, r.stderr

@@ -11,5 +11,6 @@ Nothing here is shipped to Glue jobs' code paths; it only needs the standard lib
 psycopg / pyarrow for PostgreSQL.
 """
 
+
 class EngineError(RuntimeError):
     """A local engine could not be started or a statement failed (message says which and why)."""

@@ -49,16 +49,22 @@ def _ensure_service_user() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(SERVICE_USER)
     except KeyError:
-        r = subprocess.run(["useradd", "--system", "--no-create-home", SERVICE_USER], capture_output=True, text=True)
+        r = subprocess.run(
+            ["useradd", "--system", "--no-create-home", SERVICE_USER], capture_output=True, text=True
+        )
         if r.returncode != 0:
-            raise EngineError(f"running as root and could not create user {SERVICE_USER!r}: {r.stderr}") from None
+            raise EngineError(
+                f"running as root and could not create user {SERVICE_USER!r}: {r.stderr}"
+            ) from None
         return pwd.getpwnam(SERVICE_USER)
 
 
 class PostgresServer:
     """initdb + pg_ctl start on a free loopback port; :meth:`connect` gives a psycopg connection."""
 
-    def __init__(self, workdir: str | Path | None = None, *, port: int | None = None, start_timeout: int = 60):
+    def __init__(
+        self, workdir: str | Path | None = None, *, port: int | None = None, start_timeout: int = 60
+    ):
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pg-"))
         self.port = port
@@ -96,8 +102,17 @@ class PostgresServer:
             os.chmod(self.workdir, 0o700)
             self._as_user = ["runuser", "-u", SERVICE_USER, "--"]
         r = self._run(
-            str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "-A", "trust",
-            "-E", "UTF8", "--locale=C", "--no-sync",
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.datadir),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
         )
         if r.returncode != 0:
             raise EngineError(f"PostgreSQL initdb failed in {self.datadir}:\n{r.stdout}\n{r.stderr}")
@@ -107,12 +122,23 @@ class PostgresServer:
             "-c shared_buffers=64MB -c max_connections=20"
         )
         r = self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", opts, "-l", str(self.log_path),
-            "-w", "-t", str(self.start_timeout), "start",
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.datadir),
+            "-o",
+            opts,
+            "-l",
+            str(self.log_path),
+            "-w",
+            "-t",
+            str(self.start_timeout),
+            "start",
         )
         if r.returncode != 0:
             log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-            raise EngineError(f"PostgreSQL did not start on 127.0.0.1:{self.port}:\n{r.stdout}\n{r.stderr}\n{log}")
+            raise EngineError(
+                f"PostgreSQL did not start on 127.0.0.1:{self.port}:\n{r.stdout}\n{r.stderr}\n{log}"
+            )
         self.running = True
         self.started_in = time.monotonic() - t0
         return self

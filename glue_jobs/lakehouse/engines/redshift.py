@@ -131,8 +131,16 @@ def translate(script: str) -> list[Step]:
 
 # ------------------------------------------------------------------------------ running
 _PG_TYPES = {
-    "string": "TEXT", "large_string": "TEXT", "int8": "SMALLINT", "int16": "SMALLINT", "int32": "INTEGER",
-    "int64": "BIGINT", "bool": "BOOLEAN", "double": "DOUBLE PRECISION", "float": "REAL", "date32[day]": "DATE",
+    "string": "TEXT",
+    "large_string": "TEXT",
+    "int8": "SMALLINT",
+    "int16": "SMALLINT",
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+    "bool": "BOOLEAN",
+    "double": "DOUBLE PRECISION",
+    "float": "REAL",
+    "date32[day]": "DATE",
 }
 
 
@@ -188,7 +196,9 @@ class RedshiftOnPostgres:
     ``external_tables`` maps a Glue database name to ``{table: local Parquet folder}`` for Spectrum.
     """
 
-    def __init__(self, conn, *, uri_map: dict[str, str | Path], external_tables: dict[str, dict] | None = None):
+    def __init__(
+        self, conn, *, uri_map: dict[str, str | Path], external_tables: dict[str, dict] | None = None
+    ):
         self.conn = conn
         self.uri_map = {k.rstrip("/"): Path(v) for k, v in uri_map.items()}
         self.external_tables = external_tables or {}
@@ -225,8 +235,8 @@ class RedshiftOnPostgres:
 
     def table_columns(self, table: str) -> list[str]:
         rows = self.conn.execute(
-            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
-            "ORDER BY attnum",
+            "SELECT attname FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
             (table,),
         ).fetchall()
         return [r[0] for r in rows]
@@ -250,7 +260,9 @@ class RedshiftOnPostgres:
     def external_schema(self, schema: str, database: str) -> None:
         """Emulate a Spectrum external schema: a local schema holding the Glue database's tables."""
         if database not in self.external_tables:
-            raise EngineError(f"external schema {schema}: no local tables given for Glue database {database!r}")
+            raise EngineError(
+                f"external schema {schema}: no local tables given for Glue database {database!r}"
+            )
         self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote_ident(schema)}")
         for table, folder in sorted(self.external_tables[database].items()):
             data = read_parquet_dir(folder)

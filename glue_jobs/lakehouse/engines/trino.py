@@ -371,8 +371,14 @@ class TrinoServer:
         return registered
 
     def cli_command(self, cli_jar: str | Path = DEFAULT_CLI) -> list[str]:
-        return [find_java(self.java_arg), "-jar", str(cli_jar), f"--server={self.url}", f"--catalog={CATALOG}",
-                "--user=lakehouse"]
+        return [
+            find_java(self.java_arg),
+            "-jar",
+            str(cli_jar),
+            f"--server={self.url}",
+            f"--catalog={CATALOG}",
+            "--user=lakehouse",
+        ]
 
 
 def main(argv: list[str] | None = None) -> int:
