@@ -183,7 +183,7 @@ variable "pii_salt" {
   ephemeral   = true
 
   validation {
-    condition     = var.generate_pii_salt || length(coalesce(var.pii_salt, "")) >= 16
+    condition     = var.generate_pii_salt || try(length(var.pii_salt), 0) >= 16
     error_message = "With generate_pii_salt = false, pii_salt must be given (at least 16 characters)."
   }
 }
