@@ -315,3 +315,24 @@ def test_view_sales_enriched(trino):
             day.isoweekday() >= 6,
         )
         assert r["quantity"] == qty and r["fx_missing"] == (fx_rate is None)
+
+
+def test_trino_cli_command_reaches_the_lake(trino):
+    """The documented exploration path (`make trino-cli`) uses this CLI command line."""
+    import subprocess
+
+    out = subprocess.run(
+        [
+            *trino.cli_command(),
+            "--output-format=CSV_UNQUOTED",
+            "--execute",
+            "SELECT count(*) FROM gold.fact_sales; SHOW SCHEMAS",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.split()
+    assert lines[0] == str(len(fx.SALES))
+    assert {"bronze", "silver", "gold", "ops"} & set(lines) == {"silver", "gold", "ops"}

@@ -373,6 +373,7 @@ class TrinoServer:
     def cli_command(self, cli_jar: str | Path = DEFAULT_CLI) -> list[str]:
         return [
             find_java(self.java_arg),
+            "--enable-native-access=ALL-UNNAMED",
             "-jar",
             str(cli_jar),
             f"--server={self.url}",
@@ -382,26 +383,45 @@ class TrinoServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Start Trino over a local lake, register its tables, then open the Trino CLI (or just serve)."""
-    p = argparse.ArgumentParser(description=main.__doc__)
+    """Start Trino over a local lake, register its tables, then open the Trino CLI on it.
+
+    Arguments after ``--`` go to the Trino CLI, e.g. ``-- --execute "SELECT ..."``.
+    """
+    p = argparse.ArgumentParser(description=main.__doc__.split("\n")[0])
     p.add_argument("--lake", default="lake", help="lake root folder (default: ./lake, made by `make lake`)")
     p.add_argument("--port", type=int, default=None)
-    p.add_argument("--serve", action="store_true", help="keep serving without opening the CLI")
-    args = p.parse_args(argv)
+    p.add_argument("--serve", action="store_true", help="keep serving (for other clients), no CLI")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cli_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = p.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     if not Path(args.lake).is_dir():
         print(f"trino: no lake at {args.lake} (run `make lake` first)", file=sys.stderr)
         return 2
-    with TrinoServer(port=args.port) as trino:
-        tables = trino.register_lake(args.lake)
-        print(f"trino: {trino.url} ready in {trino.started_in:.1f}s; catalog {CATALOG}: {', '.join(tables)}")
-        if args.serve:
-            print("trino: serving; Ctrl-C to stop", file=sys.stderr)
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                return 0
-        return subprocess.call(trino.cli_command())
+    if not DEFAULT_CLI.exists():
+        print(f"trino: CLI not found at {DEFAULT_CLI} (run `make setup`)", file=sys.stderr)
+        return 2
+    print("trino: starting (about 20-60 s)...", file=sys.stderr, flush=True)
+    try:
+        with TrinoServer(port=args.port) as trino:
+            tables = trino.register_lake(args.lake)
+            print(
+                f"trino: {trino.url} ready in {trino.started_in:.0f}s; catalog {CATALOG}, "
+                f"schemas {', '.join(sorted({t.split('.')[0] for t in tables}))}: {len(tables)} tables",
+                file=sys.stderr,
+                flush=True,
+            )
+            if args.serve:
+                cmd = " ".join(trino.cli_command())
+                print(f"trino: serving; connect with: {cmd}; Ctrl-C stops", file=sys.stderr)
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    return 0
+            return subprocess.call([*trino.cli_command(), *cli_args])
+    except EngineError as e:
+        print(f"trino: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
