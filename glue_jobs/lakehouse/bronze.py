@@ -17,30 +17,22 @@ from lakehouse.contracts import Contract
 LANDING_SUFFIXES = {"csv": (".csv",), "json": (".json", ".jsonl", ".ndjson"), "parquet": (".parquet",)}
 
 
-def list_files(spark, root: str) -> list[str]:
-    """Every file under `root`, recursively, through Hadoop's FileSystem (local, s3a, s3)."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(root)
-    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not fs.exists(path):
-        return []
-    found, it = [], fs.listFiles(path, True)
-    while it.hasNext():
-        found.append(it.next().getPath().toString())
-    return sorted(found)
-
-
 def new_files(spark, config, contract: Contract) -> list[str]:
     suffixes = LANDING_SUFFIXES[contract.format]
-    files = [f for f in list_files(spark, config.paths.landing(contract.source)) if f.endswith(suffixes)]
+    files = [f for f in delta_io.list_files(spark, config.paths.landing(contract.source)) if f.endswith(suffixes)]
     done = {r.file for r in ops.read(spark, config, "ingest_ledger")
             .where(F.col("source") == contract.source).select("file").collect()}
     return [f for f in files if f not in done]
 
 
+def source_file_column():
+    """input_file_name() spelled like the listing spells paths (file:/x, not file:///x), so the ledger matches."""
+    return F.regexp_replace(F.input_file_name(), "^file:/+", "file:/")
+
+
 def _numbered_lines(spark, files: list[str]) -> DataFrame:
     """Text lines with their file and 1-based line number (file order is kept within a file)."""
-    lines = (spark.read.text(files).withColumn("_source_file", F.input_file_name())
+    lines = (spark.read.text(files).withColumn("_source_file", source_file_column())
              .withColumn("_order", F.monotonically_increasing_id()))
     w = Window.partitionBy("_source_file").orderBy("_order")
     return lines.withColumn("_source_line", F.row_number().over(w).cast("int")).drop("_order")
@@ -109,7 +101,7 @@ def parse_json(spark, files: list[str], contract: Contract) -> tuple[DataFrame, 
 
 def parse_parquet(spark, files: list[str], contract: Contract) -> tuple[DataFrame, list[tuple]]:
     wanted = contract.source_fields
-    raw = spark.read.parquet(*files).withColumn("_source_file", F.input_file_name())
+    raw = spark.read.parquet(*files).withColumn("_source_file", source_file_column())
     extra = [c for c in raw.columns if c not in wanted and c != "_source_file"]
     w = Window.partitionBy("_source_file").orderBy(F.monotonically_increasing_id())
     df = raw.select(

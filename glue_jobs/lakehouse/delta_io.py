@@ -3,6 +3,26 @@
 from delta.tables import DeltaTable
 
 
+def list_files(spark, root: str) -> list[str]:
+    """Every file under `root`, recursively, through Hadoop's FileSystem (local, s3a, s3)."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(root)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(path):
+        return []
+    found, it = [], fs.listFiles(path, True)
+    while it.hasNext():
+        found.append(it.next().getPath().toString())
+    return sorted(found)
+
+
+def tables_under(spark, root: str) -> list[str]:
+    """Names of the Delta tables directly under `root` (e.g. every gold table)."""
+    name = root.rstrip("/").rsplit("/", 1)[-1]
+    return sorted({f.split(f"/{name}/", 1)[1].split("/")[0]
+                   for f in list_files(spark, root) if "/_delta_log/" in f})
+
+
 def exists(spark, path: str) -> bool:
     return DeltaTable.isDeltaTable(spark, path)
 

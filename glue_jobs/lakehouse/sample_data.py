@@ -186,6 +186,7 @@ class Generator:
         ]
         self.products = {}
         self.customers = {}       # customer_id -> current clean version (dict)
+        self.changed_last_batch, self.replaced = [], {}   # for the late-arriving update
         self.truth_customers = []
         self.truth_sales = {}     # transaction_id -> clean row (final version wins)
         self.truth_web = []
@@ -304,7 +305,8 @@ class Generator:
             return
 
         ids = sorted(self.customers)
-        picked = rng.sample(ids, min(len(ids), max(3, self.n_customers // 8)))
+        late_cid = self.changed_last_batch[0] if batch >= 3 and self.changed_last_batch else None
+        picked = rng.sample([i for i in ids if i != late_cid], min(len(ids) - 1, max(3, self.n_customers // 8)))
         n_changed = max(1, len(picked) * 2 // 3)
         changed, unchanged = picked[:n_changed], picked[n_changed:]
         previous = {cid: dict(self.customers[cid]) for cid in changed}
@@ -320,17 +322,18 @@ class Generator:
         for cid in unchanged:  # re-delivered exactly as silver already holds them
             emit(self.customers[cid], messy=False)
             truth(self.customers[cid], "unchanged")
-        if batch >= 3:  # late-arriving: older than the version just delivered, must not win
-            cid = changed[0]
-            late = dict(previous[cid], loyalty_tier="platinum" if previous[cid]["loyalty_tier"] != "platinum"
-                        else "gold",
-                        updated_at=(datetime.strptime(previous[cid]["updated_at"], "%Y-%m-%dT%H:%M:%SZ")
+        if late_cid:  # late-arriving: older than the version silver got last batch, must not win
+            before = self.replaced[late_cid]
+            late = dict(before, loyalty_tier="platinum" if before["loyalty_tier"] != "platinum" else "gold",
+                        updated_at=(datetime.strptime(before["updated_at"], "%Y-%m-%dT%H:%M:%SZ")
                                     + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
             emit(late)
             truth(late, "late")
             led.stale += 1
+        self.changed_last_batch = changed
+        self.replaced = previous
         # Faults ride on updates of existing customers (so the customer keeps its last good version).
-        spare = [cid for cid in ids if cid not in picked]
+        spare = [cid for cid in ids if cid not in picked and cid != late_cid]
         for kind in FAULT_RULES["customers"]:
             for _ in range(self.faults_per_batch):
                 cid = spare.pop()

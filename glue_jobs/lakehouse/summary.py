@@ -40,17 +40,9 @@ def lake_counts(spark, lake_root: str) -> dict:
     dq = ops.read(spark, config, "dq_results")
     outcomes = {r["outcome"]: r["n"] for r in dq.groupBy("outcome").agg(F.count("*").alias("n")).collect()}
     gold = {}
-    for table in _gold_tables(spark, paths.gold("")):
+    for table in delta_io.tables_under(spark, paths.gold("")):
         gold[table] = _count(spark, paths.gold(table))
     return {"sources": counts, "dq_outcomes": outcomes, "gold": gold}
-
-
-def _gold_tables(spark, gold_root: str) -> list[str]:
-    from lakehouse.bronze import list_files
-
-    tables = {f[len(gold_root.rstrip("/")):].lstrip("/").split("/")[0]
-              for f in list_files(spark, gold_root) if "/_delta_log/" in f}
-    return sorted(tables)
 
 
 def print_summary(lake_root: str, ledger: dict | None, timings: list[tuple[str, float]], total: float) -> dict:

@@ -1,0 +1,79 @@
+"""Shared fixtures: one SparkSession for the whole run, temp lakes, and one generated chain run."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["LAKEHOUSE_RUNTIME"] = "local"
+os.environ.setdefault("LAKEHOUSE_SHUFFLE_PARTITIONS", "2")
+os.environ.setdefault("LAKEHOUSE_PII_SALT", "test-salt")
+
+CHAIN_ROWS = 600      # one fault of each kind per batch
+CHAIN_BATCHES = 3
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from lakehouse.runtime import get_spark, shutdown_pydeequ
+
+    session = get_spark("lakehouse-tests")
+    yield session
+    shutdown_pydeequ(session)
+    session.stop()
+
+
+@pytest.fixture
+def tmp_lake(tmp_path):
+    """An empty lake root folder."""
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    return str(lake)
+
+
+@pytest.fixture
+def job_config(tmp_lake):
+    from lakehouse.config import JobConfig
+
+    return JobConfig(lake_root=tmp_lake, run_id="test-run")
+
+
+@pytest.fixture(scope="session")
+def chain_lake(spark, tmp_path_factory):
+    """The whole local chain (the real Glue scripts) over 3 generated batches, run once per session.
+
+    Returns (lake_root, ledger, snapshot) where snapshot holds silver contents right after the
+    first run, so a test can re-run the chain and compare.
+    """
+    from lakehouse import local_run
+
+    lake = tmp_path_factory.mktemp("chain") / "lake"
+    local_run.main(["--lake", str(lake), "--rows", str(CHAIN_ROWS), "--batches", str(CHAIN_BATCHES)])
+    ledger = json.loads((Path(lake) / "sample" / "ledger.json").read_text())
+    return str(lake), ledger
+
+
+def table_digests(spark, lake_root: str, layers=("silver", "gold")) -> dict:
+    """Content digest of every Delta table under the given layers (order-independent)."""
+    import hashlib
+
+    from lakehouse import delta_io
+    digests = {}
+    for layer in layers:
+        root = f"{lake_root}/{layer}"
+        for table in delta_io.tables_under(spark, root):
+            rows = sorted(repr(tuple(r)) for r in delta_io.read(spark, f"{root}/{table}").collect())
+            digests[f"{layer}.{table}"] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return digests
+
+
+@pytest.fixture(scope="session")
+def chain_rerun(spark, chain_lake):
+    """Runs the same chain command a second time; returns digests before and after, and the lake."""
+    from lakehouse import local_run
+
+    lake, _ = chain_lake
+    before = table_digests(spark, lake)
+    local_run.main(["--lake", lake, "--rows", str(CHAIN_ROWS), "--batches", str(CHAIN_BATCHES)])
+    return lake, before, table_digests(spark, lake)

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from pyspark.sql import functions as F
+
+from lakehouse import bronze, delta_io, ops
+from lakehouse.contracts import load_contracts
+
+REPO = Path(__file__).resolve().parents[2]
+CONTRACTS = load_contracts(REPO / "contracts")
+
+
+def _write(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return str(path)
+
+
+def test_csv_keeps_corrupt_lines_raw_and_records_drift(spark, tmp_path):
+    contract = CONTRACTS["fx_rates"]
+    f1 = _write(tmp_path / "a.csv", "rate_date,currency,rate_to_usd\n2024-01-02,EUR,1.1\n2024-01-02\n")
+    f2 = _write(tmp_path / "b.csv", "rate_date,currency,rate_to_usd,source\n2024-01-03,GBP,1.27,ecb\n")
+    df, drift = bronze.parse_csv(spark, [f1, f2], contract)
+    rows = sorted(df.collect(), key=lambda r: (r["_source_file"], r["_source_line"]))
+    assert [(r["_source_line"], r["currency"], r["_corrupt"]) for r in rows] == [
+        (2, "EUR", False), (3, None, True), (2, "GBP", False)]
+    assert rows[1]["_raw"] == "2024-01-02"
+    assert rows[2]["_extra"] == {"source": "ecb"} and rows[0]["_extra"] == {}
+    assert [(Path(f).name, extra, missing) for f, extra, missing in drift] == [("b.csv", ["source"], [])]
+
+
+def test_json_keeps_nested_objects_as_text_and_flags_bad_lines(spark, tmp_path):
+    contract = CONTRACTS["customers"]
+    f = _write(tmp_path / "c.jsonl",
+               '{"customer_id":"C1","address":{"city":"Paris"},"vip":true}\n{"customer_id": "C2", "addr\n')
+    df, drift = bronze.parse_json(spark, [f], contract)
+    good, bad = sorted(df.collect(), key=lambda r: r["_source_line"])
+    assert good["customer_id"] == "C1" and good["address"] == '{"city":"Paris"}' and not good["_corrupt"]
+    assert good["_extra"] == {"vip": "true"}
+    assert bad["_corrupt"] and bad["_raw"] == '{"customer_id": "C2", "addr'
+    assert drift[0][1] == ["vip"] and "email" in drift[0][2]
+
+
+def test_ingest_is_idempotent_through_the_file_ledger(spark, job_config):
+    lake = Path(job_config.lake_root)
+    _write(lake / "landing" / "fx_rates" / "001" / "fx.csv", "rate_date,currency,rate_to_usd\n2024-01-02,EUR,1.1\n")
+    config = job_config.__class__(job_config.lake_root, ("fx_rates",), "run-1")
+    first = bronze.run(spark, config)
+    again = bronze.run(spark, config.__class__(config.lake_root, ("fx_rates",), "run-2"))
+    assert (first[0]["files"], first[0]["rows"]) == (1, 1)
+    assert (again[0]["files"], again[0]["rows"]) == (0, 0)
+    table = delta_io.read(spark, config.paths.bronze("fx_rates"))
+    assert table.count() == 1 and table.select("_batch_id").first()[0] == "run-1"
+    ledger = ops.read(spark, config, "ingest_ledger").where(F.col("source") == "fx_rates").collect()
+    assert [(r["records"], r["batch_id"]) for r in ledger] == [(1, "run-1")]

@@ -1,0 +1,84 @@
+import datetime as dt
+from decimal import Decimal
+
+from pyspark.sql import functions as F
+
+from lakehouse.contracts import Column, Contract, Derived, Rule
+from lakehouse.standardise import (
+    STANDARDISERS,
+    apply_contract,
+    drop_exact_duplicates,
+    latest_by_key,
+    parse_temporal,
+    phone_e164,
+)
+
+
+def _one(spark, value, expr):
+    return spark.createDataFrame([(value,)], "v string").select(expr(F.col("v")).alias("o")).first()["o"]
+
+
+def test_text_standardisers(spark):
+    assert _one(spark, "  new york ", lambda c: STANDARDISERS["title"](F.trim(c))) == "New York"
+    assert _one(spark, " Jane.DOE@Example.COM ", STANDARDISERS["email"]) == "jane.doe@example.com"
+    assert _one(spark, "GOLD", STANDARDISERS["lower"]) == "gold"
+
+
+def test_phone_numbers_become_e164(spark):
+    assert _one(spark, "(555) 123-4567", phone_e164) == "+15551234567"
+    assert _one(spark, "555.123.4567", phone_e164) == "+15551234567"
+    assert _one(spark, "+1 555 123 4567", phone_e164) == "+15551234567"
+    assert _one(spark, "+44 20 7946 0958", phone_e164) == "+442079460958"
+    assert _one(spark, "n/a", phone_e164) is None
+
+
+def test_dates_in_each_declared_format_and_bad_ones_null(spark):
+    spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+    fmts = ("yyyy-MM-dd", "dd/MM/yyyy")
+    parse = lambda c: parse_temporal(c, "date", fmts)  # noqa: E731
+    assert _one(spark, "2024-01-31", parse) == dt.date(2024, 1, 31)
+    assert _one(spark, "31/01/2024", parse) == dt.date(2024, 1, 31)
+    assert _one(spark, "2024-02-30", parse) is None
+    assert _one(spark, "soon", parse) is None
+    ts = _one(spark, "2024-01-01T06:30:00Z", lambda c: parse_temporal(c, "timestamp", ("yyyy-MM-dd'T'HH:mm:ssX",)))
+    assert ts == dt.datetime(2024, 1, 1, 6, 30)
+
+
+CONTRACT = Contract(
+    path="t.yaml", source="s", entity="e", format="csv", business_key=("id",),
+    columns=(Column("id", "id", "string", ("trim", "upper")), Column("qty", "qty_sold", "int"),
+             Column("price", "price", "decimal(12,2)"),
+             Column("city", "address.city", "string", ("trim", "title"))),
+    rules=(Rule("r", 'IsComplete "id"', "error"),),
+    derived=(Derived("amount", "qty * price", "decimal(14,2)"),),
+)
+
+
+def test_apply_contract_renames_casts_derives_and_nulls_bad_values(spark):
+    df = spark.createDataFrame(
+        [(" a1 ", "3", "2.50", '{"city": " paris "}', "x"), ("b2", "3x", "", '{"zip": "1"}', "y")],
+        "id string, qty_sold string, price string, address string, keep string")
+    rows = {r["id"]: r for r in df.transform(apply_contract(CONTRACT, keep=("keep",))).collect()}
+    assert list(rows["A1"].asDict()) == ["id", "qty", "price", "city", "amount", "keep"]
+    assert (rows["A1"]["qty"], rows["A1"]["price"], rows["A1"]["city"]) == (3, Decimal("2.50"), "Paris")
+    assert rows["A1"]["amount"] == Decimal("7.50")
+    assert (rows["B2"]["qty"], rows["B2"]["price"], rows["B2"]["city"], rows["B2"]["amount"]) == (None,) * 4
+
+
+def test_exact_duplicates_keep_the_first_delivery(spark):
+    df = spark.createDataFrame([("a,1", "f1", 2), ("a,1", "f1", 5), ("b,1", "f1", 3)],
+                               "_raw string, _source_file string, _source_line int")
+    kept = df.transform(drop_exact_duplicates()).orderBy("_source_line").collect()
+    assert [(r["_raw"], r["_source_line"]) for r in kept] == [("a,1", 2), ("b,1", 3)]
+
+
+def test_latest_by_key_prefers_declared_order_then_last_delivery_and_keeps_null_keys(spark):
+    df = spark.createDataFrame([
+        ("k1", 5, "f1", 1, "old-but-newest-ts"), ("k1", 3, "f1", 9, "later-line-older-ts"),
+        ("k2", 1, "f1", 2, "first"), ("k2", 1, "f1", 4, "second"),
+        (None, 1, "f1", 5, "null-a"), (None, 1, "f1", 6, "null-b"),
+    ], "id string, ts int, _source_file string, _source_line int, tag string")
+    by_ts = {r["tag"] for r in df.transform(latest_by_key(["id"], "ts")).collect()}
+    assert by_ts == {"old-but-newest-ts", "second", "null-a", "null-b"}
+    by_line = {r["tag"] for r in df.transform(latest_by_key(["id"])).collect()}
+    assert by_line == {"later-line-older-ts", "second", "null-a", "null-b"}
