@@ -23,6 +23,7 @@ die() { echo "deploy: $*" >&2; exit 1; }
 log() { echo "deploy: $*" >&2; }
 
 usage() {
+  echo "usage: ./deploy.sh plan | apply | destroy | sql [env]" >&2
   sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
@@ -32,6 +33,7 @@ ENV_NAME="${2:-dev}"
 case "$ACTION" in
   plan | apply | destroy | sql) ;;
   -h | --help | help) usage ;;
+  "") usage ;;
   *) echo "deploy: unknown action '${ACTION}'" >&2; usage ;;
 esac
 [[ "$ENV_NAME" =~ ^[a-z0-9_-]+$ ]] || die "invalid environment name '$ENV_NAME'"
