@@ -15,7 +15,7 @@ if [[ ! -f "$server/.complete" ]]; then
   echo "fetch_trino: io.trino:trino-server:$version:tar.gz (~821 MB, once; Maven caches it)"
   tmp="$(mktemp -d "$dest/tmp.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
-  mvn -q -B dependency:copy -Dartifact="io.trino:trino-server:$version:tar.gz" -DoutputDirectory="$tmp" >/dev/null \
+  mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="io.trino:trino-server:$version:tar.gz" -DoutputDirectory="$tmp" >/dev/null \
     || { echo "fetch_trino: could not download io.trino:trino-server:$version from Maven Central" >&2; exit 1; }
   rm -rf "$server"
   # The tarball shares jars between plugins as hard links: unpack it whole, then trim.
@@ -30,7 +30,7 @@ if [[ ! -f "$server/.complete" ]]; then
 fi
 if [[ ! -s "$cli" ]]; then
   echo "fetch_trino: io.trino:trino-cli:$version:jar:executable"
-  mvn -q -B dependency:copy -Dartifact="io.trino:trino-cli:$version:jar:executable" -DoutputDirectory="$dest" >/dev/null \
+  mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="io.trino:trino-cli:$version:jar:executable" -DoutputDirectory="$dest" >/dev/null \
     || { echo "fetch_trino: could not download io.trino:trino-cli:$version from Maven Central" >&2; exit 1; }
   chmod +x "$cli"
 fi
