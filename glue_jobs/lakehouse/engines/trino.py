@@ -357,8 +357,10 @@ class TrinoServer:
             f"table_name => '{table}', table_location => '{loc}')"
         )
 
-    def register_lake(self, lake_root: str | Path, layers: tuple[str, ...] = LAYERS) -> list[str]:
-        """Register every Delta table under ``<lake_root>/<layer>/<table>/`` as ``<layer>.<table>``."""
+    def register_lake(
+        self, lake_root: str | Path, layers: tuple[str, ...] = LAYERS, schema_prefix: str = ""
+    ) -> list[str]:
+        """Register each Delta table ``<lake_root>/<layer>/<table>/`` as ``<prefix><layer>.<table>``."""
         root = Path(lake_root).resolve()
         registered = []
         for layer in layers:
@@ -366,8 +368,8 @@ class TrinoServer:
             if not base.is_dir():
                 continue
             for tdir in sorted(p for p in base.iterdir() if (p / "_delta_log").is_dir()):
-                self.register_table(layer, tdir.name, tdir)
-                registered.append(f"{layer}.{tdir.name}")
+                self.register_table(f"{schema_prefix}{layer}", tdir.name, tdir)
+                registered.append(f"{schema_prefix}{layer}.{tdir.name}")
         return registered
 
     def cli_command(self, cli_jar: str | Path = DEFAULT_CLI) -> list[str]:
