@@ -20,13 +20,19 @@ REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "terraform"
 PLUGIN_DIR = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
 JARS = ["deequ-2.1.0-spark-3.5.jar", "dqdl-1.0.0.jar"]
-FAKE_CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+FAKE_CREDS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
 
 
 def _terraform() -> str:
     path = shutil.which("terraform")
     if not path:
-        pytest.fail("terraform not found on PATH: install Terraform >= 1.11 to run the infra tests", pytrace=False)
+        pytest.fail(
+            "terraform not found on PATH: install Terraform >= 1.11 to run the infra tests", pytrace=False
+        )
     return path
 
 
@@ -35,13 +41,15 @@ def tf_env(tmp_path_factory) -> dict:
     """Environment for terraform: own data dir, no checkpoint calls, no real AWS credentials."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_VAR_"))}
     env.update(FAKE_CREDS)
-    env.update({
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "CHECKPOINT_DISABLE": "1",
-        "TF_IN_AUTOMATION": "1",
-        "TF_DATA_DIR": str(tmp_path_factory.mktemp("tfdata") / ".terraform"),
-    })
+    env.update(
+        {
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "CHECKPOINT_DISABLE": "1",
+            "TF_IN_AUTOMATION": "1",
+            "TF_DATA_DIR": str(tmp_path_factory.mktemp("tfdata") / ".terraform"),
+        }
+    )
     if not Path.home().joinpath(".terraformrc").exists():
         env["TF_CLI_CONFIG_FILE"] = "/dev/null"
     return env
@@ -55,7 +63,10 @@ def terraform(tf_env):
     def run(*args: str, timeout: int = 900, env: dict | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [binary, f"-chdir={TF_DIR}", *args],
-            env=env or tf_env, capture_output=True, text=True, timeout=timeout,
+            env=env or tf_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     return run
@@ -74,11 +85,16 @@ def tf_init(terraform):
 @pytest.fixture(scope="session")
 def artifacts():
     """dist/lakehouse.zip (built now) and the two jars from the jar cache (make setup)."""
-    subprocess.run([sys.executable, str(REPO / "scripts" / "build_package.py")], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_package.py")], check=True, capture_output=True
+    )
     zip_path = REPO / "dist" / "lakehouse.zip"
     missing = [j for j in JARS if not (REPO / ".cache" / "jars" / j).is_file()]
     if missing:
-        pytest.fail(f"jars missing from .cache/jars: {missing}; run `make setup` (scripts/fetch_jars.sh)", pytrace=False)
+        pytest.fail(
+            f"jars missing from .cache/jars: {missing}; run `make setup` (scripts/fetch_jars.sh)",
+            pytrace=False,
+        )
     return {"zip": zip_path, "jar_dir": REPO / ".cache" / "jars"}
 
 
@@ -109,6 +125,12 @@ def start_moto(log_path: Path):
 
 
 @pytest.fixture(scope="session")
+def moto_factory():
+    """start_moto, for tests that need a server of their own."""
+    return start_moto
+
+
+@pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory):
     proc, endpoint = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
     yield endpoint
@@ -127,9 +149,14 @@ def plan_json(terraform, tf_init, artifacts, moto_endpoint, tmp_path_factory) ->
     plan_file = work / "dev.tfplan"
     started = time.monotonic()
     result = terraform(
-        "plan", "-input=false", "-no-color", "-lock=false",
-        "-var-file=envs/dev.tfvars", f"-var=aws_endpoint_url={moto_endpoint}",
-        f"-state={work / 'dev.tfstate'}", f"-out={plan_file}",
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        "-var-file=envs/dev.tfvars",
+        f"-var=aws_endpoint_url={moto_endpoint}",
+        f"-state={work / 'dev.tfstate'}",
+        f"-out={plan_file}",
     )
     assert result.returncode == 0, f"terraform plan failed:\n{result.stdout[-4000:]}\n{result.stderr}"
     shown = terraform("show", "-json", str(plan_file))
@@ -145,12 +172,14 @@ def planned(plan_json) -> list[dict]:
     for rc in plan_json["resource_changes"]:
         if rc["mode"] != "managed":
             continue
-        out.append({
-            "address": rc["address"],
-            "type": rc["type"],
-            "values": rc["change"]["after"] or {},
-            "unknown": rc["change"].get("after_unknown") or {},
-        })
+        out.append(
+            {
+                "address": rc["address"],
+                "type": rc["type"],
+                "values": rc["change"]["after"] or {},
+                "unknown": rc["change"].get("after_unknown") or {},
+            }
+        )
     return out
 
 

@@ -12,13 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy.sh"
 BASICS = ["bash", "env", "dirname", "basename", "sed", "ls", "tr", "mktemp", "rm", "cat", "sleep"]
 
-FAKE_TERRAFORM = r'''#!{python}
+FAKE_TERRAFORM = r"""#!{python}
 import json, os, sys
 args = [a for a in sys.argv[1:] if not a.startswith("-chdir=")]
 with open(os.environ["FAKE_LOG"], "a") as log:
@@ -37,9 +35,9 @@ if args[:1] == ["output"]:
         if value is None:
             sys.exit(1)
         sys.stdout.write(value)
-'''
+"""
 
-FAKE_AWS = r'''#!{python}
+FAKE_AWS = r"""#!{python}
 import json, os, sys
 args = sys.argv[1:]
 with open(os.environ["FAKE_LOG"], "a") as log:
@@ -66,7 +64,7 @@ if args[:2] == ["redshift-data", "describe-statement"]:
     print(("FAILED" if is_failed else "FINISHED") if query == "Status" else "syntax error at or near BOGUS")
     sys.exit(0)
 sys.exit(f"fake aws: unexpected {{args}}")
-'''
+"""
 
 
 def _bin(tmp_path: Path, with_terraform=True, with_aws=True) -> Path:
@@ -89,11 +87,17 @@ def run_deploy(tmp_path, *args, fake=None, **env_extra):
     fake = fake or _bin(tmp_path)
     log = tmp_path / "calls.log"
     env = {
-        "PATH": str(fake), "HOME": str(tmp_path), "FAKE_LOG": str(log), "SKIP_BUILD": "1",
-        "TF_PLUGIN_DIR": str(tmp_path / "no-mirror"), "SQL_POLL_SECONDS": "0",
+        "PATH": str(fake),
+        "HOME": str(tmp_path),
+        "FAKE_LOG": str(log),
+        "SKIP_BUILD": "1",
+        "TF_PLUGIN_DIR": str(tmp_path / "no-mirror"),
+        "SQL_POLL_SECONDS": "0",
         **env_extra,
     }
-    result = subprocess.run(["bash", str(DEPLOY), *args], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["bash", str(DEPLOY), *args], env=env, capture_output=True, text=True, timeout=120
+    )
     calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return result, calls
 
@@ -105,7 +109,11 @@ def test_usage_without_action(tmp_path):
 
 def test_unknown_environment_is_named(tmp_path):
     result, calls = run_deploy(tmp_path, "plan", "staging-eu")
-    assert result.returncode == 1 and "no such environment" in result.stderr and "terraform/envs/staging-eu.tfvars" in result.stderr
+    assert (
+        result.returncode == 1
+        and "no such environment" in result.stderr
+        and "terraform/envs/staging-eu.tfvars" in result.stderr
+    )
     assert calls == []
 
 
@@ -138,9 +146,15 @@ def test_apply_plans_applies_then_runs_redshift_sql_in_order(tmp_path):
     result, calls = run_deploy(tmp_path, "apply", "dev", TF_PLUGIN_DIR=str(mirror))
     assert result.returncode == 0, result.stderr
     tf = [c[1:] for c in calls if c[0] == "terraform"]
-    assert tf[0] == ["init", "-input=false", f"-plugin-dir={mirror}"], "init uses the provider mirror when it exists"
+    assert tf[0] == ["init", "-input=false", f"-plugin-dir={mirror}"], (
+        "init uses the provider mirror when it exists"
+    )
     assert tf[1] == ["workspace", "select", "-or-create=true", "dev"]
-    assert tf[2][0] == "plan" and f"-var-file={REPO}/terraform/envs/dev.tfvars" in tf[2] and "-out=dev.tfplan" in tf[2]
+    assert (
+        tf[2][0] == "plan"
+        and f"-var-file={REPO}/terraform/envs/dev.tfvars" in tf[2]
+        and "-out=dev.tfplan" in tf[2]
+    )
     assert tf[3] == ["apply", "-input=false", "dev.tfplan"]
 
     executed = [c for c in calls if c[:3] == ["aws", "redshift-data", "execute-statement"]]
@@ -154,8 +168,16 @@ def test_apply_plans_applies_then_runs_redshift_sql_in_order(tmp_path):
     files = sorted((REPO / "redshift_sql").glob("*.sql"))
     openers = [c for c in executed if "--workgroup-name" in c]
     assert len(openers) == len(files)
-    assert all(c[c.index("--workgroup-name") + 1] == "lakehouse-dev-wg" and c[c.index("--database") + 1] == "lakehouse" for c in openers)
-    logged = [line for line in result.stderr.splitlines() if line.startswith("deploy: redshift_sql: ") and " on " in line]
+    assert all(
+        c[c.index("--workgroup-name") + 1] == "lakehouse-dev-wg"
+        and c[c.index("--database") + 1] == "lakehouse"
+        for c in openers
+    )
+    logged = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("deploy: redshift_sql: ") and " on " in line
+    ]
     assert [line.split()[2] for line in logged] == [f.name for f in files]
     statuses = [c for c in calls if c[:3] == ["aws", "redshift-data", "describe-statement"]]
     assert len(statuses) == len(executed), "every statement is awaited before the next"
@@ -171,7 +193,11 @@ def test_plain_init_without_mirror(tmp_path):
 def test_failed_statement_stops_with_the_file_and_error(tmp_path):
     result, calls = run_deploy(tmp_path, "sql", "dev", FAKE_FAIL_ON="CREATE EXTERNAL SCHEMA")
     assert result.returncode == 1
-    assert "02_external_schema.sql" in result.stderr and "FAILED" in result.stderr and "syntax error" in result.stderr
+    assert (
+        "02_external_schema.sql" in result.stderr
+        and "FAILED" in result.stderr
+        and "syntax error" in result.stderr
+    )
     sqls = [c[c.index("--sql") + 1] for c in calls if c[:3] == ["aws", "redshift-data", "execute-statement"]]
     assert "CREATE EXTERNAL SCHEMA" in sqls[-1], "nothing runs after the failed statement"
 
@@ -186,7 +212,11 @@ def test_destroy_asks_unless_auto_approved(tmp_path):
     result, calls = run_deploy(tmp_path, "destroy", "dev", AUTO_APPROVE="1")
     assert result.returncode == 0, result.stderr
     destroy = [c[1:] for c in calls if c[:2] == ["terraform", "destroy"]]
-    assert destroy and "-auto-approve" in destroy[0] and f"-var-file={REPO}/terraform/envs/dev.tfvars" in destroy[0]
+    assert (
+        destroy
+        and "-auto-approve" in destroy[0]
+        and f"-var-file={REPO}/terraform/envs/dev.tfvars" in destroy[0]
+    )
 
 
 def test_script_is_executable_and_parses():

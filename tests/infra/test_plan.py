@@ -10,8 +10,12 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "terraform"  # relative paths in the plan are relative to it
-CONTRACTS = {(c := yaml.safe_load(p.read_text()))["entity"]: c for p in sorted((REPO / "contracts").glob("*.yaml"))}
-CRAWLERS = {(c := yaml.safe_load(p.read_text()))["name"]: c for p in sorted((REPO / "crawlers").glob("*.yaml"))}
+CONTRACTS = {
+    (c := yaml.safe_load(p.read_text()))["entity"]: c for p in sorted((REPO / "contracts").glob("*.yaml"))
+}
+CRAWLERS = {
+    (c := yaml.safe_load(p.read_text()))["name"]: c for p in sorted((REPO / "crawlers").glob("*.yaml"))
+}
 SCRIPTS = {"bronze": "bronze_ingest.py", "silver": "silver_clean.py", "gold": "gold_aggregates.py"}
 
 
@@ -19,7 +23,9 @@ def required_args(script: Path) -> list[str]:
     """The script's module-level REQUIRED_ARGS list, read without importing it (it imports awsglue)."""
     tree = ast.parse(script.read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets
+        ):
             return list(ast.literal_eval(node.value))
     raise AssertionError(f"{script} has no module-level REQUIRED_ARGS")
 
@@ -56,7 +62,11 @@ def test_trigger_chain_runs_bronze_silver_gold_then_crawlers(by_type, jobs):
     assert len(conditional) == len(triggers) - 1, "all follow-up triggers are CONDITIONAL"
 
     def next_after(job_name):
-        watching = [t for t in conditional if any(c.get("job_name") == job_name for c in t["predicate"][0]["conditions"])]
+        watching = [
+            t
+            for t in conditional
+            if any(c.get("job_name") == job_name for c in t["predicate"][0]["conditions"])
+        ]
         trigger = one(watching, f"trigger watching {job_name}")
         conditions = trigger["predicate"][0]["conditions"]
         assert conditions == [
@@ -96,7 +106,10 @@ def test_job_runtime_matches_local_runtime(jobs, stage):
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
     }
     assert args["--additional-python-modules"] == "pydeequ==1.7.0"
-    assert [j.rsplit("/", 1)[-1] for j in args["--extra-jars"].split(",")] == ["deequ-2.1.0-spark-3.5.jar", "dqdl-1.0.0.jar"]
+    assert [j.rsplit("/", 1)[-1] for j in args["--extra-jars"].split(",")] == [
+        "deequ-2.1.0-spark-3.5.jar",
+        "dqdl-1.0.0.jar",
+    ]
     assert args["--extra-py-files"].endswith("/packages/lakehouse.zip")
     for flag in ("--enable-metrics", "--enable-continuous-cloudwatch-log", "--enable-glue-datacatalog"):
         assert args[flag] == "true", flag
@@ -111,18 +124,28 @@ def test_gold_reads_the_salt_parameter_terraform_creates(jobs, by_type):
 
 
 def test_script_zip_and_jar_locations_point_to_uploaded_objects(jobs, by_type):
-    objects = {f"s3://{o['values']['bucket']}/{o['values']['key']}": o["values"] for o in by_type("aws_s3_object")}
+    objects = {
+        f"s3://{o['values']['bucket']}/{o['values']['key']}": o["values"] for o in by_type("aws_s3_object")
+    }
     for stage, job in jobs.items():
         location = job["command"][0]["script_location"]
         assert location in objects, f"{job['name']}: {location} is not uploaded by Terraform"
         uploaded = objects[location]
         local = REPO / "glue_jobs" / SCRIPTS[stage]
         assert (TF_DIR / uploaded["source"]).resolve() == local.resolve()
-        assert uploaded["source_hash"] == hashlib.md5(local.read_bytes()).hexdigest(), "uploads are content-hashed"
-        for uri in [job["default_arguments"]["--extra-py-files"], *job["default_arguments"]["--extra-jars"].split(",")]:
+        assert uploaded["source_hash"] == hashlib.md5(local.read_bytes()).hexdigest(), (
+            "uploads are content-hashed"
+        )
+        for uri in [
+            job["default_arguments"]["--extra-py-files"],
+            *job["default_arguments"]["--extra-jars"].split(","),
+        ]:
             assert uri in objects, f"{job['name']}: {uri} is not uploaded by Terraform"
             assert objects[uri]["server_side_encryption"] == "aws:kms"
-            assert objects[uri]["source_hash"] == hashlib.md5((TF_DIR / objects[uri]["source"]).read_bytes()).hexdigest()
+            assert (
+                objects[uri]["source_hash"]
+                == hashlib.md5((TF_DIR / objects[uri]["source"]).read_bytes()).hexdigest()
+            )
 
 
 # ------------------------------------------------------------------------------ IAM
@@ -136,17 +159,27 @@ def _as_list(value) -> list:
 
 def test_iam_policies_are_known_at_plan_and_never_wildcard(by_type):
     policies = by_type("aws_iam_role_policy")
-    assert len(policies) >= 3 + len(CRAWLERS) + 1, "one role policy per job, crawler, DQ evaluator (+ Redshift)"
+    assert len(policies) >= 3 + len(CRAWLERS) + 1, (
+        "one role policy per job, crawler, DQ evaluator (+ Redshift)"
+    )
     for p in policies:
         assert not p["unknown"].get("policy"), f"{p['address']}: policy unknown at plan, can't be reviewed"
         for s in _statements(p["values"]["policy"]):
             actions, resources = _as_list(s["Action"]), _as_list(s["Resource"])
-            assert "*" not in actions and "s3:*" not in actions, f"{p['address']} {s.get('Sid')}: wildcard action"
-            assert not any(a.endswith(":*") for a in actions), f"{p['address']} {s.get('Sid')}: service-wide action"
+            assert "*" not in actions and "s3:*" not in actions, (
+                f"{p['address']} {s.get('Sid')}: wildcard action"
+            )
+            assert not any(a.endswith(":*") for a in actions), (
+                f"{p['address']} {s.get('Sid')}: service-wide action"
+            )
             if "*" in resources:
-                assert actions == ["cloudwatch:PutMetricData"] and "Condition" in s, f"{p['address']} {s.get('Sid')}: * resource"
+                assert actions == ["cloudwatch:PutMetricData"] and "Condition" in s, (
+                    f"{p['address']} {s.get('Sid')}: * resource"
+                )
             for r in resources:
-                assert not r.endswith(":::*") and not r.endswith("-123456789012/*"), f"{p['address']}: whole bucket {r}"
+                assert not r.endswith(":::*") and not r.endswith("-123456789012/*"), (
+                    f"{p['address']}: whole bucket {r}"
+                )
 
 
 def _role_policy(by_type, principal):
@@ -155,11 +188,14 @@ def _role_policy(by_type, principal):
     return _statements(policy["values"]["policy"])
 
 
-@pytest.mark.parametrize("job, writes", [
-    ("bronze", {"bronze/", "ops/"}),
-    ("silver", {"silver/", "ops/"}),
-    ("gold", {"gold/", "exports/", "ops/"}),
-])
+@pytest.mark.parametrize(
+    "job, writes",
+    [
+        ("bronze", {"bronze/", "ops/"}),
+        ("silver", {"silver/", "ops/"}),
+        ("gold", {"gold/", "exports/", "ops/"}),
+    ],
+)
 def test_each_job_role_writes_only_its_own_prefixes(by_type, job, writes):
     statements = _role_policy(by_type, job)
     write = one([s for s in statements if s.get("Sid") == "WriteOwnLakePrefixes"], "lake write statement")
@@ -171,7 +207,11 @@ def test_each_job_role_writes_only_its_own_prefixes(by_type, job, writes):
 @pytest.mark.parametrize("entity", sorted(CONTRACTS))
 def test_every_contract_has_a_ruleset_and_silver_tables(by_type, entity):
     contract = CONTRACTS[entity]
-    rulesets = [r["values"] for r in by_type("aws_glue_data_quality_ruleset") if r["values"]["target_table"][0]["table_name"] == entity]
+    rulesets = [
+        r["values"]
+        for r in by_type("aws_glue_data_quality_ruleset")
+        if r["values"]["target_table"][0]["table_name"] == entity
+    ]
     ruleset = one(rulesets, f"ruleset for {entity}")
     assert ruleset["target_table"][0]["database_name"].endswith("_silver")
     expected = "Rules = [\n    " + ",\n    ".join(r["rule"] for r in contract["dq"]) + "\n]"
@@ -181,7 +221,9 @@ def test_every_contract_has_a_ruleset_and_silver_tables(by_type, entity):
     for name in (entity, f"quarantine_{entity}"):
         assert name in tables, f"silver.{name} missing"
         table = tables[name]
-        columns = {c["name"] for c in table["storage_descriptor"][0]["columns"]} | {p["name"] for p in table.get("partition_keys") or []}
+        columns = {c["name"] for c in table["storage_descriptor"][0]["columns"]} | {
+            p["name"] for p in table.get("partition_keys") or []
+        }
         wanted = {c["name"] for c in contract["columns"]} | {d["name"] for d in contract.get("derived") or []}
         assert wanted <= columns, f"silver.{name} lacks {sorted(wanted - columns)}"
         assert table["storage_descriptor"][0]["location"].endswith(f"/silver/{name}/")
@@ -194,9 +236,13 @@ def test_crawlers_follow_their_definitions(by_type):
     for name, definition in CRAWLERS.items():
         target = one(crawlers[name]["delta_target"], f"delta target of {name}")
         assert target["create_native_delta_table"] is True
-        tables = definition.get("tables") or sorted({c[definition["tables_from_contracts"]] for c in CONTRACTS.values()})
+        tables = definition.get("tables") or sorted(
+            {c[definition["tables_from_contracts"]] for c in CONTRACTS.values()}
+        )
         layer = definition["layer"]
-        assert sorted(target["delta_tables"]) == sorted(f"s3://lakehouse-dev-lake-123456789012/{layer}/{t}/" for t in tables)
+        assert sorted(target["delta_tables"]) == sorted(
+            f"s3://lakehouse-dev-lake-123456789012/{layer}/{t}/" for t in tables
+        )
         assert crawlers[name]["database_name"] == f"lakehouse_dev_{layer}"
 
 
@@ -209,7 +255,10 @@ def test_athena_named_queries_are_rendered_from_athena_sql(by_type):
         assert q["database"] == "lakehouse_dev_gold"
     workgroup = one(by_type("aws_athena_workgroup"), "Athena workgroup")["values"]["configuration"][0]
     assert workgroup["engine_version"][0]["selected_engine_version"] == "Athena engine version 3"
-    assert workgroup["enforce_workgroup_configuration"] is True and workgroup["bytes_scanned_cutoff_per_query"] > 0
+    assert (
+        workgroup["enforce_workgroup_configuration"] is True
+        and workgroup["bytes_scanned_cutoff_per_query"] > 0
+    )
 
 
 def test_redshift_serverless_is_planned_with_limits(by_type):

@@ -11,8 +11,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "terraform"
-MODULES = ["lake_storage", "glue_catalog", "glue_job", "glue_pipeline", "glue_crawler", "iam",
-           "redshift_serverless", "athena", "data_quality", "monitoring"]
+MODULES = [
+    "lake_storage",
+    "glue_catalog",
+    "glue_job",
+    "glue_pipeline",
+    "glue_crawler",
+    "iam",
+    "redshift_serverless",
+    "athena",
+    "data_quality",
+    "monitoring",
+]
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -27,14 +37,18 @@ def test_module_layout_and_pin(module):
     blocks = re.findall(r'variable "([^"]+)" \{(.*?)\n\}', text, re.S)
     assert blocks
     for name, body in blocks:
-        assert "description" in body and "type" in body, f"modules/{module}: variable {name} needs type and description"
+        assert "description" in body and "type" in body, (
+            f"modules/{module}: variable {name} needs type and description"
+        )
 
 
 def test_root_pins_provider_and_commits_lock():
     assert re.search(r'version\s*=\s*"~> 5\.100"', (TF_DIR / "versions.tf").read_text())
     lock = (TF_DIR / ".terraform.lock.hcl").read_text()
     assert 'version     = "5.100.0"' in lock and 'constraints = "~> 5.100"' in lock
-    tracked = subprocess.run(["git", "ls-files", "terraform/.terraform.lock.hcl"], cwd=REPO, capture_output=True, text=True)
+    tracked = subprocess.run(
+        ["git", "ls-files", "terraform/.terraform.lock.hcl"], cwd=REPO, capture_output=True, text=True
+    )
     assert tracked.stdout.strip() == "terraform/.terraform.lock.hcl", "the lock file must be committed"
     for env in ("dev", "prod", "emulator"):
         assert (TF_DIR / "envs" / f"{env}.tfvars").is_file()
@@ -70,7 +84,10 @@ def test_checkov_has_no_failures_and_every_skip_has_a_reason(tmp_path):
     started = time.monotonic()
     result = subprocess.run(
         [str(checkov), "--config-file", str(TF_DIR / ".checkov.yaml"), "-d", str(TF_DIR), "-o", "json"],
-        capture_output=True, text=True, timeout=900, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=REPO,
     )
     elapsed = time.monotonic() - started
     report = json.loads(result.stdout)
@@ -78,8 +95,11 @@ def test_checkov_has_no_failures_and_every_skip_has_a_reason(tmp_path):
     summary = report["summary"]
     failed = [(c["check_id"], c["resource"], c["file_path"]) for c in report["results"]["failed_checks"]]
     assert summary["failed"] == 0 and not failed, f"checkov failures: {failed}"
-    assert summary["passed"] >= 50 and summary["resource_count"] >= 40, f"checkov scanned too little: {summary}"
-    print(f"checkov: {summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped in {elapsed:.0f}s")
+    assert summary["passed"] >= 50 and summary["resource_count"] >= 40, (
+        f"checkov scanned too little: {summary}"
+    )
+    counts = f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped"
+    print(f"checkov: {counts} in {elapsed:.0f}s")
 
     skips = []
     for path in TF_DIR.rglob("*.tf"):
