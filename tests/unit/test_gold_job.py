@@ -52,13 +52,6 @@ def documented_gold_schemas() -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from lakehouse.runtime import get_spark
-
-    return get_spark("test-gold")
-
-
 # customer_id, first, last, email, phone, street, city, state, postcode, country, tier, signup, updated
 CUSTOMERS = [
     (

@@ -10,13 +10,6 @@ from lakehouse.gold.pii import hash_col, mask_col, protect, resolve_salt
 from pyspark.sql import functions as F
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from lakehouse.runtime import get_spark
-
-    return get_spark("test-gold")
-
-
 # ---------------------------------------------------------------- PII
 def test_hash_is_salted_sha256_and_stable(spark):
     df = spark.createDataFrame([("Doe",), (None,)], "v string")

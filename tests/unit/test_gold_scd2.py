@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 
-import pytest
 from lakehouse.gold import scd2
 from lakehouse.gold.pii import protect
 from pyspark.sql import functions as F
@@ -15,13 +14,6 @@ SCHEMA = (
     "customer_id string, first_name string, last_name string, email string, phone string, street string, "
     "city string, state string, postcode string, country string, loyalty_tier string, updated_at timestamp"
 )
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from lakehouse.runtime import get_spark
-
-    return get_spark("test-gold")
 
 
 def cust(cid, ts, tier="bronze", email=None, first="Ann"):

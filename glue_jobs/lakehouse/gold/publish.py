@@ -35,8 +35,19 @@ def overwrite_table(spark: SparkSession, df: DataFrame, path: str) -> None:
     df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
 
 
+def row_count(spark: SparkSession, path: str) -> int:
+    """Rows of the current snapshot: from the last overwrite's metrics when it was one, else counted."""
+    from delta.tables import DeltaTable
+
+    last = DeltaTable.forPath(spark, path).history(1).select("operation", "operationMetrics").first()
+    metrics = dict(last["operationMetrics"] or {}) if last else {}
+    if last and last["operation"] in ("WRITE", "CREATE TABLE AS SELECT") and "numOutputRows" in metrics:
+        return int(metrics["numOutputRows"])
+    return spark.read.format("delta").load(path).count()
+
+
 def refresh_consumers(spark: SparkSession, path: str, export_path: str) -> int:
     """Manifest + export for the table's current snapshot; returns its row count."""
     write_manifest(spark, path)
     export_snapshot(spark, path, export_path)
-    return spark.read.format("delta").load(path).count()
+    return row_count(spark, path)

@@ -131,10 +131,10 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
     if not DeltaTable.isDeltaTable(spark, path):
         timeline = build_timeline(staged)
         timeline.write.format("delta").mode("overwrite").save(path)
-        n = spark.read.format("delta").load(path).count()
+        n, cur = _counts(spark, path)
         return Scd2Result(
             rows=n,
-            current=_current(spark, path),
+            current=cur,
             inserted=n,
             updated=0,
             deleted=0,
@@ -149,10 +149,8 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
     touched = new.select(KEY).distinct()
     touched_n = touched.count()
     if touched_n == 0:
-        n = tdf.count()
-        return Scd2Result(
-            rows=n, current=_current(spark, path), inserted=0, updated=0, deleted=0, touched_keys=0
-        )
+        n, cur = _counts(spark, path)
+        return Scd2Result(rows=n, current=cur, inserted=0, updated=0, deleted=0, touched_keys=0)
 
     existing = tdf.join(touched, KEY, "left_semi")
     versions = (
@@ -177,9 +175,10 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
         .execute()
     )
     m = _metrics(spark, path)
+    n, cur = _counts(spark, path)
     return Scd2Result(
-        rows=spark.read.format("delta").load(path).count(),
-        current=_current(spark, path),
+        rows=n,
+        current=cur,
         inserted=int(m.get("numTargetRowsInserted", 0)),
         updated=int(m.get("numTargetRowsUpdated", 0)),
         deleted=int(m.get("numTargetRowsDeleted", 0)),
@@ -187,8 +186,15 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
     )
 
 
-def _current(spark: SparkSession, path: str) -> int:
-    return spark.read.format("delta").load(path).where("is_current").count()
+def _counts(spark: SparkSession, path: str) -> tuple[int, int]:
+    """(versions, current versions) of the dim."""
+    r = (
+        spark.read.format("delta")
+        .load(path)
+        .agg(F.count(F.lit(1)).alias("n"), F.sum(F.col("is_current").cast("int")).alias("cur"))
+        .first()
+    )
+    return int(r["n"]), int(r["cur"] or 0)
 
 
 def version_at(dim: DataFrame, facts: DataFrame, date_col: str = "sale_date") -> DataFrame:
