@@ -41,3 +41,7 @@ lint: venv
 
 clean:
 	rm -rf lake dist .pytest_cache
+
+.PHONY: terraform-check
+terraform-check: setup      ## terraform fmt/validate/test, plan JSON, checkov, deploy.sh, apply on moto (no AWS)
+	$(PY) -m pytest tests/infra
