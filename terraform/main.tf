@@ -105,7 +105,8 @@ locals {
       lake_write_prefixes     = j.lake_write
       artifact_read_keys      = concat(["scripts/${j.script}", local.package_key], values(local.jar_keys))
       artifact_write_prefixes = ["tmp/${k}/", "sparkui/${k}/"]
-      catalog_read_databases  = [for d in j.db_read : local.databases[d]]
+      # Spark on the Glue Data Catalog looks up the "default" database at start-up.
+      catalog_read_databases  = concat(["default"], [for d in j.db_read : local.databases[d]])
       catalog_write_databases = [for d in j.db_write : local.databases[d]]
       ssm_parameter_arns      = j.ssm
     } },
