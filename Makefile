@@ -30,7 +30,7 @@ trino-cli: setup            ## explore the local lake (./lake, from `make lake`)
 package: venv               ## dist/lakehouse.zip for --extra-py-files (package + contracts)
 	$(PY) scripts/build_package.py
 
-lake: setup                 ## generate sample data and run the whole chain locally
+lake: venv jars             ## generate sample data and run the whole chain locally (no Trino needed)
 	$(PY) -m lakehouse.local_run --rows $(ROWS) --batches $(BATCHES)
 
 test: setup                 ## the whole test suite (unit, integration, infra, sql)

@@ -51,6 +51,17 @@ COUNTRIES = {"New York": "US", "Chicago": "US", "Seattle": "US", "London": "GB",
 EVENT_TYPES = ["page_view", "product_view", "add_to_cart", "checkout", "purchase"]
 DEVICES = ["mobile", "desktop", "tablet"]
 
+TRUTH_COLUMNS = {
+    "sales": ["transaction_id", "sale_date", "store_id", "store_name", "city", "product_id", "product_name",
+              "category", "customer_id", "customer_name", "quantity", "unit_price", "total_amount",
+              "payment_method", "currency", "batch"],
+    "customers": ["customer_id", "batch", "updated_at", "first_name", "last_name", "email", "phone", "street",
+                  "city", "state", "postcode", "country", "loyalty_tier", "signup_date", "delivery"],
+    "products": ["product_id", "product_name", "category", "brand", "unit_cost", "list_price"],
+    "fx_rates": ["rate_date", "currency", "rate_to_usd"],
+    "web_events": ["event_id", "event_ts", "customer_id", "session_id", "event_type", "page", "product_id",
+                   "device", "batch"],
+}
 # Which rules each injected fault must fail (the contract's rule names; pseudo-rules
 # corrupt_record and unknown_<column> come from bronze parsing and reference checks).
 FAULT_RULES = {
@@ -178,7 +189,7 @@ class Generator:
         self.ledger = {s: SourceLedger() for s in FAULT_RULES}
         self.n_stores = max(len(CITIES), min(40, rows // 150))
         self.n_products = max(10, min(2000, rows // 25))
-        self.n_customers = max(10, min(200_000, rows // 8))
+        self.n_customers = max(10, min(50_000, rows // 8))  # the one state that grows; capped
         self.faults_per_batch = max(1, rows // batches // 200)
         self.stores = [
             (f"S{i + 1:03d}", f"Store {CITIES[i % len(CITIES)][0]} #{i + 1}", *CITIES[i % len(CITIES)])
@@ -187,9 +198,10 @@ class Generator:
         self.products = {}
         self.customers = {}       # customer_id -> current clean version (dict)
         self.changed_last_batch, self.replaced = [], {}   # for the late-arriving update
-        self.truth_customers = []
-        self.truth_sales = {}     # transaction_id -> clean row (final version wins)
-        self.truth_web = []
+        # Truth is streamed to truth/*.csv; only sales of the last batch stay in memory (a later
+        # batch may still correct them), so memory stays flat as --rows grows.
+        self.truth = {name: TruthWriter(out / "truth" / f"{name}.csv", cols) for name, cols in TRUTH_COLUMNS.items()}
+        self.truth_sales = {}     # transaction_id -> clean row, for the batch a correction may still hit
         self.fx = {}              # (currency, date) -> rate
 
     # ---------- helpers ----------
@@ -280,7 +292,7 @@ class Generator:
             })
 
         def truth(c: dict, delivery: str) -> None:
-            self.truth_customers.append({**c, "batch": batch, "delivery": delivery})
+            self.truth["customers"].row({**c, "batch": batch, "delivery": delivery})
 
         if batch == 1:
             for i in range(self.n_customers):
@@ -440,6 +452,8 @@ class Generator:
             w.row(line(landing(r)))
             led.faults["correction"].append(tid)
             self.truth_sales[tid] = r
+        for tid in [t for t, r in self.truth_sales.items() if r["batch"] < batch]:  # final now
+            self.truth["sales"].row(self.truth_sales.pop(tid))
         self._close(led, batch, w)
 
     def web_batch(self, batch: int) -> None:
@@ -472,8 +486,8 @@ class Generator:
                     w.row(ev)
                     led.exact_duplicates += 1
                     led.faults[kind].append(eid)
-                self.truth_web.append({**{k: v for k, v in ev.items() if k != "context"},
-                                       "device": ev["context"]["device"], "batch": batch})
+                self.truth["web_events"].row({**{k: v for k, v in ev.items() if k != "context"},
+                                              "device": ev["context"]["device"], "batch": batch})
                 continue
             led.fault(kind, eid, FAULT_RULES["web_events"][kind])
         self._close(led, batch, w)
@@ -497,29 +511,22 @@ class Generator:
         return self.write_outputs()
 
     def write_outputs(self) -> dict:
-        truth = self.out / "truth"
-        truth.mkdir(parents=True, exist_ok=True)
+        for row in self.truth_sales.values():
+            self.truth["sales"].row(row)
+        self.truth_sales.clear()
+        for (c, d), r in sorted(self.fx.items()):
+            self.truth["fx_rates"].row({"rate_date": d.isoformat(), "currency": c, "rate_to_usd": r})
+        for p in self.products.values():
+            self.truth["products"].row(p)
+        for w in self.truth.values():
+            w.close()
         silver_rows = {
-            "pos_sales": len(self.truth_sales),
+            "pos_sales": self.truth["sales"].count,
             "customers": len(self.customers),
             "products": len(self.products),
             "fx_rates": len(self.fx),
-            "web_events": len(self.truth_web),
+            "web_events": self.truth["web_events"].count,
         }
-        sales_cols = ["transaction_id", "sale_date", "store_id", "store_name", "city", "product_id",
-                      "product_name", "category", "customer_id", "customer_name", "quantity", "unit_price",
-                      "total_amount", "payment_method", "currency", "batch"]
-        _write_csv(truth / "sales.csv", sales_cols, self.truth_sales.values())
-        cust_cols = ["customer_id", "batch", "updated_at", "first_name", "last_name", "email", "phone", "street",
-                     "city", "state", "postcode", "country", "loyalty_tier", "signup_date", "delivery"]
-        _write_csv(truth / "customers.csv", cust_cols, self.truth_customers)
-        _write_csv(truth / "products.csv", ["product_id", "product_name", "category", "brand", "unit_cost",
-                                            "list_price"], self.products.values())
-        _write_csv(truth / "fx_rates.csv", ["rate_date", "currency", "rate_to_usd"],
-                   ({"rate_date": d.isoformat(), "currency": c, "rate_to_usd": r}
-                    for (c, d), r in sorted(self.fx.items())))
-        _write_csv(truth / "web_events.csv", ["event_id", "event_ts", "customer_id", "session_id", "event_type",
-                                              "page", "product_id", "device", "batch"], self.truth_web)
         ledger = {"seed": self.seed, "rows": self.rows, "batches": self.batches, "sources": {}}
         for source, led in self.ledger.items():
             valid = led.landing_records - led.exact_duplicates - led.superseded - led.quarantined_rows
@@ -542,12 +549,22 @@ class Generator:
         return ledger
 
 
-def _write_csv(path: Path, columns: list[str], rows) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()})
+class TruthWriter:
+    """One truth CSV, written row by row."""
+
+    def __init__(self, path: Path, columns: list[str]):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("w", newline="", encoding="utf-8")
+        self._w = csv.DictWriter(self._fh, columns, extrasaction="ignore", lineterminator="\n")
+        self._w.writeheader()
+        self.count = 0
+
+    def row(self, row: dict) -> None:
+        self._w.writerow({k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()})
+        self.count += 1
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 def generate(out, rows: int = 2000, batches: int = 3, seed: int = 7, progress=None) -> dict:
