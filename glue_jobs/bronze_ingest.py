@@ -5,7 +5,6 @@ import sys
 from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
-
 from lakehouse import bronze, runtime
 from lakehouse.config import JobConfig, new_run_id, parse_sources
 

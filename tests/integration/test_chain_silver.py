@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pyspark.sql import functions as F
-
 from lakehouse import bronze, delta_io, ops, silver
 from lakehouse.config import JobConfig
 from lakehouse.contracts import load_contracts
 from lakehouse.errors import DataQualityError
 from lakehouse.local_run import deliver
 from lakehouse.sample_data import generate
+from pyspark.sql import functions as F
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]

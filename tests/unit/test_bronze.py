@@ -1,9 +1,8 @@
 from pathlib import Path
 
-from pyspark.sql import functions as F
-
 from lakehouse import bronze, delta_io, ops
 from lakehouse.contracts import load_contracts
+from pyspark.sql import functions as F
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACTS = load_contracts(REPO / "contracts")

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from lakehouse.contracts import load_contracts, parse_contract, select
 from lakehouse.errors import ContractError
 

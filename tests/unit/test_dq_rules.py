@@ -4,7 +4,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from lakehouse import dq
 from lakehouse.contracts import Column, Contract, Rule, load_contracts
 

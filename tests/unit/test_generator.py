@@ -3,7 +3,6 @@ import hashlib
 import json
 
 import pytest
-
 from lakehouse.sample_data import FAULT_RULES, generate
 
 

@@ -1,8 +1,6 @@
 import datetime as dt
 from decimal import Decimal
 
-from pyspark.sql import functions as F
-
 from lakehouse.contracts import Column, Contract, Derived, Rule
 from lakehouse.standardise import (
     STANDARDISERS,
@@ -12,6 +10,7 @@ from lakehouse.standardise import (
     parse_temporal,
     phone_e164,
 )
+from pyspark.sql import functions as F
 
 
 def _one(spark, value, expr):

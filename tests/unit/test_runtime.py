@@ -1,0 +1,22 @@
+import pytest
+from lakehouse import runtime
+from lakehouse.config import parse_sources
+from lakehouse.errors import SetupError
+
+
+def test_missing_jar_names_the_fixing_command(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAKEHOUSE_JARS_DIR", str(tmp_path))
+    with pytest.raises(SetupError) as err:
+        runtime.local_jars()
+    assert "deequ-2.1.0-spark-3.5.jar" in str(err.value) and "make setup" in str(err.value)
+
+
+def test_jar_list_matches_the_pinned_runtime():
+    names = [p.rsplit("/", 1)[-1] for p in runtime.local_jars()]
+    assert names == ["delta-spark_2.12-3.3.2.jar", "delta-storage-3.3.2.jar", "deequ-2.1.0-spark-3.5.jar",
+                     "dqdl-1.0.0.jar", "hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar"]
+
+
+def test_sources_argument():
+    assert parse_sources("all") == () and parse_sources("") == ()
+    assert parse_sources(" pos_sales, customers ") == ("pos_sales", "customers")
