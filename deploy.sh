@@ -150,11 +150,12 @@ run_redshift_sql() {
   fi
   command -v aws >/dev/null 2>&1 || die "aws CLI not found; it runs redshift_sql/ through the Redshift Data API"
   export gold_db exports_uri redshift_role_arn
-  gold_db="$(tf output -json glue_database_names | python3 -c 'import json,sys; print(json.load(sys.stdin)["gold"])')" \
-    || die "cannot read output glue_database_names"
+  # ${gold_db}: the Glue database of the gold symlink-manifest tables (Spectrum's external schema).
+  gold_db="$(tf_output redshift_spectrum_database_name)"
   exports_uri="$(tf_output exports_uri)"
   redshift_role_arn="$(tf_output redshift_role_arn)"
-  [[ -n "$exports_uri" && -n "$redshift_role_arn" ]] || die "terraform outputs exports_uri/redshift_role_arn are empty; apply first"
+  [[ -n "$gold_db" && -n "$exports_uri" && -n "$redshift_role_arn" ]] \
+    || die "terraform outputs redshift_spectrum_database_name/exports_uri/redshift_role_arn are empty; apply first"
 
   local files=("$SQL_DIR"/*.sql)
   [[ -e "${files[0]}" ]] || { log "no files in redshift_sql/"; return 0; }

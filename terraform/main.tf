@@ -31,14 +31,22 @@ locals {
   crawlers = {
     for name, c in local.crawler_defs : name => {
       layer       = c.layer
+      database    = try(c.database, c.layer)
       description = try(c.description, "")
-      tables = try(c.tables, null) != null ? c.tables : sort(distinct([
-        for ct in local.contracts : ct[c.tables_from_contracts]
-      ]))
+      tables = (
+        try(c.tables, null) != null ? c.tables :
+        try(c.tables_from_crawler, null) != null ? local.crawler_defs[c.tables_from_crawler].tables :
+        sort(distinct([for ct in local.contracts : ct[c.tables_from_contracts]]))
+      )
       create_native_delta_table = try(c.create_native_delta_table, true)
       schema_change_policy      = try(c.schema_change_policy, {})
     }
   }
+  # Databases: the four layers plus any a crawler definition names (gold_spectrum).
+  catalog_databases = merge(
+    { bronze = "bronze", silver = "silver", gold = "gold", ops = "ops" },
+    { for name, c in local.crawlers : c.database => c.layer },
+  )
 
   # ---- artifacts
   package_zip_path = coalesce(var.package_zip_path, "${local.repo_root}/dist/lakehouse.zip")
@@ -113,7 +121,7 @@ locals {
     { for k, c in local.crawlers : "crawler_${k}" => {
       description             = "Glue crawler ${local.name}-${k}"
       lake_read_prefixes      = ["${c.layer}/"]
-      catalog_write_databases = [local.databases[c.layer]]
+      catalog_write_databases = [local.databases[c.database]]
     } },
     var.enable_data_quality ? { data_quality = {
       description            = "Glue Data Quality evaluation of the silver rulesets"
@@ -156,6 +164,7 @@ module "glue_catalog" {
 
   database_prefix = local.db_prefix
   lake_root       = module.lake_storage.lake_root
+  databases       = local.catalog_databases
   contracts       = local.contracts
   tags            = local.tags
 }
@@ -275,7 +284,7 @@ module "glue_crawler" {
 
   name                      = "${local.name}-${each.key}"
   description               = each.value.description
-  database_name             = local.databases[each.value.layer]
+  database_name             = local.databases[each.value.database]
   role_arn                  = module.iam.role_arns["crawler_${each.key}"]
   delta_tables              = [for t in each.value.tables : "${local.lake_root}/${each.value.layer}/${t}/"]
   create_native_delta_table = each.value.create_native_delta_table
@@ -331,12 +340,13 @@ module "redshift_serverless" {
   source = "./modules/redshift_serverless"
   count  = var.enable_redshift ? 1 : 0
 
-  name_prefix               = local.name
-  database_name             = var.redshift.database_name
-  kms_key_arn               = module.lake_storage.kms_key_arn
-  kms_key_alias             = module.lake_storage.kms_alias_name
-  lake_bucket_arn           = local.bucket_arns["lake"]
-  gold_database_name        = local.databases["gold"]
+  name_prefix     = local.name
+  database_name   = var.redshift.database_name
+  kms_key_arn     = module.lake_storage.kms_key_arn
+  kms_key_alias   = module.lake_storage.kms_alias_name
+  lake_bucket_arn = local.bucket_arns["lake"]
+  # Spectrum reads the symlink-manifest tables (the native Delta tables are for Athena).
+  gold_database_name        = try(local.databases["gold_spectrum"], local.databases["gold"])
   base_capacity             = var.redshift.base_capacity
   max_capacity              = var.redshift.max_capacity
   usage_limit_rpu_hours     = var.redshift.usage_limit_rpu_hours

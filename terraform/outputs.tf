@@ -19,7 +19,7 @@ output "kms_key_arn" {
 }
 
 output "glue_database_names" {
-  description = "Glue database per layer."
+  description = "Glue database per key: bronze, silver, gold, ops, gold_spectrum."
   value       = local.databases
 }
 
@@ -76,6 +76,11 @@ output "redshift_workgroup_name" {
 output "redshift_database_name" {
   description = "Redshift database (null when enable_redshift = false)."
   value       = try(module.redshift_serverless[0].database_name, null)
+}
+
+output "redshift_spectrum_database_name" {
+  description = "Glue database behind the Spectrum external schema: substituted for $${gold_db} in redshift_sql/."
+  value       = try(local.databases["gold_spectrum"], local.databases["gold"])
 }
 
 output "redshift_role_arn" {

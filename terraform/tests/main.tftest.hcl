@@ -63,8 +63,8 @@ run "dev" {
     error_message = "Lake bucket is <project>-<env>-lake-<account>."
   }
   assert {
-    condition     = output.glue_database_names == { bronze = "lakehouse_dev_bronze", silver = "lakehouse_dev_silver", gold = "lakehouse_dev_gold", ops = "lakehouse_dev_ops" }
-    error_message = "Databases are <project>_<env>_<layer>."
+    condition     = output.glue_database_names == { bronze = "lakehouse_dev_bronze", silver = "lakehouse_dev_silver", gold = "lakehouse_dev_gold", ops = "lakehouse_dev_ops", gold_spectrum = "lakehouse_dev_gold_spectrum" }
+    error_message = "Databases are <project>_<env>_<layer> (+ gold_spectrum for Redshift)."
   }
   assert {
     condition     = output.glue_job_names == { bronze = "lakehouse-dev-bronze-ingest", silver = "lakehouse-dev-silver-clean", gold = "lakehouse-dev-gold-aggregates" }
@@ -80,7 +80,7 @@ run "dev" {
     error_message = "The chain is start -> bronze -> silver -> gold -> crawlers."
   }
   assert {
-    condition     = toset(keys(output.glue_crawler_names)) == toset(["bronze", "gold", "ops"])
+    condition     = toset(keys(output.glue_crawler_names)) == toset(["bronze", "gold", "gold_spectrum", "ops"])
     error_message = "One crawler per crawlers/*.yaml."
   }
   assert {
@@ -112,11 +112,15 @@ run "dev" {
     error_message = "dev deploys Redshift Serverless and Athena."
   }
   assert {
+    condition     = output.redshift_spectrum_database_name == "lakehouse_dev_gold_spectrum"
+    error_message = "Spectrum's external schema reads the symlink-manifest tables."
+  }
+  assert {
     condition     = output.exports_uri == "s3://lakehouse-dev-lake-123456789012/exports"
     error_message = "exports_uri feeds redshift_sql/ COPY."
   }
   assert {
-    condition     = toset(keys(output.glue_role_arns)) == toset(["bronze", "silver", "gold", "crawler_bronze", "crawler_gold", "crawler_ops", "data_quality"])
+    condition     = toset(keys(output.glue_role_arns)) == toset(["bronze", "silver", "gold", "crawler_bronze", "crawler_gold", "crawler_gold_spectrum", "crawler_ops", "data_quality"])
     error_message = "One role per job, per crawler and for DQ evaluation."
   }
 }

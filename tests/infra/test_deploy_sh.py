@@ -26,6 +26,7 @@ outputs = {{
     "redshift_database_name": "lakehouse",
     "exports_uri": "s3://lakehouse-dev-lake-123456789012/exports",
     "redshift_role_arn": "arn:aws:iam::123456789012:role/lakehouse-dev-redshift",
+    "redshift_spectrum_database_name": "lakehouse_dev_gold_spectrum",
 }}
 if args[:1] == ["output"]:
     if args[1] == "-json":
@@ -163,7 +164,9 @@ def test_apply_plans_applies_then_runs_redshift_sql_in_order(tmp_path):
     assert not any("${" in s for s in sqls), "template variables must be substituted"
     assert any("'s3://lakehouse-dev-lake-123456789012/exports/" in s for s in sqls)
     assert any("'arn:aws:iam::123456789012:role/lakehouse-dev-redshift'" in s for s in sqls)
-    assert any("DATABASE 'lakehouse_dev_gold'" in s for s in sqls)
+    assert any("DATABASE 'lakehouse_dev_gold_spectrum'" in s for s in sqls), (
+        "Spectrum reads the manifest tables"
+    )
     # Files run in name order; each file opens one session that its later statements reuse.
     files = sorted((REPO / "redshift_sql").glob("*.sql"))
     openers = [c for c in executed if "--workgroup-name" in c]

@@ -88,7 +88,7 @@ def test_workflow_triggers_form_the_chain(deployed):
     assert (
         {a["CrawlerName"] for a in after(f"{PREFIX}-gold-aggregates")}
         == crawlers
-        == {f"{PREFIX}-bronze", f"{PREFIX}-gold", f"{PREFIX}-ops"}
+        == {f"{PREFIX}-{name}" for name in ("bronze", "gold", "gold_spectrum", "ops")}
     )
 
 
@@ -117,7 +117,9 @@ def test_jobs_run_the_uploaded_scripts_with_their_arguments(deployed, script):
 def test_catalog_has_layers_and_silver_tables_from_contracts(deployed):
     glue = deployed["clients"]["glue"]
     names = {d["Name"] for d in glue.get_databases()["DatabaseList"]}
-    assert {f"lakehouse_emulator_{layer}" for layer in ("bronze", "silver", "gold", "ops")} <= names
+    assert {
+        f"lakehouse_emulator_{db}" for db in ("bronze", "silver", "gold", "ops", "gold_spectrum")
+    } <= names
     tables = {t["Name"] for t in glue.get_tables(DatabaseName="lakehouse_emulator_silver")["TableList"]}
     expected = {c["entity"] for c in CONTRACTS} | {f"quarantine_{c['entity']}" for c in CONTRACTS}
     assert tables == expected

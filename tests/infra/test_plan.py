@@ -231,19 +231,37 @@ def test_every_contract_has_a_ruleset_and_silver_tables(by_type, entity):
 
 
 def test_crawlers_follow_their_definitions(by_type):
-    crawlers = {c["values"]["name"].rsplit("-", 1)[-1]: c["values"] for c in by_type("aws_glue_crawler")}
+    crawlers = {
+        c["values"]["name"].removeprefix("lakehouse-dev-"): c["values"] for c in by_type("aws_glue_crawler")
+    }
     assert set(crawlers) == set(CRAWLERS)
     for name, definition in CRAWLERS.items():
         target = one(crawlers[name]["delta_target"], f"delta target of {name}")
-        assert target["create_native_delta_table"] is True
-        tables = definition.get("tables") or sorted(
-            {c[definition["tables_from_contracts"]] for c in CONTRACTS.values()}
-        )
+        assert target["create_native_delta_table"] is definition.get("create_native_delta_table", True)
+        if "tables" in definition:
+            tables = definition["tables"]
+        elif "tables_from_crawler" in definition:
+            tables = CRAWLERS[definition["tables_from_crawler"]]["tables"]
+        else:
+            tables = sorted({c[definition["tables_from_contracts"]] for c in CONTRACTS.values()})
         layer = definition["layer"]
-        assert sorted(target["delta_tables"]) == sorted(
-            f"s3://lakehouse-dev-lake-123456789012/{layer}/{t}/" for t in tables
-        )
-        assert crawlers[name]["database_name"] == f"lakehouse_dev_{layer}"
+        expected = sorted(f"s3://lakehouse-dev-lake-123456789012/{layer}/{t}/" for t in tables)
+        assert sorted(target["delta_tables"]) == expected
+        assert crawlers[name]["database_name"] == f"lakehouse_dev_{definition.get('database', layer)}"
+    # Athena reads native Delta tables; Redshift Spectrum the symlink-manifest ones.
+    assert crawlers["gold"]["delta_target"][0]["create_native_delta_table"] is True
+    assert crawlers["gold_spectrum"]["delta_target"][0]["create_native_delta_table"] is False
+
+
+def test_redshift_role_reads_the_spectrum_database(by_type):
+    policy = one(
+        [p for p in by_type("aws_iam_role_policy") if p["address"].startswith("module.redshift_serverless")],
+        "role",
+    )
+    catalog = one(
+        [s for s in _statements(policy["values"]["policy"]) if s["Sid"] == "ReadGoldCatalog"], "catalog read"
+    )
+    assert any(r.endswith(":database/lakehouse_dev_gold_spectrum") for r in catalog["Resource"])
 
 
 def test_athena_named_queries_are_rendered_from_athena_sql(by_type):

@@ -25,11 +25,11 @@ locals {
 }
 
 resource "aws_glue_catalog_database" "this" {
-  for_each = toset(var.layers)
+  for_each = var.databases
 
   name         = "${var.database_prefix}_${each.key}"
-  description  = "Lakehouse ${each.key} layer (Delta tables under ${var.lake_root}/${each.key}/)."
-  location_uri = "${var.lake_root}/${each.key}/"
+  description  = "Lakehouse ${each.value} layer (Delta tables under ${var.lake_root}/${each.value}/)."
+  location_uri = "${var.lake_root}/${each.value}/"
   tags         = var.tags
 }
 

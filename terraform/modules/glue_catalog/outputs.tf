@@ -1,5 +1,5 @@
 output "database_names" {
-  description = "Glue database name per layer (bronze, silver, gold, ops)."
+  description = "Glue database name per key (bronze, silver, gold, ops, and any extra such as gold_spectrum)."
   value       = { for k, d in aws_glue_catalog_database.this : k => d.name }
 }
 

@@ -18,10 +18,15 @@ variable "lake_root" {
   }
 }
 
-variable "layers" {
-  description = "The lake layers that get a Glue database."
-  type        = list(string)
-  default     = ["bronze", "silver", "gold", "ops"]
+variable "databases" {
+  description = "Glue databases to create: key (database <prefix>_<key>) => the lake layer folder it describes. Must include silver."
+  type        = map(string)
+  default     = { bronze = "bronze", silver = "silver", gold = "gold", ops = "ops" }
+
+  validation {
+    condition     = contains(keys(var.databases), "silver") && alltrue([for k, v in var.databases : can(regex("^[a-z][a-z0-9_]*$", k)) && contains(["bronze", "silver", "gold", "ops"], v)])
+    error_message = "databases keys must be lowercase identifiers, values one of bronze, silver, gold, ops, and silver must be present."
+  }
 }
 
 variable "contracts" {
