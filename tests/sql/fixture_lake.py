@@ -339,29 +339,39 @@ def _dict_rows(struct, dicts: list[dict]) -> list[tuple]:
 
 
 def write_lake(spark, root: Path) -> Path:
-    """Write gold, ops and silver (+ quarantine) Delta tables under ``root``, and gold Parquet exports."""
+    """Write gold, ops and silver (+ quarantine) Delta tables under ``root``, and gold Parquet exports.
+
+    The tables are independent, so they are written from a few threads (Spark runs the jobs
+    concurrently; mostly driver-side commit work for tables this small).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     root = Path(root)
-
-    def save(layer: str, table: str, cols: str, rows: list[tuple]) -> None:
-        st = schema(cols)
-        path = str(root / layer / table)
-        spark.createDataFrame(rows, st).coalesce(1).write.format("delta").mode("overwrite").save(path)
-
+    jobs: list[tuple[str, str, str, list[tuple]]] = []
     for table, rows in gold_rows().items():
-        save("gold", table, GOLD_SCHEMAS[table], rows)
-        # exports/<table>/: the live Parquet files of the gold snapshot (what Redshift COPY reads).
-        # Each table here is one fresh commit, so its live files are all its Parquet files.
-        export = root / "exports" / table
-        export.mkdir(parents=True)
-        for part in (root / "gold" / table).glob("*.parquet"):
-            shutil.copy2(part, export / part.name)
-    save("ops", "dq_results", OPS_SCHEMAS["dq_results"], DQ_RESULTS)
+        jobs.append(("gold", table, GOLD_SCHEMAS[table], rows))
+    jobs.append(("ops", "dq_results", OPS_SCHEMAS["dq_results"], DQ_RESULTS))
     for entity, rows in QUARANTINE.items():
         cols = silver_schema(entity, quarantine=True)
         dicts = [{"_dq_failed_rules": rules, "_quarantined_at": when, "_raw": f"raw-{i}"}
                  for i, (rules, when) in enumerate(rows)]
-        save("silver", f"quarantine_{entity}", cols, _dict_rows(schema(cols), dicts))
+        jobs.append(("silver", f"quarantine_{entity}", cols, _dict_rows(schema(cols), dicts)))
     for entity, dicts in SILVER.items():
         cols = silver_schema(entity)
-        save("silver", entity, cols, _dict_rows(schema(cols), dicts))
+        jobs.append(("silver", entity, cols, _dict_rows(schema(cols), dicts)))
+
+    def save(job: tuple[str, str, str, list[tuple]]) -> None:
+        layer, table, cols, rows = job
+        path = root / layer / table
+        spark.createDataFrame(rows, schema(cols)).coalesce(1).write.format("delta").mode("overwrite").save(str(path))
+        if layer == "gold":
+            # exports/<table>/: the live Parquet files of the gold snapshot (what Redshift COPY reads).
+            # Each table here is one fresh commit, so its live files are all its Parquet files.
+            export = root / "exports" / table
+            export.mkdir(parents=True)
+            for part in path.glob("*.parquet"):
+                shutil.copy2(part, export / part.name)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(save, jobs))
     return root
