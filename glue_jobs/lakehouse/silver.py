@@ -127,6 +127,8 @@ def clean_entity(spark, config, contract: Contract) -> dict:
         n_valid = valid.count()
         merged = delta_io.merge_upsert(spark, valid, config.paths.silver(contract.entity), contract.business_key,
                                        newer_than=contract.latest_by, partition_by=contract.partition_by)
+        if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
+            delta_io.append(valid, config.paths.silver(f"{contract.entity}_versions"))
         if n_quarantined:
             delta_io.append(quarantine, config.paths.quarantine(contract.entity))
         ops.append_rows(spark, config, "batches_processed",
