@@ -195,6 +195,7 @@ case "$ACTION" in
     tf_init
     tf plan -input=false "${TF_VARS[@]}" -out="$ENV_NAME.tfplan"
     tf apply -input=false "$ENV_NAME.tfplan"
+    rm -f "$TF_DIR/$ENV_NAME.tfplan"
     run_redshift_sql
     ;;
   destroy)
