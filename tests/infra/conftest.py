@@ -4,6 +4,7 @@ a moto server on loopback, the package zip and jars, and the plan JSON of the de
 Nothing here reaches the network except 127.0.0.1.
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -30,9 +31,7 @@ FAKE_CREDS = {
 def _terraform() -> str:
     path = shutil.which("terraform")
     if not path:
-        pytest.fail(
-            "terraform not found on PATH: install Terraform >= 1.11 to run the infra tests", pytrace=False
-        )
+        pytest.fail("terraform not found on PATH: install Terraform >= 1.11 to run the infra tests", pytrace=False)
     return path
 
 
@@ -83,17 +82,17 @@ def tf_init(terraform):
 
 
 @pytest.fixture(scope="session")
-def artifacts():
-    """dist/lakehouse.zip (built now) and the two jars from the jar cache (make setup)."""
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "build_package.py")], check=True, capture_output=True
-    )
-    zip_path = REPO / "dist" / "lakehouse.zip"
+def artifacts(tmp_path_factory):
+    """The package zip (built into a temp dir, so a concurrent `make package` can't change it under
+    the plan) and the two jars from the jar cache (make setup)."""
+    spec = importlib.util.spec_from_file_location("build_package", REPO / "scripts" / "build_package.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    zip_path = builder.build(tmp_path_factory.mktemp("package") / "lakehouse.zip")
     missing = [j for j in JARS if not (REPO / ".cache" / "jars" / j).is_file()]
     if missing:
         pytest.fail(
-            f"jars missing from .cache/jars: {missing}; run `make setup` (scripts/fetch_jars.sh)",
-            pytrace=False,
+            f"jars missing from .cache/jars: {missing}; run `make setup` (scripts/fetch_jars.sh)", pytrace=False
         )
     return {"zip": zip_path, "jar_dir": REPO / ".cache" / "jars"}
 
@@ -155,6 +154,7 @@ def plan_json(terraform, tf_init, artifacts, moto_endpoint, tmp_path_factory) ->
         "-lock=false",
         "-var-file=envs/dev.tfvars",
         f"-var=aws_endpoint_url={moto_endpoint}",
+        f"-var=package_zip_path={artifacts['zip']}",
         f"-state={work / 'dev.tfstate'}",
         f"-out={plan_file}",
     )

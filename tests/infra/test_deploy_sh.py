@@ -96,9 +96,7 @@ def run_deploy(tmp_path, *args, fake=None, **env_extra):
         "SQL_POLL_SECONDS": "0",
         **env_extra,
     }
-    result = subprocess.run(
-        ["bash", str(DEPLOY), *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run(["bash", str(DEPLOY), *args], env=env, capture_output=True, text=True, timeout=120)
     calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return result, calls
 
@@ -147,15 +145,9 @@ def test_apply_plans_applies_then_runs_redshift_sql_in_order(tmp_path):
     result, calls = run_deploy(tmp_path, "apply", "dev", TF_PLUGIN_DIR=str(mirror))
     assert result.returncode == 0, result.stderr
     tf = [c[1:] for c in calls if c[0] == "terraform"]
-    assert tf[0] == ["init", "-input=false", f"-plugin-dir={mirror}"], (
-        "init uses the provider mirror when it exists"
-    )
+    assert tf[0] == ["init", "-input=false", f"-plugin-dir={mirror}"], "init uses the provider mirror when it exists"
     assert tf[1] == ["workspace", "select", "-or-create=true", "dev"]
-    assert (
-        tf[2][0] == "plan"
-        and f"-var-file={REPO}/terraform/envs/dev.tfvars" in tf[2]
-        and "-out=dev.tfplan" in tf[2]
-    )
+    assert tf[2][0] == "plan" and f"-var-file={REPO}/terraform/envs/dev.tfvars" in tf[2] and "-out=dev.tfplan" in tf[2]
     assert tf[3] == ["apply", "-input=false", "dev.tfplan"]
 
     executed = [c for c in calls if c[:3] == ["aws", "redshift-data", "execute-statement"]]
@@ -164,22 +156,17 @@ def test_apply_plans_applies_then_runs_redshift_sql_in_order(tmp_path):
     assert not any("${" in s for s in sqls), "template variables must be substituted"
     assert any("'s3://lakehouse-dev-lake-123456789012/exports/" in s for s in sqls)
     assert any("'arn:aws:iam::123456789012:role/lakehouse-dev-redshift'" in s for s in sqls)
-    assert any("DATABASE 'lakehouse_dev_gold_spectrum'" in s for s in sqls), (
-        "Spectrum reads the manifest tables"
-    )
+    assert any("DATABASE 'lakehouse_dev_gold_spectrum'" in s for s in sqls), "Spectrum reads the manifest tables"
     # Files run in name order; each file opens one session that its later statements reuse.
     files = sorted((REPO / "redshift_sql").glob("*.sql"))
     openers = [c for c in executed if "--workgroup-name" in c]
     assert len(openers) == len(files)
     assert all(
-        c[c.index("--workgroup-name") + 1] == "lakehouse-dev-wg"
-        and c[c.index("--database") + 1] == "lakehouse"
+        c[c.index("--workgroup-name") + 1] == "lakehouse-dev-wg" and c[c.index("--database") + 1] == "lakehouse"
         for c in openers
     )
     logged = [
-        line
-        for line in result.stderr.splitlines()
-        if line.startswith("deploy: redshift_sql: ") and " on " in line
+        line for line in result.stderr.splitlines() if line.startswith("deploy: redshift_sql: ") and " on " in line
     ]
     assert [line.split()[2] for line in logged] == [f.name for f in files]
     statuses = [c for c in calls if c[:3] == ["aws", "redshift-data", "describe-statement"]]
@@ -196,11 +183,7 @@ def test_plain_init_without_mirror(tmp_path):
 def test_failed_statement_stops_with_the_file_and_error(tmp_path):
     result, calls = run_deploy(tmp_path, "sql", "dev", FAKE_FAIL_ON="CREATE EXTERNAL SCHEMA")
     assert result.returncode == 1
-    assert (
-        "02_external_schema.sql" in result.stderr
-        and "FAILED" in result.stderr
-        and "syntax error" in result.stderr
-    )
+    assert "02_external_schema.sql" in result.stderr and "FAILED" in result.stderr and "syntax error" in result.stderr
     sqls = [c[c.index("--sql") + 1] for c in calls if c[:3] == ["aws", "redshift-data", "execute-statement"]]
     assert "CREATE EXTERNAL SCHEMA" in sqls[-1], "nothing runs after the failed statement"
 
@@ -215,11 +198,7 @@ def test_destroy_asks_unless_auto_approved(tmp_path):
     result, calls = run_deploy(tmp_path, "destroy", "dev", AUTO_APPROVE="1")
     assert result.returncode == 0, result.stderr
     destroy = [c[1:] for c in calls if c[:2] == ["terraform", "destroy"]]
-    assert (
-        destroy
-        and "-auto-approve" in destroy[0]
-        and f"-var-file={REPO}/terraform/envs/dev.tfvars" in destroy[0]
-    )
+    assert destroy and "-auto-approve" in destroy[0] and f"-var-file={REPO}/terraform/envs/dev.tfvars" in destroy[0]
 
 
 def test_script_is_executable_and_parses():

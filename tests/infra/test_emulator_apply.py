@@ -25,9 +25,7 @@ PREFIX = "lakehouse-emulator"
 
 def _required(script: Path) -> list[str]:
     for node in ast.parse(script.read_text()).body:
-        if isinstance(node, ast.Assign) and any(
-            getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets
-        ):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets):
             return list(ast.literal_eval(node.value))
     raise AssertionError(f"{script}: no REQUIRED_ARGS")
 
@@ -43,22 +41,17 @@ def deployed(terraform, tf_init, artifacts, moto_factory, tmp_path_factory):
         "-lock=false",
         "-var-file=envs/emulator.tfvars",
         f"-var=aws_endpoint_url={endpoint}",
+        f"-var=package_zip_path={artifacts['zip']}",
         f"-state={state}",
     ]
     try:
         started = time.monotonic()
         applied = terraform("apply", "-auto-approve", *args, timeout=900)
-        assert applied.returncode == 0, (
-            f"apply against moto failed:\n{applied.stdout[-6000:]}\n{applied.stderr}"
-        )
+        assert applied.returncode == 0, f"apply against moto failed:\n{applied.stdout[-6000:]}\n{applied.stderr}"
         print(f"emulator apply: {time.monotonic() - started:.0f}s")
-        session = boto3.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-        )
-        clients = {
-            name: session.client(name, endpoint_url=endpoint) for name in ("glue", "s3", "iam", "ssm", "sns")
-        }
-        yield {"clients": clients, "args": args, "state": state, "endpoint": endpoint}
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        clients = {name: session.client(name, endpoint_url=endpoint) for name in ("glue", "s3", "iam", "ssm", "sns")}
+        yield {"clients": clients, "args": args, "state": state, "endpoint": endpoint, "zip": artifacts["zip"]}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -76,8 +69,7 @@ def test_workflow_triggers_form_the_chain(deployed):
             t
             for t in triggers
             if t["Type"] == "CONDITIONAL"
-            and t["Predicate"]["Conditions"]
-            == [{"LogicalOperator": "EQUALS", "JobName": job, "State": "SUCCEEDED"}]
+            and t["Predicate"]["Conditions"] == [{"LogicalOperator": "EQUALS", "JobName": job, "State": "SUCCEEDED"}]
         ]
         assert len(found) == 1, f"one trigger must fire on {job} SUCCEEDED"
         return found[0]["Actions"]
@@ -106,10 +98,7 @@ def test_jobs_run_the_uploaded_scripts_with_their_arguments(deployed, script):
         if arg != "JOB_NAME":
             assert args.get(f"--{arg}"), f"{name}: --{arg} missing"
     zip_bucket, zip_key = args["--extra-py-files"].removeprefix("s3://").split("/", 1)
-    assert (
-        s3.get_object(Bucket=zip_bucket, Key=zip_key)["Body"].read()
-        == (REPO / "dist" / "lakehouse.zip").read_bytes()
-    )
+    assert s3.get_object(Bucket=zip_bucket, Key=zip_key)["Body"].read() == deployed["zip"].read_bytes()
     role = deployed["clients"]["iam"].get_role(RoleName=job["Role"].rsplit("/", 1)[-1])["Role"]
     assert role["RoleName"] == f"{PREFIX}-{SCRIPTS[script]}"
 
@@ -117,9 +106,7 @@ def test_jobs_run_the_uploaded_scripts_with_their_arguments(deployed, script):
 def test_catalog_has_layers_and_silver_tables_from_contracts(deployed):
     glue = deployed["clients"]["glue"]
     names = {d["Name"] for d in glue.get_databases()["DatabaseList"]}
-    assert {
-        f"lakehouse_emulator_{db}" for db in ("bronze", "silver", "gold", "ops", "gold_spectrum")
-    } <= names
+    assert {f"lakehouse_emulator_{db}" for db in ("bronze", "silver", "gold", "ops", "gold_spectrum")} <= names
     tables = {t["Name"] for t in glue.get_tables(DatabaseName="lakehouse_emulator_silver")["TableList"]}
     expected = {c["entity"] for c in CONTRACTS} | {f"quarantine_{c['entity']}" for c in CONTRACTS}
     assert tables == expected
@@ -142,6 +129,4 @@ def test_job_policies_read_back_scoped(deployed):
 
 def test_second_plan_is_empty(terraform, deployed):
     result = terraform("plan", "-detailed-exitcode", *deployed["args"], timeout=600)
-    assert result.returncode == 0, (
-        f"apply is not idempotent (exit {result.returncode}):\n{result.stdout[-4000:]}"
-    )
+    assert result.returncode == 0, f"apply is not idempotent (exit {result.returncode}):\n{result.stdout[-4000:]}"

@@ -10,12 +10,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "terraform"  # relative paths in the plan are relative to it
-CONTRACTS = {
-    (c := yaml.safe_load(p.read_text()))["entity"]: c for p in sorted((REPO / "contracts").glob("*.yaml"))
-}
-CRAWLERS = {
-    (c := yaml.safe_load(p.read_text()))["name"]: c for p in sorted((REPO / "crawlers").glob("*.yaml"))
-}
+CONTRACTS = {(c := yaml.safe_load(p.read_text()))["entity"]: c for p in sorted((REPO / "contracts").glob("*.yaml"))}
+CRAWLERS = {(c := yaml.safe_load(p.read_text()))["name"]: c for p in sorted((REPO / "crawlers").glob("*.yaml"))}
 SCRIPTS = {"bronze": "bronze_ingest.py", "silver": "silver_clean.py", "gold": "gold_aggregates.py"}
 
 
@@ -23,9 +19,7 @@ def required_args(script: Path) -> list[str]:
     """The script's module-level REQUIRED_ARGS list, read without importing it (it imports awsglue)."""
     tree = ast.parse(script.read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets
-        ):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets):
             return list(ast.literal_eval(node.value))
     raise AssertionError(f"{script} has no module-level REQUIRED_ARGS")
 
@@ -63,9 +57,7 @@ def test_trigger_chain_runs_bronze_silver_gold_then_crawlers(by_type, jobs):
 
     def next_after(job_name):
         watching = [
-            t
-            for t in conditional
-            if any(c.get("job_name") == job_name for c in t["predicate"][0]["conditions"])
+            t for t in conditional if any(c.get("job_name") == job_name for c in t["predicate"][0]["conditions"])
         ]
         trigger = one(watching, f"trigger watching {job_name}")
         conditions = trigger["predicate"][0]["conditions"]
@@ -124,18 +116,14 @@ def test_gold_reads_the_salt_parameter_terraform_creates(jobs, by_type):
 
 
 def test_script_zip_and_jar_locations_point_to_uploaded_objects(jobs, by_type):
-    objects = {
-        f"s3://{o['values']['bucket']}/{o['values']['key']}": o["values"] for o in by_type("aws_s3_object")
-    }
+    objects = {f"s3://{o['values']['bucket']}/{o['values']['key']}": o["values"] for o in by_type("aws_s3_object")}
     for stage, job in jobs.items():
         location = job["command"][0]["script_location"]
         assert location in objects, f"{job['name']}: {location} is not uploaded by Terraform"
         uploaded = objects[location]
         local = REPO / "glue_jobs" / SCRIPTS[stage]
         assert (TF_DIR / uploaded["source"]).resolve() == local.resolve()
-        assert uploaded["source_hash"] == hashlib.md5(local.read_bytes()).hexdigest(), (
-            "uploads are content-hashed"
-        )
+        assert uploaded["source_hash"] == hashlib.md5(local.read_bytes()).hexdigest(), "uploads are content-hashed"
         for uri in [
             job["default_arguments"]["--extra-py-files"],
             *job["default_arguments"]["--extra-jars"].split(","),
@@ -143,8 +131,7 @@ def test_script_zip_and_jar_locations_point_to_uploaded_objects(jobs, by_type):
             assert uri in objects, f"{job['name']}: {uri} is not uploaded by Terraform"
             assert objects[uri]["server_side_encryption"] == "aws:kms"
             assert (
-                objects[uri]["source_hash"]
-                == hashlib.md5((TF_DIR / objects[uri]["source"]).read_bytes()).hexdigest()
+                objects[uri]["source_hash"] == hashlib.md5((TF_DIR / objects[uri]["source"]).read_bytes()).hexdigest()
             )
 
 
@@ -159,27 +146,19 @@ def _as_list(value) -> list:
 
 def test_iam_policies_are_known_at_plan_and_never_wildcard(by_type):
     policies = by_type("aws_iam_role_policy")
-    assert len(policies) >= 3 + len(CRAWLERS) + 1, (
-        "one role policy per job, crawler, DQ evaluator (+ Redshift)"
-    )
+    assert len(policies) >= 3 + len(CRAWLERS) + 1, "one role policy per job, crawler, DQ evaluator (+ Redshift)"
     for p in policies:
         assert not p["unknown"].get("policy"), f"{p['address']}: policy unknown at plan, can't be reviewed"
         for s in _statements(p["values"]["policy"]):
             actions, resources = _as_list(s["Action"]), _as_list(s["Resource"])
-            assert "*" not in actions and "s3:*" not in actions, (
-                f"{p['address']} {s.get('Sid')}: wildcard action"
-            )
-            assert not any(a.endswith(":*") for a in actions), (
-                f"{p['address']} {s.get('Sid')}: service-wide action"
-            )
+            assert "*" not in actions and "s3:*" not in actions, f"{p['address']} {s.get('Sid')}: wildcard action"
+            assert not any(a.endswith(":*") for a in actions), f"{p['address']} {s.get('Sid')}: service-wide action"
             if "*" in resources:
                 assert actions == ["cloudwatch:PutMetricData"] and "Condition" in s, (
                     f"{p['address']} {s.get('Sid')}: * resource"
                 )
             for r in resources:
-                assert not r.endswith(":::*") and not r.endswith("-123456789012/*"), (
-                    f"{p['address']}: whole bucket {r}"
-                )
+                assert not r.endswith(":::*") and not r.endswith("-123456789012/*"), f"{p['address']}: whole bucket {r}"
 
 
 def _role_policy(by_type, principal):
@@ -231,9 +210,7 @@ def test_every_contract_has_a_ruleset_and_silver_tables(by_type, entity):
 
 
 def test_crawlers_follow_their_definitions(by_type):
-    crawlers = {
-        c["values"]["name"].removeprefix("lakehouse-dev-"): c["values"] for c in by_type("aws_glue_crawler")
-    }
+    crawlers = {c["values"]["name"].removeprefix("lakehouse-dev-"): c["values"] for c in by_type("aws_glue_crawler")}
     assert set(crawlers) == set(CRAWLERS)
     for name, definition in CRAWLERS.items():
         target = one(crawlers[name]["delta_target"], f"delta target of {name}")
@@ -258,9 +235,7 @@ def test_redshift_role_reads_the_spectrum_database(by_type):
         [p for p in by_type("aws_iam_role_policy") if p["address"].startswith("module.redshift_serverless")],
         "role",
     )
-    catalog = one(
-        [s for s in _statements(policy["values"]["policy"]) if s["Sid"] == "ReadGoldCatalog"], "catalog read"
-    )
+    catalog = one([s for s in _statements(policy["values"]["policy"]) if s["Sid"] == "ReadGoldCatalog"], "catalog read")
     assert any(r.endswith(":database/lakehouse_dev_gold_spectrum") for r in catalog["Resource"])
 
 
@@ -273,10 +248,7 @@ def test_athena_named_queries_are_rendered_from_athena_sql(by_type):
         assert q["database"] == "lakehouse_dev_gold"
     workgroup = one(by_type("aws_athena_workgroup"), "Athena workgroup")["values"]["configuration"][0]
     assert workgroup["engine_version"][0]["selected_engine_version"] == "Athena engine version 3"
-    assert (
-        workgroup["enforce_workgroup_configuration"] is True
-        and workgroup["bytes_scanned_cutoff_per_query"] > 0
-    )
+    assert workgroup["enforce_workgroup_configuration"] is True and workgroup["bytes_scanned_cutoff_per_query"] > 0
 
 
 def test_redshift_serverless_is_planned_with_limits(by_type):

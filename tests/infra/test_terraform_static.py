@@ -37,9 +37,7 @@ def test_module_layout_and_pin(module):
     blocks = re.findall(r'variable "([^"]+)" \{(.*?)\n\}', text, re.S)
     assert blocks
     for name, body in blocks:
-        assert "description" in body and "type" in body, (
-            f"modules/{module}: variable {name} needs type and description"
-        )
+        assert "description" in body and "type" in body, f"modules/{module}: variable {name} needs type and description"
 
 
 def test_root_pins_provider_and_commits_lock():
@@ -95,9 +93,7 @@ def test_checkov_has_no_failures_and_every_skip_has_a_reason(tmp_path):
     summary = report["summary"]
     failed = [(c["check_id"], c["resource"], c["file_path"]) for c in report["results"]["failed_checks"]]
     assert summary["failed"] == 0 and not failed, f"checkov failures: {failed}"
-    assert summary["passed"] >= 50 and summary["resource_count"] >= 40, (
-        f"checkov scanned too little: {summary}"
-    )
+    assert summary["passed"] >= 50 and summary["resource_count"] >= 40, f"checkov scanned too little: {summary}"
     counts = f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped"
     print(f"checkov: {counts} in {elapsed:.0f}s")
 
