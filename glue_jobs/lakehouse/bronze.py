@@ -17,12 +17,22 @@ from lakehouse.contracts import Contract
 LANDING_SUFFIXES = {"csv": (".csv",), "json": (".json", ".jsonl", ".ndjson"), "parquet": (".parquet",)}
 
 
-def new_files(spark, config, contract: Contract) -> list[str]:
+def new_files(spark, config, contract: Contract) -> tuple[list[str], list[str]]:
+    """(files not ingested yet, files skipped because their suffix does not fit the contract's format)."""
     suffixes = LANDING_SUFFIXES[contract.format]
-    files = [f for f in delta_io.list_files(spark, config.paths.landing(contract.source)) if f.endswith(suffixes)]
+    listed = delta_io.list_files(spark, config.paths.landing(contract.source))
     done = {r.file for r in ops.read(spark, config, "ingest_ledger")
             .where(F.col("source") == contract.source).select("file").collect()}
-    return [f for f in files if f not in done]
+    wrong = [f for f in listed if not f.endswith(suffixes) and not f.rsplit("/", 1)[-1].startswith((".", "_"))]
+    return [f for f in listed if f.endswith(suffixes) and f not in done], wrong
+
+
+def unclaimed_landing(spark, config, contracts) -> list[str]:
+    """Landing folders no contract reads: reported, left in place, never silently ingested."""
+    root = config.paths.landing("")
+    known = {c.source for c in contracts}
+    found = {f.split("/landing/", 1)[1].split("/")[0] for f in delta_io.list_files(spark, root)}
+    return sorted(found - known)
 
 
 def source_file_column():
@@ -130,11 +140,14 @@ def ingest_source(spark, config, contract: Contract) -> dict:
     """Append the new files of one source to bronze; returns the counts for the summary."""
     started = ops.now()
     t0 = time.monotonic()
-    files = new_files(spark, config, contract)
+    files, wrong = new_files(spark, config, contract)
+    for f in wrong:
+        print(f"bronze {contract.source}: skipped {f}: not a {contract.format} file "
+              f"(expected {', '.join(LANDING_SUFFIXES[contract.format])})")
     if not files:
         ops.record_run(spark, config, "bronze_ingest", contract.source, 0, 0, started_at=started)
         return {"source": contract.source, "files": 0, "rows": 0, "corrupt": 0, "drift_files": 0,
-                "seconds": time.monotonic() - t0}
+                "skipped_files": wrong, "seconds": time.monotonic() - t0}
     df, drift = PARSERS[contract.format](spark, files, contract)
     df = df.select("*", F.lit(config.run_id).alias("_batch_id"), F.lit(started).alias("_ingested_at"))
     df = df.persist()
@@ -152,10 +165,13 @@ def ingest_source(spark, config, contract: Contract) -> dict:
                     [(contract.source, f, config.run_id, extra, missing, started) for f, extra, missing in drift])
     ops.record_run(spark, config, "bronze_ingest", contract.source, rows, rows, started_at=started)
     return {"source": contract.source, "files": len(files), "rows": rows, "corrupt": int(corrupt),
-            "drift_files": len(drift), "drift": drift, "seconds": time.monotonic() - t0}
+            "drift_files": len(drift), "drift": drift, "skipped_files": wrong, "seconds": time.monotonic() - t0}
 
 
 def run(spark, config) -> list[dict]:
     """Ingest every selected source; returns one summary dict per source."""
-    selected = contracts_mod.select(contracts_mod.load_contracts(config.contracts_dir), config.sources)
+    all_contracts = contracts_mod.load_contracts(config.contracts_dir)
+    for folder in unclaimed_landing(spark, config, all_contracts.values()):
+        print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
+    selected = contracts_mod.select(all_contracts, config.sources)
     return [ingest_source(spark, config, c) for c in selected]

@@ -278,6 +278,8 @@ class Generator:
         ts = datetime.combine(self._batch_days(batch)[0], datetime.min.time()) + timedelta(hours=6)
 
         def emit(c: dict, messy=True) -> None:
+            if c["phone"] is None:  # every delivery without a phone fails the warn-level completeness rule
+                led.warn("missing_phone", c["customer_id"] or "", WARN_RULES["customers"]["missing_phone"])
             w.row({
                 "customer_id": c["customer_id"] if not messy else f" {c['customer_id'].lower()}",
                 "first_name": _messy(rng, c["first_name"]) if messy else c["first_name"],
@@ -309,7 +311,6 @@ class Generator:
                      "updated_at": (ts + timedelta(minutes=i % 600)).strftime("%Y-%m-%dT%H:%M:%SZ")}
                 if i % 25 == 3:  # a few without a phone: the warn-level completeness rule counts them
                     c["phone"] = None
-                    led.warn("missing_phone", cid, WARN_RULES["customers"]["missing_phone"])
                 self.customers[cid] = c
                 emit(c)
                 truth(c, "new")

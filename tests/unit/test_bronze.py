@@ -51,3 +51,14 @@ def test_ingest_is_idempotent_through_the_file_ledger(spark, job_config):
     assert table.count() == 1 and table.select("_batch_id").first()[0] == "run-1"
     ledger = ops.read(spark, config, "ingest_ledger").where(F.col("source") == "fx_rates").collect()
     assert [(r["records"], r["batch_id"]) for r in ledger] == [(1, "run-1")]
+
+
+def test_files_without_a_contract_or_with_the_wrong_suffix_are_reported_not_ingested(spark, job_config, capsys):
+    lake = Path(job_config.lake_root)
+    _write(lake / "landing" / "fx_rates" / "001" / "notes.txt", "hello\n")
+    _write(lake / "landing" / "mystery" / "001" / "m.csv", "a,b\n1,2\n")
+    config = job_config.__class__(job_config.lake_root, ("fx_rates",), "run-1")
+    result = bronze.run(spark, config)
+    out = capsys.readouterr().out
+    assert "landing/mystery/ has no contract" in out
+    assert [Path(f).name for f in result[0]["skipped_files"]] == ["notes.txt"] and result[0]["rows"] == 0
