@@ -20,6 +20,7 @@ variables {
       source  = "products"
       entity  = "products"
       columns = [{ name = "product_id", type = "string" }]
+      scd2    = { tracked = ["product_id"], effective_from = "product_id" }
     }
   }
 }
@@ -39,8 +40,8 @@ run "catalog" {
     error_message = "Database locations must follow the lake layout."
   }
   assert {
-    condition     = toset(keys(aws_glue_catalog_table.silver)) == toset(["products", "quarantine_products", "quarantine_sales", "sales"])
-    error_message = "Every contract needs silver.<entity> and silver.quarantine_<entity>."
+    condition     = toset(keys(aws_glue_catalog_table.silver)) == toset(["products", "quarantine_products", "products_versions", "quarantine_sales", "sales"])
+    error_message = "Every contract needs silver.<entity> and silver.quarantine_<entity>; scd2 contracts also <entity>_versions."
   }
   assert {
     condition     = aws_glue_catalog_table.silver["sales"].storage_descriptor[0].location == "s3://lh-dev-lake-123456789012/silver/sales/"

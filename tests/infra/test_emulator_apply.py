@@ -109,6 +109,7 @@ def test_catalog_has_layers_and_silver_tables_from_contracts(deployed):
     assert {f"lakehouse_emulator_{db}" for db in ("bronze", "silver", "gold", "ops", "gold_spectrum")} <= names
     tables = {t["Name"] for t in glue.get_tables(DatabaseName="lakehouse_emulator_silver")["TableList"]}
     expected = {c["entity"] for c in CONTRACTS} | {f"quarantine_{c['entity']}" for c in CONTRACTS}
+    expected |= {f"{c['entity']}_versions" for c in CONTRACTS if c.get("scd2")}
     assert tables == expected
 
 

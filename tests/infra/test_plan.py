@@ -207,6 +207,7 @@ def test_every_contract_has_a_ruleset_and_silver_tables(by_type, entity):
         assert wanted <= columns, f"silver.{name} lacks {sorted(wanted - columns)}"
         assert table["storage_descriptor"][0]["location"].endswith(f"/silver/{name}/")
     assert [p["name"] for p in tables[entity].get("partition_keys") or []] == contract["partition_by"]
+    assert (f"{entity}_versions" in tables) == bool(contract.get("scd2")), "scd2 contracts keep <entity>_versions"
 
 
 def test_crawlers_follow_their_definitions(by_type):

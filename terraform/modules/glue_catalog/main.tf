@@ -21,6 +21,11 @@ locals {
       columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.silver_metadata, local.quarantine_metadata)
       partition_by = []
     } },
+    # SCD2 contracts: every valid version ever delivered (append-only), read by gold's history.
+    { for e, c in var.contracts : "${e}_versions" => {
+      columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.silver_metadata)
+      partition_by = []
+    } if c.scd2 != null },
   )
 }
 

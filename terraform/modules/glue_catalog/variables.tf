@@ -30,13 +30,14 @@ variable "databases" {
 }
 
 variable "contracts" {
-  description = "Decoded contracts/*.yaml keyed by entity: each silver entity (and its quarantine twin) is declared as a Delta table."
+  description = "Decoded contracts/*.yaml keyed by entity: each silver entity, its quarantine twin and (for scd2 contracts) its <entity>_versions history are declared as Delta tables."
   type = map(object({
     source       = string
     entity       = string
     partition_by = optional(list(string), [])
     columns      = list(object({ name = string, type = string }))
     derived      = optional(list(object({ name = string, type = string })), [])
+    scd2         = optional(object({ tracked = optional(list(string)), effective_from = optional(string) }))
   }))
 }
 
