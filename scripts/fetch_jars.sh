@@ -13,7 +13,7 @@ while read -r coord _; do
   jar="$artifact-$version.jar"
   if [[ ! -s "$dest/$jar" ]]; then
     echo "fetch_jars: $coord"
-    mvn -q -B dependency:copy -Dartifact="$coord:jar" -DoutputDirectory="$dest" -Dmdep.overWriteIfNewer=true >/dev/null \
+    mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="$coord:jar" -DoutputDirectory="$dest" -Dmdep.overWriteIfNewer=true >/dev/null \
       || { echo "fetch_jars: could not download $coord from Maven Central" >&2; exit 1; }
   fi
 done <"$root/jars.txt"
