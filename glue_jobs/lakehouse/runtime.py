@@ -48,6 +48,7 @@ def get_spark(app_name: str = "lakehouse"):
     """A local SparkSession with Delta, Deequ and s3a (for the moto emulator)."""
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local Spark stays on loopback
     builder = (
         SparkSession.builder.appName(app_name)
         .master(os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[2]"))
@@ -57,6 +58,8 @@ def get_spark(app_name: str = "lakehouse"):
         .config("spark.sql.shuffle.partitions", os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS", "4"))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", os.environ.get("LAKEHOUSE_DRIVER_MEMORY", "3g"))
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.ansi.enabled", "false")
