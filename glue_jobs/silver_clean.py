@@ -6,14 +6,14 @@ from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from lakehouse import runtime, silver
-from lakehouse.config import JobConfig, new_run_id, parse_sources
+from lakehouse.config import JobConfig
 
 REQUIRED_ARGS = ["JOB_NAME", "lake_root", "sources"]
 
 
 def main(argv: list[str]) -> None:
     args = getResolvedOptions(argv, REQUIRED_ARGS)
-    config = JobConfig(args["lake_root"], parse_sources(args["sources"]), args.get("JOB_RUN_ID") or new_run_id())
+    config = JobConfig.from_args(args)
     with runtime.glue_session(args, GlueContext, Job) as spark:
         for result in silver.run(spark, config):
             print(f"silver {result['entity']}: in {result['rows_in']}, valid {result['valid']}, "

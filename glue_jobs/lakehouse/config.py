@@ -19,6 +19,12 @@ class JobConfig:
     pii_salt: str | None = None
     contracts_dir: str | None = None       # None = contracts bundled in the package / repo
 
+    @classmethod
+    def from_args(cls, args: dict, **extra) -> "JobConfig":
+        """From resolved Glue arguments; Glue's JOB_RUN_ID (when present) is the run and batch id."""
+        return cls(args["lake_root"], parse_sources(args.get("sources")), args.get("JOB_RUN_ID") or new_run_id(),
+                   **extra)
+
     @property
     def paths(self) -> LakePaths:
         return LakePaths(self.lake_root)
