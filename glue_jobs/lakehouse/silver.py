@@ -129,8 +129,9 @@ def clean_entity(spark, config, contract: Contract) -> dict:
                                        newer_than=contract.latest_by, partition_by=contract.partition_by)
         if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
             delta_io.append(valid, config.paths.silver(f"{contract.entity}_versions"))
-        if n_quarantined:
-            delta_io.append(quarantine, config.paths.quarantine(contract.entity))
+        q_path = config.paths.quarantine(contract.entity)
+        if n_quarantined or not delta_io.exists(spark, q_path):  # created even when empty: queries expect it
+            delta_io.append(quarantine, q_path)
         ops.append_rows(spark, config, "batches_processed",
                         [(LAYER, contract.entity, b, config.run_id, now) for b in batch_ids])
         ops.record_run(spark, config, "silver_clean", contract.entity, rows_in, n_valid, n_quarantined,
