@@ -297,8 +297,8 @@ def test_dim_customer_scd2_history_matches_truth(chain):
     from lakehouse.gold.job import VERSIONS_ENTITY
     from lakehouse.gold.publish import is_delta
 
-    late_visible = is_delta(spark, f"{lake}/silver/{VERSIONS_ENTITY}")
-    exp = expected_versions(truth, include_late=late_visible)
+    assert is_delta(spark, f"{lake}/silver/{VERSIONS_ENTITY}"), "silver keeps every valid customer version"
+    exp = expected_versions(truth, include_late=True)
     rows = gold(spark, lake, "dim_customer").collect()
     got = defaultdict(list)
     for row in rows:
@@ -337,11 +337,6 @@ def test_dim_customer_scd2_history_matches_truth(chain):
         current = [x for x in got[c["customer_id"]] if x.is_current]
         newest = max((x for x in deliveries if x["customer_id"] == c["customer_id"]), key=lambda x: ts(x["updated_at"]))
         assert len(current) == 1 and current[0].valid_from == ts(newest["updated_at"])
-    if not late_visible:
-        pytest.xfail(
-            f"silver/{VERSIONS_ENTITY} absent: silver.customers keeps only the latest version, so "
-            "late-arriving versions never reach gold (see report)"
-        )
 
 
 def test_fact_customer_sk_is_the_version_valid_at_the_sale_date(chain):

@@ -1,0 +1,43 @@
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from lakehouse import delta_io
+from lakehouse.contracts import Reference, load_contracts
+from lakehouse.errors import ContractError
+from lakehouse.silver import dependency_order, unknown_references
+
+CONTRACTS = load_contracts(Path(__file__).resolve().parents[2] / "contracts")
+
+
+def test_referenced_entities_are_cleaned_first():
+    order = [c.entity for c in dependency_order(list(CONTRACTS.values()), CONTRACTS)]
+    assert order.index("products") < order.index("sales")
+    only_sales = dependency_order([CONTRACTS["pos_sales"]], CONTRACTS)
+    assert [c.entity for c in only_sales] == ["sales"]
+
+
+def test_reference_cycles_and_unknown_entities_fail_with_the_contract():
+    products = replace(CONTRACTS["products"], references=(Reference("product_id", "sales", "product_id"),))
+    cyclic = {**CONTRACTS, "products": products}
+    with pytest.raises(ContractError, match="cycle"):
+        dependency_order(list(cyclic.values()), cyclic)
+    ghost = replace(CONTRACTS["products"], references=(Reference("brand", "brands", "brand"),))
+    with pytest.raises(ContractError, match="'brands' has no contract"):
+        dependency_order([ghost], {**CONTRACTS, "products": ghost})
+
+
+def test_unknown_reference_is_flagged_known_and_null_are_not(spark, job_config):
+    delta_io.overwrite(spark.createDataFrame([("P1",), ("P2",)], "product_id string"),
+                       job_config.paths.silver("products"))
+    sales = spark.createDataFrame([("T1", "P1"), ("T2", "P9"), ("T3", None)], "transaction_id string, product_id string")
+    flagged = {r["transaction_id"]: r["_ref_failed"]
+               for r in unknown_references(spark, job_config, CONTRACTS["pos_sales"], sales).collect()}
+    assert flagged == {"T1": [], "T2": ["unknown_product_id"], "T3": []}
+
+
+def test_before_the_referenced_entity_exists_every_key_is_unknown(spark, job_config):
+    sales = spark.createDataFrame([("T1", "P1")], "transaction_id string, product_id string")
+    flagged = unknown_references(spark, job_config, CONTRACTS["pos_sales"], sales).first()["_ref_failed"]
+    assert flagged == ["unknown_product_id"]
