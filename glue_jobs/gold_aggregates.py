@@ -11,7 +11,7 @@ from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from lakehouse import gold, runtime
-from lakehouse.config import JobConfig, new_run_id
+from lakehouse.config import JobConfig
 
 REQUIRED_ARGS = ["JOB_NAME", "lake_root", "pii_salt_parameter"]
 SALT_ENV = "LAKEHOUSE_PII_SALT"
@@ -33,12 +33,7 @@ def read_salt(parameter: str, ssm_client=None) -> str:
 
 def main(argv: list[str]) -> None:
     args = getResolvedOptions(argv, REQUIRED_ARGS)
-    config = JobConfig(
-        args["lake_root"],
-        (),
-        args.get("JOB_RUN_ID") or new_run_id(),
-        pii_salt=read_salt(args["pii_salt_parameter"]),
-    )
+    config = JobConfig.from_args(args, pii_salt=read_salt(args["pii_salt_parameter"]))
     with runtime.glue_session(args, GlueContext, Job) as spark:
         print(gold.format_summary(gold.run(spark, config)), flush=True)
 
