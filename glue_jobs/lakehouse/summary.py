@@ -66,7 +66,9 @@ def print_summary(lake_root: str, ledger: dict | None, timings: list[tuple[str, 
           "(row-level failures are quarantined; see athena_sql/ for the trend)")
     if counts["gold"]:
         print("\nGold marts: " + ", ".join(f"{t} {n}" for t, n in counts["gold"].items()))
-    print("\nTimings: " + "; ".join(f"{name} {secs:.1f} s" for name, secs in timings))
+    print("\nTimings:")
+    for name, secs in timings:
+        print(f"  {name:<32} {secs:8.1f} s")
     print(f"\nTables (Delta) under {lake_root}: bronze/<source>  silver/<entity>  silver/quarantine_<entity>  "
           "gold/<table>  ops/<table>  exports/<table> (Parquet)\n" + line)
     return counts
