@@ -7,18 +7,15 @@ mode=overwrite into exports/<table>/, which first removes whatever an earlier ru
 
 from pyspark.sql import DataFrame, SparkSession
 
+from lakehouse import delta_io
+
 
 def is_delta(spark: SparkSession, path: str) -> bool:
-    from delta.tables import DeltaTable
-
-    try:
-        return DeltaTable.isDeltaTable(spark, path)
-    except Exception:  # noqa: BLE001 - a missing bucket/prefix is "not a table"
-        return False
+    return delta_io.exists(spark, path)
 
 
 def read_delta(spark: SparkSession, path: str) -> DataFrame | None:
-    return spark.read.format("delta").load(path) if is_delta(spark, path) else None
+    return delta_io.read(spark, path) if is_delta(spark, path) else None
 
 
 def write_manifest(spark: SparkSession, path: str) -> None:
@@ -32,7 +29,7 @@ def export_snapshot(spark: SparkSession, path: str, export_path: str) -> None:
 
 
 def overwrite_table(spark: SparkSession, df: DataFrame, path: str) -> None:
-    df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
+    delta_io.overwrite(df, path)
 
 
 def row_count(spark: SparkSession, path: str) -> int:
