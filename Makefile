@@ -31,7 +31,7 @@ package: venv               ## dist/lakehouse.zip for --extra-py-files (package 
 	$(PY) scripts/build_package.py
 
 lake: venv jars             ## generate sample data and run the whole chain locally (no Trino needed)
-	$(PY) -m lakehouse.local_run --rows $(ROWS) --batches $(BATCHES)
+	$(PY) -m lakehouse.local_run --rows $(ROWS) --batches $(BATCHES) $(if $(FRESH),--fresh)
 
 test: setup                 ## the whole test suite (unit, integration, infra, sql)
 	$(PY) -m pytest

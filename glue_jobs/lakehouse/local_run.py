@@ -58,7 +58,7 @@ def ensure_sample(sample: Path, rows: int, batches: int, seed: int) -> dict:
             return ledger
         raise SystemExit(f"{sample} was generated with other settings "
                          f"(rows={ledger['rows']}, batches={ledger['batches']}, seed={ledger['seed']}); "
-                         "use --fresh to start over")
+                         "start over with `make lake FRESH=1` (or --fresh)")
     return sample_data.generate(sample, rows, batches, seed, progress=lambda m: print(f"sample data: {m}"))
 
 
