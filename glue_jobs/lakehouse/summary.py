@@ -12,33 +12,38 @@ def _count(spark, path: str) -> int | None:
     return delta_io.read(spark, path).count() if delta_io.exists(spark, path) else None
 
 
+def _per_key(df, key: str, value=None) -> dict:
+    """{key: row count} (or {key: sum(value)}) in one pass over an ops table."""
+    agg = F.sum(value) if value else F.count("*")
+    return {r[0]: int(r[1] or 0) for r in df.groupBy(key).agg(agg).collect()}
+
+
 def lake_counts(spark, lake_root: str) -> dict:
     """Rows per layer and source, quarantine reasons, drift and DQ outcomes, read back from Delta."""
     config = JobConfig(lake_root)
     paths = config.paths
+    files = _per_key(ops.read(spark, config, "ingest_ledger"), "source")
+    drift = _per_key(ops.read(spark, config, "schema_drift"), "source")
+    dups = _per_key(ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean"),
+                    "dataset", "duplicates_dropped")
     counts = {}
     for source, c in load_contracts().items():
         q_path = paths.quarantine(c.entity)
         reasons = {}
         if delta_io.exists(spark, q_path):
-            reasons = {r["rule"]: r["n"] for r in delta_io.read(spark, q_path)
-                       .select(F.explode("_dq_failed_rules").alias("rule")).groupBy("rule")
-                       .agg(F.count("*").alias("n")).collect()}
-        runs = ops.read(spark, config, "pipeline_runs").where(
-            (F.col("job") == "silver_clean") & (F.col("dataset") == c.entity))
-        dups = runs.agg(F.sum("duplicates_dropped")).first()[0] or 0
+            reasons = _per_key(delta_io.read(spark, q_path).select(F.explode("_dq_failed_rules").alias("rule")), "rule")
         counts[source] = {
             "entity": c.entity,
-            "landing_files": ops.read(spark, config, "ingest_ledger").where(F.col("source") == source).count(),
+            "landing_files": files.get(source, 0),
             "bronze": _count(spark, paths.bronze(source)) or 0,
             "silver": _count(spark, paths.silver(c.entity)) or 0,
             "quarantined": _count(spark, q_path) or 0,
-            "duplicates": int(dups),
-            "drift_files": ops.read(spark, config, "schema_drift").where(F.col("source") == source).count(),
+            "duplicates": dups.get(c.entity, 0),
+            "drift_files": drift.get(source, 0),
             "reasons": dict(sorted(reasons.items())),
         }
     dq = ops.read(spark, config, "dq_results")
-    outcomes = {r["outcome"]: r["n"] for r in dq.groupBy("outcome").agg(F.count("*").alias("n")).collect()}
+    outcomes = _per_key(dq, "outcome")
     gold = {}
     for table in delta_io.tables_under(spark, paths.gold("")):
         gold[table] = _count(spark, paths.gold(table))
