@@ -35,7 +35,7 @@ def _normalise(text: str) -> str:
 
 @dataclass
 class Evaluation:
-    rows: DataFrame            # input columns + _dq_failed (error row rules) + _dq_warned (warn row rules)
+    rows: DataFrame            # input + _dq_failed (error row rules), _dq_warned (warn row rules), _dq_all_failed
     outcomes: list[dict]       # one per rule: rule_name, rule, severity, outcome, failure_reason, failed_rows
 
     def dataset_failures(self, contract: Contract) -> list[dict]:
@@ -56,8 +56,9 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
     warn_rows = [r.name for r in contract.rules if is_row_level(r) and r.severity == "warn"]
     rows = (result["rowLevelOutcomes"].withColumn("_dq_all_failed", failed)
             .withColumn("_dq_failed", F.filter("_dq_all_failed", lambda n: n.isin(error_rows)))
-            .withColumn("_dq_warned", F.filter("_dq_all_failed", lambda n: n.isin(warn_rows))))
-    rows = rows.persist()
+            .withColumn("_dq_warned", F.filter("_dq_all_failed", lambda n: n.isin(warn_rows)))
+            .drop(*OUTCOME_COLUMNS)
+            .persist())  # the very frame returned, so the caller's unpersist() releases it
     failed_counts = {r["name"]: r["n"] for r in rows.select(F.explode("_dq_all_failed").alias("name"))
                      .groupBy("name").agg(F.count("*").alias("n")).collect()}
     by_text = {_normalise(r.rule): r for r in contract.rules}
@@ -70,4 +71,4 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
             "outcome": o["Outcome"], "failure_reason": o["FailureReason"],
             "failed_rows": int(failed_counts.get(name, 0)),
         })
-    return Evaluation(rows.drop("_dq_all_failed", *OUTCOME_COLUMNS), outcomes)
+    return Evaluation(rows, outcomes)
