@@ -25,19 +25,20 @@ trino:                      ## Trino 476 server + CLI into .cache/trino (runs th
 	@scripts/fetch_trino.sh
 
 trino-cli: setup            ## explore the local lake (./lake, from `make lake`) in the Trino CLI
-	$(PY) -m lakehouse.engines.trino --lake lake
+	$(PY) -m lakehouse_local.engines.trino --lake lake
 
 package: venv               ## dist/lakehouse.zip for --extra-py-files (package + contracts)
 	$(PY) scripts/build_package.py
 
 lake: venv jars             ## generate sample data and run the whole chain locally (no Trino needed)
-	$(PY) -m lakehouse.local_run --rows $(ROWS) --batches $(BATCHES) $(if $(FRESH),--fresh)
+	$(PY) -m lakehouse_local.local_run --rows $(ROWS) --batches $(BATCHES) $(if $(FRESH),--fresh)
 
 test: setup                 ## the whole test suite (unit, integration, infra, sql)
 	$(PY) -m pytest
 
 lint: venv
-	$(VENV)/bin/ruff check glue_jobs tests scripts bench
+	$(VENV)/bin/ruff check glue_jobs lakehouse_local tests scripts bench
+	$(VENV)/bin/ruff format --check glue_jobs lakehouse_local tests scripts bench
 
 clean:
 	rm -rf lake dist .pytest_cache

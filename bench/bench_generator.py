@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "glue_jobs"))
-from lakehouse.sample_data import generate  # noqa: E402
+from lakehouse_local.sample_data import generate  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -37,8 +37,10 @@ def main() -> None:
     ref_s, ref_mb = timed(args.rows)
     big_s, big_mb = timed(args.rows * 10)
     print(f"reference {args.rows:>9} rows: {ref_s:6.2f} s  {args.rows / ref_s:>9.0f} rows/s  peak RSS +{ref_mb:.1f} MB")
-    print(f"10x       {args.rows * 10:>9} rows: {big_s:6.2f} s  {args.rows * 10 / big_s:>9.0f} rows/s  "
-          f"peak RSS +{big_mb:.1f} MB")
+    print(
+        f"10x       {args.rows * 10:>9} rows: {big_s:6.2f} s  {args.rows * 10 / big_s:>9.0f} rows/s  "
+        f"peak RSS +{big_mb:.1f} MB"
+    )
     print(f"time ratio 10x/ref: {big_s / ref_s:.1f} (10 = linear)")
 
 

@@ -51,9 +51,9 @@ def build_silver(spark, lake: str, n_sales: int, n_customers: int, shift: int = 
     products = spark.range(200).select(
         F.format_string("P%05d", "id").alias("product_id"),
         F.format_string("Product %d", "id").alias("product_name"),
-        F.element_at(
-            F.array(*[F.lit(c) for c in ("Home", "Toys", "Books")]), (F.col("id") % 3 + 1).cast("int")
-        ).alias("category"),
+        F.element_at(F.array(*[F.lit(c) for c in ("Home", "Toys", "Books")]), (F.col("id") % 3 + 1).cast("int")).alias(
+            "category"
+        ),
         F.lit("Acme").alias("brand"),
         F.lit(5).cast("decimal(12,2)").alias("unit_cost"),
         F.lit(9.99).cast("decimal(12,2)").alias("list_price"),
@@ -92,9 +92,9 @@ def build_silver(spark, lake: str, n_sales: int, n_customers: int, shift: int = 
         spark.range(n_sales // 2)
         .select(
             F.format_string("E%09d", "id").alias("event_id"),
-            (
-                F.lit("2024-01-01 00:00:00").cast("timestamp") + F.make_interval(mins=F.col("id").cast("int"))
-            ).alias("event_ts"),
+            (F.lit("2024-01-01 00:00:00").cast("timestamp") + F.make_interval(mins=F.col("id").cast("int"))).alias(
+                "event_ts"
+            ),
             F.format_string("C%07d", F.col("id") % n_customers).alias("customer_id"),
             F.format_string("s%d", F.col("id") % (n_sales // 6 + 1)).alias("session_id"),
             F.lit("page_view").alias("event_type"),
@@ -114,9 +114,7 @@ def build_silver(spark, lake: str, n_sales: int, n_customers: int, shift: int = 
     ):
         if shift and entity != "customers":
             continue
-        df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(
-            f"{lake}/silver/{entity}"
-        )
+        df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(f"{lake}/silver/{entity}")
 
 
 def main() -> None:

@@ -16,8 +16,10 @@ def main(argv: list[str]) -> None:
     config = JobConfig.from_args(args)
     with runtime.glue_session(args, GlueContext, Job) as spark:
         for result in bronze.run(spark, config):
-            print(f"bronze {result['source']}: {result['files']} files, {result['rows']} rows, "
-                  f"{result['corrupt']} corrupt, {result['drift_files']} files with schema drift")
+            print(
+                f"bronze {result['source']}: {result['files']} files, {result['rows']} rows, "
+                f"{result['corrupt']} corrupt, {result['drift_files']} files with schema drift"
+            )
 
 
 if __name__ == "__main__":

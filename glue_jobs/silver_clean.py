@@ -16,9 +16,11 @@ def main(argv: list[str]) -> None:
     config = JobConfig.from_args(args)
     with runtime.glue_session(args, GlueContext, Job) as spark:
         for result in silver.run(spark, config):
-            print(f"silver {result['entity']}: in {result['rows_in']}, valid {result['valid']}, "
-                  f"quarantined {result['quarantined']}, duplicates "
-                  f"{result['exact_duplicates'] + result['superseded']}")
+            print(
+                f"silver {result['entity']}: in {result['rows_in']}, valid {result['valid']}, "
+                f"quarantined {result['quarantined']}, duplicates "
+                f"{result['exact_duplicates'] + result['superseded']}"
+            )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """Build dist/lakehouse.zip for Glue's --extra-py-files: the lakehouse package plus contracts.
 
+Only glue_jobs/lakehouse/ is shipped: the local harnesses live in lakehouse_local/ and are never zipped
+(tests/unit/test_package.py checks it).
+
 The zip is reproducible (fixed timestamps, sorted entries) so Terraform's content hash only
 changes when the code or a contract does.
 """
@@ -34,4 +37,8 @@ def _add(zf: zipfile.ZipFile, path: Path, arcname: str) -> None:
 
 if __name__ == "__main__":
     target = build()
-    print(f"built {target.relative_to(ROOT)} ({target.stat().st_size} bytes)", file=sys.stderr)
+    with zipfile.ZipFile(target) as zf:
+        names = zf.namelist()
+    for name in names:
+        print(f"  {name}", file=sys.stderr)
+    print(f"built {target.relative_to(ROOT)}: {len(names)} files, {target.stat().st_size} bytes", file=sys.stderr)

@@ -2,7 +2,7 @@
 # Fetch Trino (server + CLI) from Maven Central into .cache/trino (idempotent).
 # Trino runs the Athena SQL locally (Athena engine v3 is built on Trino). Only lib/ and the
 # delta-lake plugin are kept (~1/2 of the 821 MB tarball); the server is started by the test
-# harness (glue_jobs/lakehouse/engines/trino.py) with a JDK 24+ (TRINO_JAVA or Temurin 25).
+# harness (lakehouse_local/engines/trino.py) with a JDK 24+ (TRINO_JAVA or Temurin 25).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 version="${TRINO_VERSION:-476}"

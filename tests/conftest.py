@@ -10,7 +10,7 @@ os.environ["LAKEHOUSE_RUNTIME"] = "local"
 os.environ.setdefault("LAKEHOUSE_SHUFFLE_PARTITIONS", "2")
 os.environ.setdefault("LAKEHOUSE_PII_SALT", "test-salt")
 
-CHAIN_ROWS = 600      # one fault of each kind per batch
+CHAIN_ROWS = 600  # one fault of each kind per batch
 CHAIN_BATCHES = 3
 
 
@@ -46,7 +46,7 @@ def chain_lake(spark, tmp_path_factory):
     Returns (lake_root, ledger, snapshot) where snapshot holds silver contents right after the
     first run, so a test can re-run the chain and compare.
     """
-    from lakehouse import local_run
+    from lakehouse_local import local_run
 
     reuse = os.environ.get("LAKEHOUSE_TEST_CHAIN_LAKE")  # a lake an earlier session built: assertions only
     lake = Path(reuse) if reuse else tmp_path_factory.mktemp("chain") / "lake"
@@ -61,6 +61,7 @@ def table_digests(spark, lake_root: str, layers=("silver", "gold")) -> dict:
     import hashlib
 
     from lakehouse import delta_io
+
     digests = {}
     for layer in layers:
         root = f"{lake_root}/{layer}"
@@ -73,7 +74,7 @@ def table_digests(spark, lake_root: str, layers=("silver", "gold")) -> dict:
 @pytest.fixture(scope="session")
 def chain_rerun(spark, chain_lake):
     """Runs the same chain command a second time; returns digests before and after, and the lake."""
-    from lakehouse import local_run
+    from lakehouse_local import local_run
 
     lake, _ = chain_lake
     before = table_digests(spark, lake)

@@ -21,8 +21,13 @@ def new_files(spark, config, contract: Contract) -> tuple[list[str], list[str]]:
     """(files not ingested yet, files skipped because their suffix does not fit the contract's format)."""
     suffixes = LANDING_SUFFIXES[contract.format]
     listed = delta_io.list_files(spark, config.paths.landing(contract.source))
-    done = {r.file for r in ops.read(spark, config, "ingest_ledger")
-            .where(F.col("source") == contract.source).select("file").collect()}
+    done = {
+        r.file
+        for r in ops.read(spark, config, "ingest_ledger")
+        .where(F.col("source") == contract.source)
+        .select("file")
+        .collect()
+    }
     wrong = [f for f in listed if not f.endswith(suffixes) and not f.rsplit("/", 1)[-1].startswith((".", "_"))]
     return [f for f in listed if f.endswith(suffixes) and f not in done], wrong
 
@@ -42,8 +47,11 @@ def source_file_column():
 
 def _numbered_lines(spark, files: list[str]) -> DataFrame:
     """Text lines with their file and 1-based line number (file order is kept within a file)."""
-    lines = (spark.read.text(files).withColumn("_source_file", source_file_column())
-             .withColumn("_order", F.monotonically_increasing_id()))
+    lines = (
+        spark.read.text(files)
+        .withColumn("_source_file", source_file_column())
+        .withColumn("_order", F.monotonically_increasing_id())
+    )
     w = Window.partitionBy("_source_file").orderBy("_order")
     return lines.withColumn("_source_line", F.row_number().over(w).cast("int")).drop("_order")
 
@@ -72,14 +80,21 @@ def parse_csv(spark, files: list[str], contract: Contract) -> tuple[DataFrame, l
         schema = ", ".join(f"`{n}` string" for n in names + ["_corrupt_record"])
         lines = _numbered_lines(spark, group).where("_source_line > 1 AND trim(value) != ''")
         parsed = lines.select(
-            "*", F.from_csv("value", schema, {"mode": "PERMISSIVE",
-                                              "columnNameOfCorruptRecord": "_corrupt_record"}).alias("r"))
-        frames.append(parsed.select(
-            *[(F.col(f"r.`{n}`") if n in names else F.lit(None).cast("string")).alias(n) for n in wanted],
-            F.col("value").alias("_raw"),
-            F.col("r._corrupt_record").isNotNull().alias("_corrupt"),
-            _string_map(extra, "r.").alias("_extra"),
-            "_source_file", "_source_line"))
+            "*",
+            F.from_csv("value", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}).alias(
+                "r"
+            ),
+        )
+        frames.append(
+            parsed.select(
+                *[(F.col(f"r.`{n}`") if n in names else F.lit(None).cast("string")).alias(n) for n in wanted],
+                F.col("value").alias("_raw"),
+                F.col("r._corrupt_record").isNotNull().alias("_corrupt"),
+                _string_map(extra, "r.").alias("_extra"),
+                "_source_file",
+                "_source_line",
+            )
+        )
     return _union(frames), drift
 
 
@@ -91,16 +106,28 @@ def parse_json(spark, files: list[str], contract: Contract) -> tuple[DataFrame, 
     keys = F.json_object_keys("value")
     everything = F.from_json("value", "map<string,string>")
     parsed = lines.select(
-        "*", F.from_json("value", schema).alias("r"), keys.alias("_keys"),
-        F.map_filter(everything, lambda k, _: ~k.isin(wanted)).alias("_extra"))
-    df = parsed.select(*[F.col(f"r.`{n}`").alias(n) for n in wanted], F.col("value").alias("_raw"),
-                       F.col("_keys").isNull().alias("_corrupt"),
-                       F.coalesce("_extra", F.create_map().cast("map<string,string>")).alias("_extra"),
-                       "_source_file", "_source_line")
+        "*",
+        F.from_json("value", schema).alias("r"),
+        keys.alias("_keys"),
+        F.map_filter(everything, lambda k, _: ~k.isin(wanted)).alias("_extra"),
+    )
+    df = parsed.select(
+        *[F.col(f"r.`{n}`").alias(n) for n in wanted],
+        F.col("value").alias("_raw"),
+        F.col("_keys").isNull().alias("_corrupt"),
+        F.coalesce("_extra", F.create_map().cast("map<string,string>")).alias("_extra"),
+        "_source_file",
+        "_source_line",
+    )
     drift = []
-    per_file = (parsed.where(F.col("_keys").isNotNull())
-                .select("_source_file", F.explode("_keys").alias("k")).distinct()
-                .groupBy("_source_file").agg(F.collect_set("k").alias("keys")).collect())
+    per_file = (
+        parsed.where(F.col("_keys").isNotNull())
+        .select("_source_file", F.explode("_keys").alias("k"))
+        .distinct()
+        .groupBy("_source_file")
+        .agg(F.collect_set("k").alias("keys"))
+        .collect()
+    )
     for row in per_file:
         extra = sorted(k for k in row["keys"] if k not in wanted)
         missing = [n for n in wanted if n not in row["keys"]]
@@ -115,12 +142,16 @@ def parse_parquet(spark, files: list[str], contract: Contract) -> tuple[DataFram
     extra = [c for c in raw.columns if c not in wanted and c != "_source_file"]
     w = Window.partitionBy("_source_file").orderBy(F.monotonically_increasing_id())
     df = raw.select(
-        *[(F.col(f"`{n}`").cast("string") if n in raw.columns else F.lit(None).cast("string")).alias(n)
-          for n in wanted],
+        *[
+            (F.col(f"`{n}`").cast("string") if n in raw.columns else F.lit(None).cast("string")).alias(n)
+            for n in wanted
+        ],
         F.to_json(F.struct(*[F.col(f"`{c}`") for c in raw.columns if c != "_source_file"])).alias("_raw"),
         F.lit(False).alias("_corrupt"),
         _string_map(extra).alias("_extra"),
-        "_source_file", F.row_number().over(w).cast("int").alias("_source_line"))
+        "_source_file",
+        F.row_number().over(w).cast("int").alias("_source_line"),
+    )
     missing = [n for n in wanted if n not in raw.columns]
     drift = [(f, extra, missing) for f in files] if extra or missing else []
     return df, drift
@@ -142,30 +173,58 @@ def ingest_source(spark, config, contract: Contract) -> dict:
     t0 = time.monotonic()
     files, wrong = new_files(spark, config, contract)
     for f in wrong:
-        print(f"bronze {contract.source}: skipped {f}: not a {contract.format} file "
-              f"(expected {', '.join(LANDING_SUFFIXES[contract.format])})")
+        print(
+            f"bronze {contract.source}: skipped {f}: not a {contract.format} file "
+            f"(expected {', '.join(LANDING_SUFFIXES[contract.format])})"
+        )
     if not files:
         ops.record_run(spark, config, "bronze_ingest", contract.source, 0, 0, started_at=started)
-        return {"source": contract.source, "files": 0, "rows": 0, "corrupt": 0, "drift_files": 0,
-                "skipped_files": wrong, "seconds": time.monotonic() - t0}
+        return {
+            "source": contract.source,
+            "files": 0,
+            "rows": 0,
+            "corrupt": 0,
+            "drift_files": 0,
+            "skipped_files": wrong,
+            "seconds": time.monotonic() - t0,
+        }
     df, drift = PARSERS[contract.format](spark, files, contract)
     df = df.select("*", F.lit(config.run_id).alias("_batch_id"), F.lit(started).alias("_ingested_at"))
     df = df.persist()
     delta_io.append(df, config.paths.bronze(contract.source))
-    per_file = {r["_source_file"]: (r["n"], r["bad"]) for r in
-                df.groupBy("_source_file").agg(F.count("*").alias("n"),
-                                               F.sum(F.col("_corrupt").cast("int")).alias("bad")).collect()}
+    per_file = {
+        r["_source_file"]: (r["n"], r["bad"])
+        for r in df.groupBy("_source_file")
+        .agg(F.count("*").alias("n"), F.sum(F.col("_corrupt").cast("int")).alias("bad"))
+        .collect()
+    }
     df.unpersist()
     rows = sum(n for n, _ in per_file.values())
     corrupt = sum(b for _, b in per_file.values())
     # Files with no records still go in the ledger, so they are not picked up again.
-    ops.append_rows(spark, config, "ingest_ledger",
-                    [(contract.source, f, config.run_id, int(per_file.get(f, (0, 0))[0]), started) for f in files])
-    ops.append_rows(spark, config, "schema_drift",
-                    [(contract.source, f, config.run_id, extra, missing, started) for f, extra, missing in drift])
+    ops.append_rows(
+        spark,
+        config,
+        "ingest_ledger",
+        [(contract.source, f, config.run_id, int(per_file.get(f, (0, 0))[0]), started) for f in files],
+    )
+    ops.append_rows(
+        spark,
+        config,
+        "schema_drift",
+        [(contract.source, f, config.run_id, extra, missing, started) for f, extra, missing in drift],
+    )
     ops.record_run(spark, config, "bronze_ingest", contract.source, rows, rows, started_at=started)
-    return {"source": contract.source, "files": len(files), "rows": rows, "corrupt": int(corrupt),
-            "drift_files": len(drift), "drift": drift, "skipped_files": wrong, "seconds": time.monotonic() - t0}
+    return {
+        "source": contract.source,
+        "files": len(files),
+        "rows": rows,
+        "corrupt": int(corrupt),
+        "drift_files": len(drift),
+        "drift": drift,
+        "skipped_files": wrong,
+        "seconds": time.monotonic() - t0,
+    }
 
 
 def run(spark, config) -> list[dict]:

@@ -14,16 +14,17 @@ def new_run_id() -> str:
 @dataclass(frozen=True)
 class JobConfig:
     lake_root: str
-    sources: tuple[str, ...] = ()          # empty = every contract
+    sources: tuple[str, ...] = ()  # empty = every contract
     run_id: str = field(default_factory=new_run_id)
     pii_salt: str | None = None
-    contracts_dir: str | None = None       # None = contracts bundled in the package / repo
+    contracts_dir: str | None = None  # None = contracts bundled in the package / repo
 
     @classmethod
     def from_args(cls, args: dict, **extra) -> "JobConfig":
         """From resolved Glue arguments; Glue's JOB_RUN_ID (when present) is the run and batch id."""
-        return cls(args["lake_root"], parse_sources(args.get("sources")), args.get("JOB_RUN_ID") or new_run_id(),
-                   **extra)
+        return cls(
+            args["lake_root"], parse_sources(args.get("sources")), args.get("JOB_RUN_ID") or new_run_id(), **extra
+        )
 
     @property
     def paths(self) -> LakePaths:

@@ -144,11 +144,13 @@ def parse_contract(raw, path) -> Contract:
     derived = []
     for i, d in enumerate(raw.get("derived") or ()):
         where = f"derived[{i}]."
-        derived.append(Derived(
-            _check_name(path, where + "name", _require(d, "name", path, str, where)),
-            _require(d, "expr", path, str, where),
-            _check_type(path, where + "type", _require(d, "type", path, None, where)),
-        ))
+        derived.append(
+            Derived(
+                _check_name(path, where + "name", _require(d, "name", path, str, where)),
+                _require(d, "expr", path, str, where),
+                _check_type(path, where + "type", _require(d, "type", path, None, where)),
+            )
+        )
     known = set(names) | {d.name for d in derived}
 
     key = tuple(_require(raw, "business_key", path, list))
@@ -203,10 +205,20 @@ def parse_contract(raw, path) -> Contract:
         raise ContractError(path, "dq", "rule names must be unique")
 
     return Contract(
-        path=str(path), source=source, entity=entity, format=fmt, business_key=key,
-        columns=tuple(columns), rules=tuple(rules), description=str(raw.get("description", "")),
-        latest_by=latest_by, partition_by=partition_by, derived=tuple(derived),
-        references=tuple(references), pii=pii, scd2=scd2,
+        path=str(path),
+        source=source,
+        entity=entity,
+        format=fmt,
+        business_key=key,
+        columns=tuple(columns),
+        rules=tuple(rules),
+        description=str(raw.get("description", "")),
+        latest_by=latest_by,
+        partition_by=partition_by,
+        derived=tuple(derived),
+        references=tuple(references),
+        pii=pii,
+        scd2=scd2,
     )
 
 

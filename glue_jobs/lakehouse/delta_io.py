@@ -19,8 +19,7 @@ def list_files(spark, root: str) -> list[str]:
 def tables_under(spark, root: str) -> list[str]:
     """Names of the Delta tables directly under `root` (e.g. every gold table)."""
     name = root.rstrip("/").rsplit("/", 1)[-1]
-    return sorted({f.split(f"/{name}/", 1)[1].split("/")[0]
-                   for f in list_files(spark, root) if "/_delta_log/" in f})
+    return sorted({f.split(f"/{name}/", 1)[1].split("/")[0] for f in list_files(spark, root) if "/_delta_log/" in f})
 
 
 def exists(spark, path: str) -> bool:
@@ -57,10 +56,15 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, part
     update_when = f"s.`{newer_than}` > t.`{newer_than}`" if newer_than else None
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
     table = DeltaTable.forPath(spark, path)
-    (table.alias("t").merge(df.alias("s"), on)
-     .whenMatchedUpdateAll(condition=update_when)
-     .whenNotMatchedInsertAll()
-     .execute())
+    (
+        table.alias("t")
+        .merge(df.alias("s"), on)
+        .whenMatchedUpdateAll(condition=update_when)
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
     metrics = table.history(1).select("operationMetrics").first()[0]
-    return {"inserted": int(metrics.get("numTargetRowsInserted", 0)),
-            "updated": int(metrics.get("numTargetRowsUpdated", 0))}
+    return {
+        "inserted": int(metrics.get("numTargetRowsInserted", 0)),
+        "updated": int(metrics.get("numTargetRowsUpdated", 0)),
+    }

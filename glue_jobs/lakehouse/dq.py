@@ -16,8 +16,12 @@ from pyspark.sql import functions as F
 from lakehouse.contracts import Contract, Rule
 
 ROW_LEVEL_TYPES = {"IsComplete", "ColumnValues", "ColumnLength"}
-OUTCOME_COLUMNS = ("DataQualityRulesPass", "DataQualityRulesFail", "DataQualityRulesSkip",
-                   "DataQualityEvaluationResult")
+OUTCOME_COLUMNS = (
+    "DataQualityRulesPass",
+    "DataQualityRulesFail",
+    "DataQualityRulesSkip",
+    "DataQualityEvaluationResult",
+)
 
 
 def rule_type(rule: Rule) -> str:
@@ -35,14 +39,17 @@ def _normalise(text: str) -> str:
 
 @dataclass
 class Evaluation:
-    rows: DataFrame            # input + _dq_failed (error row rules), _dq_warned (warn row rules), _dq_all_failed
-    outcomes: list[dict]       # one per rule: rule_name, rule, severity, outcome, failure_reason, failed_rows
+    rows: DataFrame  # input + _dq_failed (error row rules), _dq_warned (warn row rules), _dq_all_failed
+    outcomes: list[dict]  # one per rule: rule_name, rule, severity, outcome, failure_reason, failed_rows
 
     def dataset_failures(self, contract: Contract) -> list[dict]:
         """Failed rules that judge the batch as a whole and have severity error."""
         by_name = {r.name: r for r in contract.rules}
-        return [o for o in self.outcomes if o["outcome"] == "Failed" and o["severity"] == "error"
-                and not is_row_level(by_name[o["rule_name"]])]
+        return [
+            o
+            for o in self.outcomes
+            if o["outcome"] == "Failed" and o["severity"] == "error" and not is_row_level(by_name[o["rule_name"]])
+        ]
 
 
 def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
@@ -50,25 +57,37 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
 
     result = EvaluateDataQuality.processRows(spark, df, contract.ruleset())
     names = F.create_map(*[x for r in contract.rules for x in (F.lit(_normalise(r.rule)), F.lit(r.name))])
-    failed = F.transform("DataQualityRulesFail",
-                         lambda x: F.coalesce(names[F.regexp_replace(x, r"\s+", "")], x))
+    failed = F.transform("DataQualityRulesFail", lambda x: F.coalesce(names[F.regexp_replace(x, r"\s+", "")], x))
     error_rows = [r.name for r in contract.rules if is_row_level(r) and r.severity == "error"]
     warn_rows = [r.name for r in contract.rules if is_row_level(r) and r.severity == "warn"]
-    rows = (result["rowLevelOutcomes"].withColumn("_dq_all_failed", failed)
-            .withColumn("_dq_failed", F.filter("_dq_all_failed", lambda n: n.isin(error_rows)))
-            .withColumn("_dq_warned", F.filter("_dq_all_failed", lambda n: n.isin(warn_rows)))
-            .drop(*OUTCOME_COLUMNS)
-            .persist())  # the very frame returned, so the caller's unpersist() releases it
-    failed_counts = {r["name"]: r["n"] for r in rows.select(F.explode("_dq_all_failed").alias("name"))
-                     .groupBy("name").agg(F.count("*").alias("n")).collect()}
+    rows = (
+        result["rowLevelOutcomes"]
+        .withColumn("_dq_all_failed", failed)
+        .withColumn("_dq_failed", F.filter("_dq_all_failed", lambda n: n.isin(error_rows)))
+        .withColumn("_dq_warned", F.filter("_dq_all_failed", lambda n: n.isin(warn_rows)))
+        .drop(*OUTCOME_COLUMNS)
+        .persist()
+    )  # the very frame returned, so the caller's unpersist() releases it
+    failed_counts = {
+        r["name"]: r["n"]
+        for r in rows.select(F.explode("_dq_all_failed").alias("name"))
+        .groupBy("name")
+        .agg(F.count("*").alias("n"))
+        .collect()
+    }
     by_text = {_normalise(r.rule): r for r in contract.rules}
     outcomes = []
     for o in result["ruleOutcomes"].collect():
         rule = by_text.get(_normalise(o["Rule"]))
         name = rule.name if rule else o["Rule"]
-        outcomes.append({
-            "rule_name": name, "rule": o["Rule"], "severity": rule.severity if rule else "error",
-            "outcome": o["Outcome"], "failure_reason": o["FailureReason"],
-            "failed_rows": int(failed_counts.get(name, 0)),
-        })
+        outcomes.append(
+            {
+                "rule_name": name,
+                "rule": o["Rule"],
+                "severity": rule.severity if rule else "error",
+                "outcome": o["Outcome"],
+                "failure_reason": o["FailureReason"],
+                "failed_rows": int(failed_counts.get(name, 0)),
+            }
+        )
     return Evaluation(rows, outcomes)

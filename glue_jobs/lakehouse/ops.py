@@ -9,14 +9,14 @@ from lakehouse import delta_io
 
 SCHEMAS = {
     "pipeline_runs": "run_id string, job string, dataset string, rows_in bigint, rows_out bigint, "
-                     "rows_quarantined bigint, duplicates_dropped bigint, started_at timestamp, "
-                     "finished_at timestamp, seconds double, status string",
+    "rows_quarantined bigint, duplicates_dropped bigint, started_at timestamp, "
+    "finished_at timestamp, seconds double, status string",
     "dq_results": "run_id string, batch_id string, source string, entity string, rule_name string, rule string, "
-                  "severity string, outcome string, failure_reason string, failed_rows bigint, "
-                  "evaluated_at timestamp",
+    "severity string, outcome string, failure_reason string, failed_rows bigint, "
+    "evaluated_at timestamp",
     "ingest_ledger": "source string, file string, batch_id string, records bigint, ingested_at timestamp",
     "schema_drift": "source string, file string, batch_id string, extra_columns array<string>, "
-                    "missing_columns array<string>, detected_at timestamp",
+    "missing_columns array<string>, detected_at timestamp",
     "batches_processed": "layer string, dataset string, batch_id string, run_id string, processed_at timestamp",
 }
 
@@ -38,10 +38,37 @@ def read(spark, config, table: str):
     return spark.createDataFrame([], SCHEMAS[table])
 
 
-def record_run(spark, config, job: str, dataset: str, rows_in: int, rows_out: int, rows_quarantined: int = 0,
-               duplicates_dropped: int = 0, started_at: datetime | None = None, status: str = "SUCCEEDED") -> None:
+def record_run(
+    spark,
+    config,
+    job: str,
+    dataset: str,
+    rows_in: int,
+    rows_out: int,
+    rows_quarantined: int = 0,
+    duplicates_dropped: int = 0,
+    started_at: datetime | None = None,
+    status: str = "SUCCEEDED",
+) -> None:
     finished = now()
     started = started_at or finished
-    append_rows(spark, config, "pipeline_runs", [(
-        config.run_id, job, dataset, int(rows_in), int(rows_out), int(rows_quarantined),
-        int(duplicates_dropped), started, finished, (finished - started).total_seconds(), status)])
+    append_rows(
+        spark,
+        config,
+        "pipeline_runs",
+        [
+            (
+                config.run_id,
+                job,
+                dataset,
+                int(rows_in),
+                int(rows_out),
+                int(rows_quarantined),
+                int(duplicates_dropped),
+                started,
+                finished,
+                (finished - started).total_seconds(),
+                status,
+            )
+        ],
+    )

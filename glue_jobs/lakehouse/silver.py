@@ -51,8 +51,11 @@ def pending_bronze(spark, config, contract: Contract) -> DataFrame | None:
     path = config.paths.bronze(contract.source)
     if not delta_io.exists(spark, path):
         return None
-    done = (ops.read(spark, config, "batches_processed")
-            .where((F.col("layer") == LAYER) & (F.col("dataset") == contract.entity)).select("batch_id"))
+    done = (
+        ops.read(spark, config, "batches_processed")
+        .where((F.col("layer") == LAYER) & (F.col("dataset") == contract.entity))
+        .select("batch_id")
+    )
     return delta_io.read(spark, path).join(done, F.col("_batch_id") == F.col("batch_id"), "left_anti")
 
 
@@ -61,22 +64,42 @@ def unknown_references(spark, config, contract: Contract, df: DataFrame) -> Data
     df = df.withColumn("_ref_failed", F.array().cast("array<string>"))
     for i, ref in enumerate(contract.references):
         target = config.paths.silver(ref.entity)
-        known = (delta_io.read(spark, target).select(F.col(ref.key).alias(f"_ref{i}")).distinct()
-                 if delta_io.exists(spark, target) else spark.createDataFrame([], f"_ref{i} string"))
-        df = (df.join(F.broadcast(known), F.col(ref.column) == F.col(f"_ref{i}"), "left")
-              .withColumn("_ref_failed", F.when(
-                  F.col(ref.column).isNotNull() & F.col(f"_ref{i}").isNull(),
-                  F.array_union("_ref_failed", F.array(F.lit(f"unknown_{ref.column}")))
-              ).otherwise(F.col("_ref_failed")))
-              .drop(f"_ref{i}"))
+        known = (
+            delta_io.read(spark, target).select(F.col(ref.key).alias(f"_ref{i}")).distinct()
+            if delta_io.exists(spark, target)
+            else spark.createDataFrame([], f"_ref{i} string")
+        )
+        df = (
+            df.join(F.broadcast(known), F.col(ref.column) == F.col(f"_ref{i}"), "left")
+            .withColumn(
+                "_ref_failed",
+                F.when(
+                    F.col(ref.column).isNotNull() & F.col(f"_ref{i}").isNull(),
+                    F.array_union("_ref_failed", F.array(F.lit(f"unknown_{ref.column}"))),
+                ).otherwise(F.col("_ref_failed")),
+            )
+            .drop(f"_ref{i}")
+        )
     return df
 
 
 def clean_entity(spark, config, contract: Contract) -> dict:
     t0, started = time.monotonic(), ops.now()
-    summary = {"entity": contract.entity, "source": contract.source, "rows_in": 0, "valid": 0,
-               "quarantined": 0, "exact_duplicates": 0, "superseded": 0, "inserted": 0, "updated": 0,
-               "quarantined_by_rule": {}, "warned_by_rule": {}, "outcomes": [], "failed_dataset_rules": []}
+    summary = {
+        "entity": contract.entity,
+        "source": contract.source,
+        "rows_in": 0,
+        "valid": 0,
+        "quarantined": 0,
+        "exact_duplicates": 0,
+        "superseded": 0,
+        "inserted": 0,
+        "updated": 0,
+        "quarantined_by_rule": {},
+        "warned_by_rule": {},
+        "outcomes": [],
+        "failed_dataset_rules": [],
+    }
     pending = pending_bronze(spark, config, contract)
     batch_ids = [r[0] for r in pending.select("_batch_id").distinct().collect()] if pending is not None else []
     if not batch_ids:
@@ -96,46 +119,112 @@ def clean_entity(spark, config, contract: Contract) -> dict:
     failed = F.concat("_dq_failed", "_ref_failed")
     checked = evaluation.rows.withColumn("_dq_failed_rules", failed).drop("_dq_failed", "_ref_failed")
     value_cols = contract.column_names + [d.name for d in contract.derived]
-    quarantine = (checked.where(F.size("_dq_failed_rules") > 0)
-                  .unionByName(corrupt.withColumn("_dq_failed_rules", F.array(F.lit(CORRUPT_RULE))),
-                               allowMissingColumns=True)
-                  .select(*value_cols, "_dq_failed_rules", "_raw", "_batch_id", "_source_file",
-                          F.lit(started).alias("_quarantined_at")))
-    valid = (checked.where(F.size("_dq_failed_rules") == 0)
-             .select(*value_cols, "_batch_id", "_source_file", "_ingested_at", F.lit(started).alias("_processed_at")))
+    quarantine = (
+        checked.where(F.size("_dq_failed_rules") > 0)
+        .unionByName(corrupt.withColumn("_dq_failed_rules", F.array(F.lit(CORRUPT_RULE))), allowMissingColumns=True)
+        .select(
+            *value_cols,
+            "_dq_failed_rules",
+            "_raw",
+            "_batch_id",
+            "_source_file",
+            F.lit(started).alias("_quarantined_at"),
+        )
+    )
+    valid = checked.where(F.size("_dq_failed_rules") == 0).select(
+        *value_cols, "_batch_id", "_source_file", "_ingested_at", F.lit(started).alias("_processed_at")
+    )
 
-    quarantined_by_rule = {r["rule"]: r["n"] for r in quarantine.select(F.explode("_dq_failed_rules").alias("rule"))
-                           .groupBy("rule").count().withColumnRenamed("count", "n").collect()}
+    quarantined_by_rule = {
+        r["rule"]: r["n"]
+        for r in quarantine.select(F.explode("_dq_failed_rules").alias("rule"))
+        .groupBy("rule")
+        .count()
+        .withColumnRenamed("count", "n")
+        .collect()
+    }
     n_quarantined = quarantine.count()
     outcomes = evaluation.outcomes + _pseudo_outcomes(contract, quarantined_by_rule)
     dataset_failures = evaluation.dataset_failures(contract)
     now = ops.now()
-    ops.append_rows(spark, config, "dq_results", [
-        (config.run_id, ",".join(sorted(batch_ids)), contract.source, contract.entity, o["rule_name"], o["rule"],
-         o["severity"], o["outcome"], o["failure_reason"], o["failed_rows"], now) for o in outcomes])
+    ops.append_rows(
+        spark,
+        config,
+        "dq_results",
+        [
+            (
+                config.run_id,
+                ",".join(sorted(batch_ids)),
+                contract.source,
+                contract.entity,
+                o["rule_name"],
+                o["rule"],
+                o["severity"],
+                o["outcome"],
+                o["failure_reason"],
+                o["failed_rows"],
+                now,
+            )
+            for o in outcomes
+        ],
+    )
     summary.update(
-        rows_in=rows_in, quarantined=n_quarantined, exact_duplicates=n_parsed - n_distinct,
-        superseded=n_distinct - n_latest, quarantined_by_rule=quarantined_by_rule,
-        warned_by_rule={o["rule_name"]: o["failed_rows"] for o in evaluation.outcomes
-                        if o["severity"] == "warn" and o["failed_rows"]},
-        outcomes=outcomes, failed_dataset_rules=dataset_failures)
+        rows_in=rows_in,
+        quarantined=n_quarantined,
+        exact_duplicates=n_parsed - n_distinct,
+        superseded=n_distinct - n_latest,
+        quarantined_by_rule=quarantined_by_rule,
+        warned_by_rule={
+            o["rule_name"]: o["failed_rows"]
+            for o in evaluation.outcomes
+            if o["severity"] == "warn" and o["failed_rows"]
+        },
+        outcomes=outcomes,
+        failed_dataset_rules=dataset_failures,
+    )
 
     if dataset_failures:  # nothing of this batch is published; it is retried on the next run
-        ops.record_run(spark, config, "silver_clean", contract.entity, rows_in, 0, n_quarantined,
-                       summary["exact_duplicates"] + summary["superseded"], started, status="FAILED_DQ")
+        ops.record_run(
+            spark,
+            config,
+            "silver_clean",
+            contract.entity,
+            rows_in,
+            0,
+            n_quarantined,
+            summary["exact_duplicates"] + summary["superseded"],
+            started,
+            status="FAILED_DQ",
+        )
     else:
         n_valid = valid.count()
-        merged = delta_io.merge_upsert(spark, valid, config.paths.silver(contract.entity), contract.business_key,
-                                       newer_than=contract.latest_by, partition_by=contract.partition_by)
+        merged = delta_io.merge_upsert(
+            spark,
+            valid,
+            config.paths.silver(contract.entity),
+            contract.business_key,
+            newer_than=contract.latest_by,
+            partition_by=contract.partition_by,
+        )
         if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
             delta_io.append(valid, config.paths.silver(f"{contract.entity}_versions"))
         q_path = config.paths.quarantine(contract.entity)
         if n_quarantined or not delta_io.exists(spark, q_path):  # created even when empty: queries expect it
             delta_io.append(quarantine, q_path)
-        ops.append_rows(spark, config, "batches_processed",
-                        [(LAYER, contract.entity, b, config.run_id, now) for b in batch_ids])
-        ops.record_run(spark, config, "silver_clean", contract.entity, rows_in, n_valid, n_quarantined,
-                       summary["exact_duplicates"] + summary["superseded"], started)
+        ops.append_rows(
+            spark, config, "batches_processed", [(LAYER, contract.entity, b, config.run_id, now) for b in batch_ids]
+        )
+        ops.record_run(
+            spark,
+            config,
+            "silver_clean",
+            contract.entity,
+            rows_in,
+            n_valid,
+            n_quarantined,
+            summary["exact_duplicates"] + summary["superseded"],
+            started,
+        )
         summary.update(valid=n_valid, **merged)
     for df in (typed, distinct, latest, evaluation.rows):
         df.unpersist()
@@ -145,11 +234,19 @@ def clean_entity(spark, config, contract: Contract) -> dict:
 def _pseudo_outcomes(contract: Contract, quarantined_by_rule: dict) -> list[dict]:
     """Checks outside DQDL (bronze parsing, references) recorded in ops.dq_results like rules."""
     checks = [(CORRUPT_RULE, "bronze record parses")] + [
-        (f"unknown_{r.column}", f"{r.column} references {r.entity}.{r.key}") for r in contract.references]
-    return [{"rule_name": name, "rule": text, "severity": "error",
-             "outcome": "Failed" if quarantined_by_rule.get(name) else "Passed",
-             "failure_reason": f"{quarantined_by_rule[name]} rows" if quarantined_by_rule.get(name) else None,
-             "failed_rows": int(quarantined_by_rule.get(name, 0))} for name, text in checks]
+        (f"unknown_{r.column}", f"{r.column} references {r.entity}.{r.key}") for r in contract.references
+    ]
+    return [
+        {
+            "rule_name": name,
+            "rule": text,
+            "severity": "error",
+            "outcome": "Failed" if quarantined_by_rule.get(name) else "Passed",
+            "failure_reason": f"{quarantined_by_rule[name]} rows" if quarantined_by_rule.get(name) else None,
+            "failed_rows": int(quarantined_by_rule.get(name, 0)),
+        }
+        for name, text in checks
+    ]
 
 
 def run(spark, config) -> list[dict]:
@@ -158,9 +255,14 @@ def run(spark, config) -> list[dict]:
     all_contracts = contracts_mod.load_contracts(config.contracts_dir)
     selected = contracts_mod.select(all_contracts, config.sources)
     results = [clean_entity(spark, config, c) for c in dependency_order(selected, all_contracts)]
-    failures = [f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"
-                for r in results for o in r["failed_dataset_rules"]]
+    failures = [
+        f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"
+        for r in results
+        for o in r["failed_dataset_rules"]
+    ]
     if failures:
-        raise DataQualityError("dataset-level rules of severity error failed; those batches were not published "
-                               "(outcomes are in ops.dq_results):\n  " + "\n  ".join(failures))
+        raise DataQualityError(
+            "dataset-level rules of severity error failed; those batches were not published "
+            "(outcomes are in ops.dq_results):\n  " + "\n  ".join(failures)
+        )
     return results

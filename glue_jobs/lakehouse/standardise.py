@@ -17,8 +17,9 @@ def blank_to_null(col: Column) -> Column:
 def phone_e164(col: Column) -> Column:
     """Digits only, as +<country><number>; 10 digits are taken as a North American number."""
     digits = F.regexp_replace(col, r"[^0-9]", "")
-    return (F.when(F.length(digits) == 10, F.concat(F.lit("+1"), digits))
-            .when(F.length(digits) > 0, F.concat(F.lit("+"), digits)))
+    return F.when(F.length(digits) == 10, F.concat(F.lit("+1"), digits)).when(
+        F.length(digits) > 0, F.concat(F.lit("+"), digits)
+    )
 
 
 STANDARDISERS = {
@@ -96,7 +97,10 @@ def latest_by_key(keys, latest_by: str | None = None, order_cols=("_source_file"
         order = ([F.col(latest_by).desc_nulls_last()] if latest_by else []) + [F.col(c).desc() for c in order_cols]
         w = Window.partitionBy(*keys).orderBy(*order)
         any_null = reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys])
-        return (df.withColumn("_key_rank", F.when(any_null, F.lit(1)).otherwise(F.row_number().over(w)))
-                .where("_key_rank = 1").drop("_key_rank"))
+        return (
+            df.withColumn("_key_rank", F.when(any_null, F.lit(1)).otherwise(F.row_number().over(w)))
+            .where("_key_rank = 1")
+            .drop("_key_rank")
+        )
 
     return transform

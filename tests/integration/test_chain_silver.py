@@ -10,9 +10,10 @@ from lakehouse import bronze, delta_io, ops, silver
 from lakehouse.config import JobConfig
 from lakehouse.contracts import load_contracts
 from lakehouse.errors import DataQualityError
-from lakehouse.local_run import deliver
-from lakehouse.sample_data import generate
 from pyspark.sql import functions as F
+
+from lakehouse_local.local_run import deliver
+from lakehouse_local.sample_data import generate
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -25,8 +26,11 @@ def _truth(lake, name):
 
 def _silver_runs(spark, lake, entity):
     runs = ops.read(spark, JobConfig(lake), "pipeline_runs")
-    return runs.where((F.col("job") == "silver_clean") & (F.col("dataset") == entity)).agg(
-        *[F.sum(c).alias(c) for c in ("rows_in", "rows_out", "rows_quarantined", "duplicates_dropped")]).first()
+    return (
+        runs.where((F.col("job") == "silver_clean") & (F.col("dataset") == entity))
+        .agg(*[F.sum(c).alias(c) for c in ("rows_in", "rows_out", "rows_quarantined", "duplicates_dropped")])
+        .first()
+    )
 
 
 @pytest.mark.parametrize("source", sorted(CONTRACTS))
@@ -53,14 +57,21 @@ def test_quarantine_reasons_and_warnings_match_the_injected_faults(spark, chain_
     config = JobConfig(lake)
     entity = CONTRACTS[source].entity
     q = delta_io.read(spark, config.paths.quarantine(entity))
-    reasons = {r["rule"]: r["count"] for r in q.select(F.explode("_dq_failed_rules").alias("rule"))
-               .groupBy("rule").count().collect()}
+    reasons = {
+        r["rule"]: r["count"]
+        for r in q.select(F.explode("_dq_failed_rules").alias("rule")).groupBy("rule").count().collect()
+    }
     assert reasons == expected["quarantined_by_rule"]
     assert q.count() == expected["quarantined_rows"]
     assert q.where(F.col("_batch_id").isNull() | F.col("_raw").isNull()).count() == 0
-    warned = {r["rule_name"]: r["n"] for r in ops.read(spark, config, "dq_results")
-              .where((F.col("entity") == entity) & (F.col("severity") == "warn") & (F.col("failed_rows") > 0))
-              .groupBy("rule_name").agg(F.sum("failed_rows").alias("n")).collect()}
+    warned = {
+        r["rule_name"]: r["n"]
+        for r in ops.read(spark, config, "dq_results")
+        .where((F.col("entity") == entity) & (F.col("severity") == "warn") & (F.col("failed_rows") > 0))
+        .groupBy("rule_name")
+        .agg(F.sum("failed_rows").alias("n"))
+        .collect()
+    }
     assert warned == expected["warned_by_rule"]
 
 
@@ -68,21 +79,48 @@ def test_quarantined_sales_are_exactly_the_faulted_ids(spark, chain_lake):
     lake, ledger = chain_lake
     faults = ledger["sources"]["pos_sales"]["faults"]
     q = delta_io.read(spark, JobConfig(lake).paths.quarantine("sales"))
-    unknown = {r[0] for r in q.where(F.array_contains("_dq_failed_rules", "unknown_product_id"))
-               .select("transaction_id").collect()}
+    unknown = {
+        r[0]
+        for r in q.where(F.array_contains("_dq_failed_rules", "unknown_product_id")).select("transaction_id").collect()
+    }
     assert unknown == set(faults["unknown_product"])
-    negative = {r[0] for r in q.where(F.array_contains("_dq_failed_rules", "quantity_positive")
-                                      & F.col("quantity").isNotNull()).select("transaction_id").collect()}
+    negative = {
+        r[0]
+        for r in q.where(F.array_contains("_dq_failed_rules", "quantity_positive") & F.col("quantity").isNotNull())
+        .select("transaction_id")
+        .collect()
+    }
     assert negative == set(faults["negative_quantity"])
 
 
 def test_silver_sales_equal_the_clean_truth(spark, chain_lake):
     lake, _ = chain_lake
-    got = {(r["transaction_id"], str(r["sale_date"]), r["city"], r["category"], r["quantity"],
-            f"{r['total_amount']:.2f}", r["payment_method"], r["currency"])
-           for r in delta_io.read(spark, JobConfig(lake).paths.silver("sales")).collect()}
-    want = {(t["transaction_id"], t["sale_date"], t["city"], t["category"], int(t["quantity"]),
-             f"{float(t['total_amount']):.2f}", t["payment_method"], t["currency"]) for t in _truth(lake, "sales")}
+    got = {
+        (
+            r["transaction_id"],
+            str(r["sale_date"]),
+            r["city"],
+            r["category"],
+            r["quantity"],
+            f"{r['total_amount']:.2f}",
+            r["payment_method"],
+            r["currency"],
+        )
+        for r in delta_io.read(spark, JobConfig(lake).paths.silver("sales")).collect()
+    }
+    want = {
+        (
+            t["transaction_id"],
+            t["sale_date"],
+            t["city"],
+            t["category"],
+            int(t["quantity"]),
+            f"{float(t['total_amount']):.2f}",
+            t["payment_method"],
+            t["currency"],
+        )
+        for t in _truth(lake, "sales")
+    }
     assert got == want
 
 
@@ -96,9 +134,14 @@ def test_silver_customers_hold_the_latest_version_and_ignore_late_arrivals(spark
     assert set(got) == set(latest)
     for cid, t in latest.items():
         g = got[cid]
-        assert (g["email"], g["city"], g["state"], g["loyalty_tier"], g["updated_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                g["phone"] or "") == (t["email"], t["city"], t["state"], t["loyalty_tier"], t["updated_at"],
-                                      t["phone"]), cid
+        assert (
+            g["email"],
+            g["city"],
+            g["state"],
+            g["loyalty_tier"],
+            g["updated_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            g["phone"] or "",
+        ) == (t["email"], t["city"], t["state"], t["loyalty_tier"], t["updated_at"], t["phone"]), cid
 
 
 def test_schema_drift_is_recorded_not_fatal(spark, chain_lake):

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from lakehouse.engines import EngineError
-from lakehouse.engines.sqlfiles import ATHENA_VARS
 
+from lakehouse_local.engines import EngineError
+from lakehouse_local.engines.sqlfiles import ATHENA_VARS
 from tests.sql import fixture_lake as fx
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ def _fail_server(what: str, err: Exception):
 
 @pytest.fixture(scope="session")
 def trino(fixture_lake):
-    from lakehouse.engines.trino import TrinoServer
+    from lakehouse_local.engines.trino import TrinoServer
 
     server = TrinoServer()
     try:
@@ -93,7 +93,7 @@ def trino(fixture_lake):
 
 @pytest.fixture(scope="session")
 def postgres():
-    from lakehouse.engines.postgres import PostgresServer
+    from lakehouse_local.engines.postgres import PostgresServer
 
     server = PostgresServer()
     try:

@@ -55,18 +55,114 @@ CATEGORY = {p[0]: p[2] for p in PRODUCTS}
 # customer_sk, customer_id, first_name, last_name, email, phone, street, city, state, postcode,
 # country, loyalty_tier, attr_hash, valid_from, valid_to, is_current  (PII masked/hashed)
 CUSTOMERS = [
-    ("sk-c1-v1", "C0001", "A***", "h-ln1", "a***@mail.pt", "h-ph1", "h-st1", "Lisbon", "LX", "1000",
-     "PT", "bronze", "ah-11", ts("2024-01-01 00:00:00"), ts("2024-03-01 00:00:00"), False),
-    ("sk-c1-v2", "C0001", "A***", "h-ln1", "a***@mail.pt", "h-ph1", "h-st2", "Porto", "PO", "4000",
-     "PT", "silver", "ah-12", ts("2024-03-01 00:00:00"), ts("2024-03-10 12:00:00"), False),
-    ("sk-c1-v3", "C0001", "A***", "h-ln1", "a***@new.pt", "h-ph1", "h-st2", "Porto", "PO", "4000",
-     "PT", "gold", "ah-13", ts("2024-03-10 12:00:00"), FAR_FUTURE, True),
-    ("sk-c2-v1", "C0002", "B***", "h-ln2", "b***@mail.es", "h-ph2", "h-st3", "Madrid", "MD", "28001",
-     "ES", "silver", "ah-21", ts("2024-01-15 00:00:00"), FAR_FUTURE, True),
-    ("sk-c3-v1", "C0003", "C***", "h-ln3", "c***@mail.fr", None, "h-st4", "Paris", "IDF", "75001",
-     "FR", "gold", "ah-31", ts("2024-02-01 00:00:00"), ts("2024-03-05 00:00:00"), False),
-    ("sk-c3-v2", "C0003", "C***", "h-ln3", "c***@mail.fr", None, "h-st4", "Paris", "IDF", "75001",
-     "FR", "platinum", "ah-32", ts("2024-03-05 00:00:00"), FAR_FUTURE, True),
+    (
+        "sk-c1-v1",
+        "C0001",
+        "A***",
+        "h-ln1",
+        "a***@mail.pt",
+        "h-ph1",
+        "h-st1",
+        "Lisbon",
+        "LX",
+        "1000",
+        "PT",
+        "bronze",
+        "ah-11",
+        ts("2024-01-01 00:00:00"),
+        ts("2024-03-01 00:00:00"),
+        False,
+    ),
+    (
+        "sk-c1-v2",
+        "C0001",
+        "A***",
+        "h-ln1",
+        "a***@mail.pt",
+        "h-ph1",
+        "h-st2",
+        "Porto",
+        "PO",
+        "4000",
+        "PT",
+        "silver",
+        "ah-12",
+        ts("2024-03-01 00:00:00"),
+        ts("2024-03-10 12:00:00"),
+        False,
+    ),
+    (
+        "sk-c1-v3",
+        "C0001",
+        "A***",
+        "h-ln1",
+        "a***@new.pt",
+        "h-ph1",
+        "h-st2",
+        "Porto",
+        "PO",
+        "4000",
+        "PT",
+        "gold",
+        "ah-13",
+        ts("2024-03-10 12:00:00"),
+        FAR_FUTURE,
+        True,
+    ),
+    (
+        "sk-c2-v1",
+        "C0002",
+        "B***",
+        "h-ln2",
+        "b***@mail.es",
+        "h-ph2",
+        "h-st3",
+        "Madrid",
+        "MD",
+        "28001",
+        "ES",
+        "silver",
+        "ah-21",
+        ts("2024-01-15 00:00:00"),
+        FAR_FUTURE,
+        True,
+    ),
+    (
+        "sk-c3-v1",
+        "C0003",
+        "C***",
+        "h-ln3",
+        "c***@mail.fr",
+        None,
+        "h-st4",
+        "Paris",
+        "IDF",
+        "75001",
+        "FR",
+        "gold",
+        "ah-31",
+        ts("2024-02-01 00:00:00"),
+        ts("2024-03-05 00:00:00"),
+        False,
+    ),
+    (
+        "sk-c3-v2",
+        "C0003",
+        "C***",
+        "h-ln3",
+        "c***@mail.fr",
+        None,
+        "h-st4",
+        "Paris",
+        "IDF",
+        "75001",
+        "FR",
+        "platinum",
+        "ah-32",
+        ts("2024-03-05 00:00:00"),
+        FAR_FUTURE,
+        True,
+    ),
 ]
 
 
@@ -101,16 +197,46 @@ def fact_rows() -> list[tuple]:
         amount_local = money(price * qty)
         amount_usd = money(amount_local * fx) if fx is not None else None
         sk = customer_sk_at(cust, dt.datetime.combine(sale_date, SALE_TIME, UTC))
-        rows.append((tid, int(sale_date.strftime("%Y%m%d")), sale_date, store, prod, cust, sk, qty, price,
-                     amount_local, cur, fx, sale_date if fx is not None else None, amount_usd, fx is None, pay))
+        rows.append(
+            (
+                tid,
+                int(sale_date.strftime("%Y%m%d")),
+                sale_date,
+                store,
+                prod,
+                cust,
+                sk,
+                qty,
+                price,
+                amount_local,
+                cur,
+                fx,
+                sale_date if fx is not None else None,
+                amount_usd,
+                fx is None,
+                pay,
+            )
+        )
     return rows
 
 
 def dim_date_rows() -> list[tuple]:
     rows, day = [], dt.date(2024, 3, 1)
     while day <= dt.date(2024, 3, 15):
-        rows.append((int(day.strftime("%Y%m%d")), day, day.year, (day.month - 1) // 3 + 1, day.month,
-                     day.strftime("%B"), day.day, day.isoweekday(), day.strftime("%A"), day.isoweekday() >= 6))
+        rows.append(
+            (
+                int(day.strftime("%Y%m%d")),
+                day,
+                day.year,
+                (day.month - 1) // 3 + 1,
+                day.month,
+                day.strftime("%B"),
+                day.day,
+                day.isoweekday(),
+                day.strftime("%A"),
+                day.isoweekday() >= 6,
+            )
+        )
         day += dt.timedelta(days=1)
     return rows
 
@@ -132,12 +258,17 @@ def daily_sales_rows() -> list[tuple]:
 
 # month, product_id, orders, units, revenue_usd (hand-chosen; category_rank derived below)
 PRODUCT_MONTHS = [
-    ("2024-02-01", "P01", 10, 20, D("200.00")), ("2024-03-01", "P01", 12, 25, D("300.00")),
-    ("2024-02-01", "P02", 20, 30, D("300.00")), ("2024-03-01", "P02", 8, 15, D("150.00")),
-    ("2024-02-01", "P07", 1, 1, D("45.00")), ("2024-03-01", "P07", 13, 13, D("555.00")),
+    ("2024-02-01", "P01", 10, 20, D("200.00")),
+    ("2024-03-01", "P01", 12, 25, D("300.00")),
+    ("2024-02-01", "P02", 20, 30, D("300.00")),
+    ("2024-03-01", "P02", 8, 15, D("150.00")),
+    ("2024-02-01", "P07", 1, 1, D("45.00")),
+    ("2024-03-01", "P07", 13, 13, D("555.00")),
     ("2024-03-01", "P09", 5, 10, D("100.00")),
-    ("2024-02-01", "P03", 9, 20, D("100.00")), ("2024-03-01", "P03", 15, 35, D("200.00")),
-    ("2024-02-01", "P04", 20, 50, D("250.00")), ("2024-03-01", "P04", 4, 10, D("50.00")),
+    ("2024-02-01", "P03", 9, 20, D("100.00")),
+    ("2024-03-01", "P03", 15, 35, D("200.00")),
+    ("2024-02-01", "P04", 20, 50, D("250.00")),
+    ("2024-03-01", "P04", 4, 10, D("50.00")),
     ("2024-02-01", "P05", 6, 17, D("120.00")),
     ("2024-03-01", "P06", 10, 10, D("80.00")),
     ("2024-03-01", "P08", 1, 1, D("40.00")),
@@ -148,10 +279,12 @@ def product_performance_rows() -> list[tuple]:
     names = {p[0]: p[1] for p in PRODUCTS}
     rows = []
     for month, pid, orders, units, rev in PRODUCT_MONTHS:
-        peers = sorted((r[4] for r in PRODUCT_MONTHS if r[0] == month and CATEGORY[r[1]] == CATEGORY[pid]),
-                       reverse=True)
-        rows.append((dt.date.fromisoformat(month), pid, names[pid], CATEGORY[pid], orders, units, rev,
-                     peers.index(rev) + 1))
+        peers = sorted(
+            (r[4] for r in PRODUCT_MONTHS if r[0] == month and CATEGORY[r[1]] == CATEGORY[pid]), reverse=True
+        )
+        rows.append(
+            (dt.date.fromisoformat(month), pid, names[pid], CATEGORY[pid], orders, units, rev, peers.index(rev) + 1)
+        )
     return rows
 
 
@@ -159,10 +292,8 @@ def product_performance_rows() -> list[tuple]:
 CUSTOMER_360 = [
     ("C0001", "gold", "Porto", "PT", 4, D("180.40"), "2024-03-01", "2024-03-12", 3, 5, 4, 4, "champions", "low"),
     ("C0002", "silver", "Madrid", "ES", 4, D("53.46"), "2024-03-01", "2024-03-12", 3, 5, 4, 2, "loyal", "low"),
-    ("C0003", "platinum", "Paris", "FR", 4, D("186.25"), "2024-03-02", "2024-03-15", 0, 5, 4, 5,
-     "champions", "low"),
-    ("C0004", "bronze", "Lisbon", "PT", 1, D("20.00"), "2023-11-02", "2023-11-02", 134, 1, 1, 1,
-     "hibernating", "high"),
+    ("C0003", "platinum", "Paris", "FR", 4, D("186.25"), "2024-03-02", "2024-03-15", 0, 5, 4, 5, "champions", "low"),
+    ("C0004", "bronze", "Lisbon", "PT", 1, D("20.00"), "2023-11-02", "2023-11-02", 134, 1, 1, 1, "hibernating", "high"),
     ("C0005", "bronze", "Porto", "PT", 2, D("75.10"), "2024-01-02", "2024-01-20", 55, 2, 2, 3, "at_risk", "high"),
     ("C0006", "silver", "Faro", "PT", 2, D("40.00"), "2024-02-01", "2024-02-10", 34, 3, 2, 2, "at_risk", "medium"),
     ("C0007", "bronze", "Braga", "PT", 1, D("9.99"), "2024-03-14", "2024-03-14", 1, 5, 1, 1, "new", "low"),
@@ -172,31 +303,140 @@ CUSTOMER_360 = [
 def customer_360_rows() -> list[tuple]:
     rows = []
     for cid, tier, city, country, orders, ltv, first, last, rec, r, f, m, seg, churn in CUSTOMER_360:
-        rows.append((cid, tier, city, country, orders, ltv, money(ltv / orders), dt.date.fromisoformat(first),
-                     dt.date.fromisoformat(last), rec, orders, ltv, r, f, m, seg, churn, orders * 2, orders * 9,
-                     ts(f"{last} 18:30:00")))
+        rows.append(
+            (
+                cid,
+                tier,
+                city,
+                country,
+                orders,
+                ltv,
+                money(ltv / orders),
+                dt.date.fromisoformat(first),
+                dt.date.fromisoformat(last),
+                rec,
+                orders,
+                ltv,
+                r,
+                f,
+                m,
+                seg,
+                churn,
+                orders * 2,
+                orders * 9,
+                ts(f"{last} 18:30:00"),
+            )
+        )
     return rows
 
 
 # ----------------------------------------------------------------------------------- ops
 # run_id, batch_id, source, entity, rule_name, rule, severity, outcome, failure_reason, failed_rows, evaluated_at
 DQ_RESULTS = [
-    ("r1", "b1", "pos_sales", "sales", "quantity_positive", 'ColumnValues "quantity" > 0', "error", "Failed",
-     "2 rows", 2, ts("2024-03-01 06:00:00")),
-    ("r1", "b1", "pos_sales", "sales", "has_rows", "RowCount > 0", "error", "Passed", None, None,
-     ts("2024-03-01 06:00:00")),
-    ("r1", "b1", "pos_sales", "sales", "payment_method_known", 'ColumnValues "payment_method" in [...]', "warn",
-     "Failed", "1 row", 1, ts("2024-03-01 06:00:01")),
-    ("r1", "b1", "customers", "customers", "email_format", 'ColumnValues "email" matches "..."', "error",
-     "Passed", None, 0, ts("2024-03-01 06:02:00")),
-    ("r2", "b2", "pos_sales", "sales", "quantity_positive", 'ColumnValues "quantity" > 0', "error", "Passed",
-     None, 0, ts("2024-03-02 06:00:00")),
-    ("r2", "b2", "pos_sales", "sales", "has_rows", "RowCount > 0", "error", "Passed", None, None,
-     ts("2024-03-02 06:00:00")),
-    ("r2", "b2", "customers", "customers", "email_format", 'ColumnValues "email" matches "..."', "error",
-     "Failed", "3 rows", 3, ts("2024-03-02 23:59:59")),
-    ("r2", "b2", "customers", "customers", "loyalty_tier_known", 'ColumnValues "loyalty_tier" in [...]',
-     "error", "Failed", "1 row", 1, ts("2024-03-02 23:59:59")),
+    (
+        "r1",
+        "b1",
+        "pos_sales",
+        "sales",
+        "quantity_positive",
+        'ColumnValues "quantity" > 0',
+        "error",
+        "Failed",
+        "2 rows",
+        2,
+        ts("2024-03-01 06:00:00"),
+    ),
+    (
+        "r1",
+        "b1",
+        "pos_sales",
+        "sales",
+        "has_rows",
+        "RowCount > 0",
+        "error",
+        "Passed",
+        None,
+        None,
+        ts("2024-03-01 06:00:00"),
+    ),
+    (
+        "r1",
+        "b1",
+        "pos_sales",
+        "sales",
+        "payment_method_known",
+        'ColumnValues "payment_method" in [...]',
+        "warn",
+        "Failed",
+        "1 row",
+        1,
+        ts("2024-03-01 06:00:01"),
+    ),
+    (
+        "r1",
+        "b1",
+        "customers",
+        "customers",
+        "email_format",
+        'ColumnValues "email" matches "..."',
+        "error",
+        "Passed",
+        None,
+        0,
+        ts("2024-03-01 06:02:00"),
+    ),
+    (
+        "r2",
+        "b2",
+        "pos_sales",
+        "sales",
+        "quantity_positive",
+        'ColumnValues "quantity" > 0',
+        "error",
+        "Passed",
+        None,
+        0,
+        ts("2024-03-02 06:00:00"),
+    ),
+    (
+        "r2",
+        "b2",
+        "pos_sales",
+        "sales",
+        "has_rows",
+        "RowCount > 0",
+        "error",
+        "Passed",
+        None,
+        None,
+        ts("2024-03-02 06:00:00"),
+    ),
+    (
+        "r2",
+        "b2",
+        "customers",
+        "customers",
+        "email_format",
+        'ColumnValues "email" matches "..."',
+        "error",
+        "Failed",
+        "3 rows",
+        3,
+        ts("2024-03-02 23:59:59"),
+    ),
+    (
+        "r2",
+        "b2",
+        "customers",
+        "customers",
+        "loyalty_tier_known",
+        'ColumnValues "loyalty_tier" in [...]',
+        "error",
+        "Failed",
+        "1 row",
+        1,
+        ts("2024-03-02 23:59:59"),
+    ),
 ]
 
 # entity -> rows of (failed rules, quarantined_at); other contract columns are NULL except a key
@@ -252,8 +492,15 @@ def _spark_type(name: str):
     if name.startswith("map<"):
         k, v = name[4:-1].split(",")
         return T.MapType(_spark_type(k), _spark_type(v))
-    return {"string": T.StringType(), "int": T.IntegerType(), "bigint": T.LongType(), "date": T.DateType(),
-            "timestamp": T.TimestampType(), "boolean": T.BooleanType(), "double": T.DoubleType()}[name]
+    return {
+        "string": T.StringType(),
+        "int": T.IntegerType(),
+        "bigint": T.LongType(),
+        "date": T.DateType(),
+        "timestamp": T.TimestampType(),
+        "boolean": T.BooleanType(),
+        "double": T.DoubleType(),
+    }[name]
 
 
 def schema(cols: str):
@@ -353,8 +600,10 @@ def write_lake(spark, root: Path) -> Path:
     jobs.append(("ops", "dq_results", OPS_SCHEMAS["dq_results"], DQ_RESULTS))
     for entity, rows in QUARANTINE.items():
         cols = silver_schema(entity, quarantine=True)
-        dicts = [{"_dq_failed_rules": rules, "_quarantined_at": when, "_raw": f"raw-{i}"}
-                 for i, (rules, when) in enumerate(rows)]
+        dicts = [
+            {"_dq_failed_rules": rules, "_quarantined_at": when, "_raw": f"raw-{i}"}
+            for i, (rules, when) in enumerate(rows)
+        ]
         jobs.append(("silver", f"quarantine_{entity}", cols, _dict_rows(schema(cols), dicts)))
     for entity, dicts in SILVER.items():
         cols = silver_schema(entity)

@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from lakehouse.engines.sqlfiles import render, sql_files
 
+from lakehouse_local.engines.sqlfiles import render, sql_files
 from tests.sql import fixture_lake as fx
 from tests.sql.conftest import ATHENA_DIR, LOCAL_ATHENA_VARS
 
@@ -134,9 +134,7 @@ def test_customer_segments_and_churn(trino):
     for c in fx.CUSTOMER_360:
         groups[(c[12], c[13])].append(c)
     risk_order = {"high": 1, "medium": 2, "low": 3}
-    assert [(r["segment"], r["churn_risk"]) for r in rows] == sorted(
-        groups, key=lambda k: (k[0], risk_order[k[1]])
-    )
+    assert [(r["segment"], r["churn_risk"]) for r in rows] == sorted(groups, key=lambda k: (k[0], risk_order[k[1]]))
     n = len(fx.CUSTOMER_360)
     for r in rows:
         members = groups[(r["segment"], r["churn_risk"])]
@@ -277,8 +275,7 @@ def test_scd2_point_in_time_lookup(trino, customer_id, as_of):
     expected = [c for c in fx.CUSTOMERS if c[1] == customer_id and c[13] <= when < c[14]]
     rows = trino.query(_with_lookup(athena("scd2_customer_as_of"), customer_id, as_of)).dicts()
     assert [
-        (r["customer_sk"], r["loyalty_tier"], r["city"], r["valid_from"], r["valid_to"], r["is_current"])
-        for r in rows
+        (r["customer_sk"], r["loyalty_tier"], r["city"], r["valid_from"], r["valid_to"], r["is_current"]) for r in rows
     ] == [(c[0], c[11], c[7], c[13], c[14], c[15]) for c in expected]
 
 

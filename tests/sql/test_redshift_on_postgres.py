@@ -10,10 +10,10 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from lakehouse.engines import EngineError
-from lakehouse.engines.redshift import RedshiftOnPostgres
-from lakehouse.engines.sqlfiles import sql_files
 
+from lakehouse_local.engines import EngineError
+from lakehouse_local.engines.redshift import RedshiftOnPostgres
+from lakehouse_local.engines.sqlfiles import sql_files
 from tests.sql import fixture_lake as fx
 from tests.sql.conftest import REDSHIFT_DIR
 
@@ -82,9 +82,7 @@ def test_a_failed_copy_rolls_the_load_back(warehouse, tmp_path):
         (bad / t).mkdir(parents=True)
         table = pq.read_table(next((warehouse.uri_map[VARS["exports_uri"]] / t).glob("*.parquet")))
         if t == "dim_store":
-            table = pa.table(
-                {"city": table["city"], "store_id": table["store_id"], "store_name": table["store_name"]}
-            )
+            table = pa.table({"city": table["city"], "store_id": table["store_id"], "store_name": table["store_name"]})
         pq.write_table(table, bad / t / "part-0.parquet")
     broken = RedshiftOnPostgres(warehouse.conn, uri_map={VARS["exports_uri"]: bad})
     with pytest.raises(EngineError, match="do not match"):
@@ -100,8 +98,7 @@ def _usd(row) -> Decimal | None:
 def test_bi_daily_revenue(warehouse):
     got = q(
         warehouse,
-        "SELECT sale_date, orders, units, revenue_usd, unconverted_sales FROM bi.v_daily_revenue "
-        "ORDER BY sale_date",
+        "SELECT sale_date, orders, units, revenue_usd, unconverted_sales FROM bi.v_daily_revenue ORDER BY sale_date",
     )
     acc = defaultdict(lambda: [0, 0, Decimal(0), 0])
     for s in fx.SALES:
@@ -119,8 +116,7 @@ def test_bi_daily_revenue(warehouse):
 def test_bi_category_monthly_revenue(warehouse):
     got = q(
         warehouse,
-        "SELECT year, month, category, orders, units, revenue_usd FROM bi.v_category_monthly_revenue "
-        "ORDER BY category",
+        "SELECT year, month, category, orders, units, revenue_usd FROM bi.v_category_monthly_revenue ORDER BY category",
     )
     acc = defaultdict(lambda: [0, 0, Decimal(0)])
     for s in fx.SALES:
@@ -135,9 +131,7 @@ def test_bi_revenue_by_tier_at_time_of_sale(warehouse):
     """C0001 was bronze, then silver, then gold: each sale counts under the tier of its version."""
     got = {
         r[0]: r[1:]
-        for r in q(
-            warehouse, "SELECT loyalty_tier, orders, customers, revenue_usd FROM bi.v_revenue_by_tier_at_sale"
-        )
+        for r in q(warehouse, "SELECT loyalty_tier, orders, customers, revenue_usd FROM bi.v_revenue_by_tier_at_sale")
     }
     tier = {c[0]: c[11] for c in fx.CUSTOMERS}
     acc = defaultdict(lambda: [0, set(), Decimal(0)])
@@ -171,8 +165,7 @@ def test_bi_store_performance(warehouse):
 def test_spectrum_join_of_external_gold_with_local_dimension(warehouse):
     got = q(
         warehouse,
-        "SELECT city, category, orders, units, revenue_usd FROM bi.v_city_category_revenue "
-        "ORDER BY city, category",
+        "SELECT city, category, orders, units, revenue_usd FROM bi.v_city_category_revenue ORDER BY city, category",
     )
     city = {s[0]: s[2] for s in fx.STORES}
     acc = defaultdict(lambda: [0, 0, Decimal(0)])

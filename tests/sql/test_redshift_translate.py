@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lakehouse.engines import EngineError
-from lakehouse.engines.redshift import CopyParquet, ExternalSchema, Sql, pg_type, translate
-from lakehouse.engines.sqlfiles import render, split_statements
+
+from lakehouse_local.engines import EngineError
+from lakehouse_local.engines.redshift import CopyParquet, ExternalSchema, Sql, pg_type, translate
+from lakehouse_local.engines.sqlfiles import render, split_statements
 
 
 def only_sql(script: str) -> str:
@@ -54,8 +55,7 @@ def test_late_binding_view_clause_is_removed():
 
 def test_copy_parquet_becomes_a_copy_step():
     steps = translate(
-        "COPY stage_dim_date\nFROM 's3://lake/exports/dim_date/'\nIAM_ROLE 'arn:aws:iam::1:role/r'\n"
-        "FORMAT AS PARQUET;"
+        "COPY stage_dim_date\nFROM 's3://lake/exports/dim_date/'\nIAM_ROLE 'arn:aws:iam::1:role/r'\nFORMAT AS PARQUET;"
     )
     assert steps == [CopyParquet("stage_dim_date", "s3://lake/exports/dim_date/")]
     assert translate("COPY t (a, b) FROM 's3://x/' IAM_ROLE 'r' FORMAT PARQUET") == [
@@ -80,8 +80,7 @@ def test_external_schema_becomes_a_step():
 
 def test_transactions_and_plain_dml_pass_through_unchanged():
     script = (
-        "BEGIN;\nDELETE FROM star.t USING s WHERE star.t.k = s.k;\n"
-        "INSERT INTO star.t (k) SELECT k FROM s;\nCOMMIT;"
+        "BEGIN;\nDELETE FROM star.t USING s WHERE star.t.k = s.k;\nINSERT INTO star.t (k) SELECT k FROM s;\nCOMMIT;"
     )
     assert translate(script) == [
         Sql("BEGIN"),

@@ -10,7 +10,9 @@ import sys
 
 import pytest
 import sqlglot
-from lakehouse.engines.sqlfiles import (
+from sqlglot import exp
+
+from lakehouse_local.engines.sqlfiles import (
     ATHENA_VARS,
     REDSHIFT_VARS,
     render,
@@ -19,8 +21,6 @@ from lakehouse.engines.sqlfiles import (
     strip_comments,
     template_vars,
 )
-from sqlglot import exp
-
 from tests.sql.conftest import ATHENA_DIR, REDSHIFT_DIR, REPO
 
 ATHENA = sql_files(ATHENA_DIR)
@@ -87,9 +87,7 @@ def test_sqlfluff_passes_with_the_committed_config():
     )
     report = json.loads(r.stdout)
     problems = [
-        f"{f['filepath']}:{v['start_line_no']}: {v['code']} {v['description']}"
-        for f in report
-        for v in f["violations"]
+        f"{f['filepath']}:{v['start_line_no']}: {v['code']} {v['description']}" for f in report for v in f["violations"]
     ]
     assert len(report) == len(ATHENA) + len(REDSHIFT)
     assert not problems, "\n".join(problems)

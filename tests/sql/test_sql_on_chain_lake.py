@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from lakehouse.engines.redshift import RedshiftOnPostgres
-from lakehouse.engines.sqlfiles import render, sql_files
 
+from lakehouse_local.engines.redshift import RedshiftOnPostgres
+from lakehouse_local.engines.sqlfiles import render, sql_files
 from tests.sql.conftest import ATHENA_DIR, REDSHIFT_DIR
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def chain(request, sql_spark, tmp_path_factory) -> Path:
         try:
             lake, _ledger = request.getfixturevalue("chain_lake")
         except pytest.FixtureLookupError:
-            from lakehouse import local_run
+            from lakehouse_local import local_run
 
             lake = tmp_path_factory.mktemp("sql_chain") / "lake"
             local_run.main(["--lake", str(lake), "--rows", "600", "--batches", "2"])

@@ -21,7 +21,10 @@ def test_csv_keeps_corrupt_lines_raw_and_records_drift(spark, tmp_path):
     df, drift = bronze.parse_csv(spark, [f1, f2], contract)
     rows = sorted(df.collect(), key=lambda r: (r["_source_file"], r["_source_line"]))
     assert [(r["_source_line"], r["currency"], r["_corrupt"]) for r in rows] == [
-        (2, "EUR", False), (3, None, True), (2, "GBP", False)]
+        (2, "EUR", False),
+        (3, None, True),
+        (2, "GBP", False),
+    ]
     assert rows[1]["_raw"] == "2024-01-02"
     assert rows[2]["_extra"] == {"source": "ecb"} and rows[0]["_extra"] == {}
     assert [(Path(f).name, extra, missing) for f, extra, missing in drift] == [("b.csv", ["source"], [])]
@@ -29,8 +32,10 @@ def test_csv_keeps_corrupt_lines_raw_and_records_drift(spark, tmp_path):
 
 def test_json_keeps_nested_objects_as_text_and_flags_bad_lines(spark, tmp_path):
     contract = CONTRACTS["customers"]
-    f = _write(tmp_path / "c.jsonl",
-               '{"customer_id":"C1","address":{"city":"Paris"},"vip":true}\n{"customer_id": "C2", "addr\n')
+    f = _write(
+        tmp_path / "c.jsonl",
+        '{"customer_id":"C1","address":{"city":"Paris"},"vip":true}\n{"customer_id": "C2", "addr\n',
+    )
     df, drift = bronze.parse_json(spark, [f], contract)
     good, bad = sorted(df.collect(), key=lambda r: r["_source_line"])
     assert good["customer_id"] == "C1" and good["address"] == '{"city":"Paris"}' and not good["_corrupt"]

@@ -22,17 +22,20 @@ def _valid() -> dict:
     return yaml.safe_load((REPO / "contracts" / "products.yaml").read_text())
 
 
-@pytest.mark.parametrize("mutate, field", [
-    (lambda c: c.pop("entity"), "entity"),
-    (lambda c: c.update(format="xml"), "format"),
-    (lambda c: c["columns"][0].update(type="varchar"), "columns[0].type"),
-    (lambda c: c["columns"][1].update(standardise=["shout"]), "columns[1].standardise"),
-    (lambda c: c.update(business_key=["nope"]), "business_key"),
-    (lambda c: c["dq"][0].update(severity="fatal"), "dq[0].severity"),
-    (lambda c: c["dq"][1].pop("rule"), "dq[1].rule"),
-    (lambda c: c.update(pii={"brand": "encrypt"}), "pii.brand"),
-    (lambda c: c.update(pii={"ghost": "hash"}), "pii.ghost"),
-])
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda c: c.pop("entity"), "entity"),
+        (lambda c: c.update(format="xml"), "format"),
+        (lambda c: c["columns"][0].update(type="varchar"), "columns[0].type"),
+        (lambda c: c["columns"][1].update(standardise=["shout"]), "columns[1].standardise"),
+        (lambda c: c.update(business_key=["nope"]), "business_key"),
+        (lambda c: c["dq"][0].update(severity="fatal"), "dq[0].severity"),
+        (lambda c: c["dq"][1].pop("rule"), "dq[1].rule"),
+        (lambda c: c.update(pii={"brand": "encrypt"}), "pii.brand"),
+        (lambda c: c.update(pii={"ghost": "hash"}), "pii.ghost"),
+    ],
+)
 def test_malformed_contract_names_file_and_field(mutate, field):
     raw = _valid()
     mutate(raw)

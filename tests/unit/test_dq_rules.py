@@ -17,8 +17,7 @@ CASES = {
     "RowCount >": ("RowCount > 1", ["a", "b"], ["a"]),
     "ColumnLength =": ('ColumnLength "v" = 3', ["USD", "EUR"], ["USD", "EU"]),
     "ColumnValues in": ('ColumnValues "v" in ["cash", "card"]', ["cash", "card"], ["cash", "bitcoin"]),
-    "ColumnValues matches": ('ColumnValues "v" matches "[^@ ]+@[^@ ]+[.][a-z]+"',
-                             ["a@b.com"], ["a(at)b.com"]),
+    "ColumnValues matches": ('ColumnValues "v" matches "[^@ ]+@[^@ ]+[.][a-z]+"', ["a@b.com"], ["a(at)b.com"]),
     "ColumnValues >": ('ColumnValues "n" > 0', [1, 2], [1, -1]),
     "ColumnValues <=": ('ColumnValues "n" <= 0.01', [0.0, 0.01], [0.0, 5.0]),
     # DQDL between is exclusive: the bounds themselves fail
@@ -41,8 +40,15 @@ def _evaluate(spark, rule: str, values):
     numeric = '"n"' in rule
     schema = "n double" if numeric else "v string"
     df = spark.createDataFrame([(float(v) if numeric and v is not None else v,) for v in values], schema)
-    contract = Contract(path="t", source="t", entity="t", format="csv", business_key=("v",),
-                        columns=(Column("v", "v", "string"),), rules=(Rule("r", rule, "error"),))
+    contract = Contract(
+        path="t",
+        source="t",
+        entity="t",
+        format="csv",
+        business_key=("v",),
+        columns=(Column("v", "v", "string"),),
+        rules=(Rule("r", rule, "error"),),
+    )
     return dq.evaluate(spark, df, contract)
 
 
@@ -55,16 +61,24 @@ def test_rule_passes_and_fails(spark, kind):
 
 
 def test_row_level_errors_quarantine_warns_count_and_batch_rules_fail(spark):
-    df = spark.createDataFrame([("a", "cash", 1), (None, "bitcoin", 2), ("c", "card", -3)],
-                               "id string, pm string, q int")
+    df = spark.createDataFrame(
+        [("a", "cash", 1), (None, "bitcoin", 2), ("c", "card", -3)], "id string, pm string, q int"
+    )
     contract = Contract(
-        path="t", source="t", entity="t", format="csv", business_key=("id",),
+        path="t",
+        source="t",
+        entity="t",
+        format="csv",
+        business_key=("id",),
         columns=(Column("id", "id", "string"),),
-        rules=(Rule("id_complete", 'IsComplete "id"', "error"),
-               Rule("q_positive", 'ColumnValues "q" > 0', "error"),
-               Rule("pm_known", 'ColumnValues "pm" in ["cash", "card"]', "warn"),
-               Rule("enough_rows", "RowCount > 5", "error"),
-               Rule("id_unique", 'IsUnique "id"', "warn")))
+        rules=(
+            Rule("id_complete", 'IsComplete "id"', "error"),
+            Rule("q_positive", 'ColumnValues "q" > 0', "error"),
+            Rule("pm_known", 'ColumnValues "pm" in ["cash", "card"]', "warn"),
+            Rule("enough_rows", "RowCount > 5", "error"),
+            Rule("id_unique", 'IsUnique "id"', "warn"),
+        ),
+    )
     ev = dq.evaluate(spark, df, contract)
     rows = {r["q"]: (sorted(r["_dq_failed"]), r["_dq_warned"]) for r in ev.rows.collect()}
     assert rows == {1: ([], []), 2: (["id_complete"], ["pm_known"]), -3: (["q_positive"], [])}

@@ -3,7 +3,8 @@ import hashlib
 import json
 
 import pytest
-from lakehouse.sample_data import FAULT_RULES, generate
+
+from lakehouse_local.sample_data import FAULT_RULES, generate
 
 
 def _digest(folder):
@@ -38,8 +39,10 @@ def test_ledger_counts_match_the_files_written(tmp_path):
     sales = ledger["sources"]["pos_sales"]
     truth = list(csv.DictReader((tmp_path / "truth" / "sales.csv").open()))
     assert len(truth) == sales["silver_rows"] == len({r["transaction_id"] for r in truth})
-    assert sales["valid_rows"] == sales["landing_records"] - sales["quarantined_rows"] - \
-        sales["exact_duplicates"] - sales["superseded"]
+    assert (
+        sales["valid_rows"]
+        == sales["landing_records"] - sales["quarantined_rows"] - sales["exact_duplicates"] - sales["superseded"]
+    )
     assert sales["drift_files"] == ["pos_sales_002.csv", "pos_sales_003.csv"]
     assert json.loads((tmp_path / "ledger.json").read_text()) == json.loads(json.dumps(ledger, default=str))
 

@@ -43,9 +43,7 @@ def documented_gold_schemas() -> dict[str, list[tuple[str, str]]]:
         for item in _split_top(m.group(2).split(" — ")[0]):
             tokens = item.split()
             typ = (
-                tokens[1]
-                if len(tokens) > 1 and (tokens[1] in TYPES or tokens[1].startswith("decimal("))
-                else "string"
+                tokens[1] if len(tokens) > 1 and (tokens[1] in TYPES or tokens[1].startswith("decimal(")) else "string"
             )
             cols.append((tokens[0], typ))
         out[m.group(1)] = cols
@@ -187,9 +185,7 @@ CLEAR_PII = [v for c in CUSTOMERS for v in c[1:6] if v] + [s[9] for s in SALES]
 
 
 def write(spark, lake, entity, rows, schema):
-    spark.createDataFrame(rows, schema).write.format("delta").mode("overwrite").save(
-        f"{lake}/silver/{entity}"
-    )
+    spark.createDataFrame(rows, schema).write.format("delta").mode("overwrite").save(f"{lake}/silver/{entity}")
 
 
 @pytest.fixture(scope="module")
@@ -221,8 +217,7 @@ def lake(spark, tmp_path_factory):
         "web_events",
         [
             ("e1", datetime(2024, 1, 5, 10), "C1", "s1", "page_view", "/", None, "web", date(2024, 1, 5)) + M,
-            ("e2", datetime(2024, 1, 5, 11), "C1", "s1", "product_view", "/p1", "P1", "web", date(2024, 1, 5))
-            + M,
+            ("e2", datetime(2024, 1, 5, 11), "C1", "s1", "product_view", "/p1", "P1", "web", date(2024, 1, 5)) + M,
             ("e3", datetime(2024, 1, 7, 9), "C1", "s2", "page_view", "/", None, "ios", date(2024, 1, 7)) + M,
             ("e4", datetime(2024, 1, 6, 9), "C3", "s3", "page_view", "/", None, "web", date(2024, 1, 6)) + M,
             ("e5", datetime(2024, 1, 6, 9), None, "s4", "page_view", "/", None, "web", date(2024, 1, 6)) + M,

@@ -38,9 +38,7 @@ def test_protect_applies_contract_map_and_ignores_absent_columns(spark):
         [("C1", "Ann", "Lee", "ann@x.io", "Leeds")],
         "id string, first string, last string, email string, city string",
     )
-    out = df.transform(
-        protect({"first": "mask", "last": "hash", "email": "mask", "phone": "hash"}, "k")
-    ).first()
+    out = df.transform(protect({"first": "mask", "last": "hash", "email": "mask", "phone": "hash"}, "k")).first()
     assert out.id == "C1" and out.city == "Leeds"
     assert out.first == "A***" and out.email == "a***@x.io"
     assert out.last == hashlib.sha256(b"kLee").hexdigest()
@@ -117,9 +115,7 @@ def test_fx_asof_edge_cases(spark):
         ), tid
     for tid in ("before_first_rate", "unknown_ccy", "null_ccy"):
         r = rows[tid]
-        assert (
-            r.fx_missing is True and r.fx_rate is None and r.amount_usd is None and r.fx_rate_date is None
-        ), tid
+        assert r.fx_missing is True and r.fx_rate is None and r.amount_usd is None and r.fx_rate_date is None, tid
 
 
 def test_fx_asof_output_types(spark):

@@ -40,13 +40,7 @@ def deliver(spark, path, rows):
 
 
 def history(spark, path, cid):
-    rows = (
-        spark.read.format("delta")
-        .load(path)
-        .where(F.col("customer_id") == cid)
-        .orderBy("valid_from")
-        .collect()
-    )
+    rows = spark.read.format("delta").load(path).where(F.col("customer_id") == cid).orderBy("valid_from").collect()
     return [(r.valid_from, r.valid_to, r.is_current, r.loyalty_tier) for r in rows]
 
 
@@ -61,9 +55,7 @@ def test_scd2_history_across_batches(spark, tmp_path):
     assert (r1.rows, r1.current, r1.inserted) == (2, 2, 2)
 
     # batch 2: C1 changes tier (close + open); C2 re-delivered unchanged with a newer updated_at
-    r2 = deliver(
-        spark, path, [cust("C1", "2024-01-10T00:00:00", tier="silver"), cust("C2", "2024-01-12T00:00:00")]
-    )
+    r2 = deliver(spark, path, [cust("C1", "2024-01-10T00:00:00", tier="silver"), cust("C2", "2024-01-12T00:00:00")])
     assert (r2.rows, r2.current, r2.inserted, r2.updated) == (3, 2, 1, 1)
     assert history(spark, path, "C1") == [
         (datetime(2024, 1, 1, 9), datetime(2024, 1, 10), False, "bronze"),
@@ -72,9 +64,7 @@ def test_scd2_history_across_batches(spark, tmp_path):
     assert history(spark, path, "C2") == [(datetime(2024, 1, 1, 9), OPEN, True, "bronze")]
 
     # batch 3: a late-arriving C1 version (older than the current one) → a closed version in between
-    r3 = deliver(
-        spark, path, [cust("C1", "2024-01-05T00:00:00", tier="gold"), cust("C2", "2024-01-12T00:00:00")]
-    )
+    r3 = deliver(spark, path, [cust("C1", "2024-01-05T00:00:00", tier="gold"), cust("C2", "2024-01-12T00:00:00")])
     # touched: C1 and C2 (C2's Jan-12 re-delivery was absorbed, so it is re-checked: still no change)
     assert (r3.rows, r3.current, r3.inserted, r3.updated, r3.touched_keys) == (4, 2, 1, 1, 2)
     assert history(spark, path, "C1") == [
@@ -85,9 +75,7 @@ def test_scd2_history_across_batches(spark, tmp_path):
 
     # re-running the same delivery changes nothing
     before = snapshot(spark, path)
-    r4 = deliver(
-        spark, path, [cust("C1", "2024-01-05T00:00:00", tier="gold"), cust("C2", "2024-01-12T00:00:00")]
-    )
+    r4 = deliver(spark, path, [cust("C1", "2024-01-05T00:00:00", tier="gold"), cust("C2", "2024-01-12T00:00:00")])
     assert (r4.inserted, r4.updated, r4.deleted) == (0, 0, 0)
     assert snapshot(spark, path) == before
 

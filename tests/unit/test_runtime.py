@@ -13,8 +13,14 @@ def test_missing_jar_names_the_fixing_command(monkeypatch, tmp_path):
 
 def test_jar_list_matches_the_pinned_runtime():
     names = [p.rsplit("/", 1)[-1] for p in runtime.local_jars()]
-    assert names == ["delta-spark_2.12-3.3.2.jar", "delta-storage-3.3.2.jar", "deequ-2.1.0-spark-3.5.jar",
-                     "dqdl-1.0.0.jar", "hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar"]
+    assert names == [
+        "delta-spark_2.12-3.3.2.jar",
+        "delta-storage-3.3.2.jar",
+        "deequ-2.1.0-spark-3.5.jar",
+        "dqdl-1.0.0.jar",
+        "hadoop-aws-3.3.4.jar",
+        "aws-java-sdk-bundle-1.12.262.jar",
+    ]
 
 
 def test_sources_argument():

@@ -28,12 +28,16 @@ def test_reference_cycles_and_unknown_entities_fail_with_the_contract():
 
 
 def test_unknown_reference_is_flagged_known_and_null_are_not(spark, job_config):
-    delta_io.overwrite(spark.createDataFrame([("P1",), ("P2",)], "product_id string"),
-                       job_config.paths.silver("products"))
-    sales = spark.createDataFrame([("T1", "P1"), ("T2", "P9"), ("T3", None)],
-                                  "transaction_id string, product_id string")
-    flagged = {r["transaction_id"]: r["_ref_failed"]
-               for r in unknown_references(spark, job_config, CONTRACTS["pos_sales"], sales).collect()}
+    delta_io.overwrite(
+        spark.createDataFrame([("P1",), ("P2",)], "product_id string"), job_config.paths.silver("products")
+    )
+    sales = spark.createDataFrame(
+        [("T1", "P1"), ("T2", "P9"), ("T3", None)], "transaction_id string, product_id string"
+    )
+    flagged = {
+        r["transaction_id"]: r["_ref_failed"]
+        for r in unknown_references(spark, job_config, CONTRACTS["pos_sales"], sales).collect()
+    }
     assert flagged == {"T1": [], "T2": ["unknown_product_id"], "T3": []}
 
 

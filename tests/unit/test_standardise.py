@@ -44,10 +44,17 @@ def test_dates_in_each_declared_format_and_bad_ones_null(spark):
 
 
 CONTRACT = Contract(
-    path="t.yaml", source="s", entity="e", format="csv", business_key=("id",),
-    columns=(Column("id", "id", "string", ("trim", "upper")), Column("qty", "qty_sold", "int"),
-             Column("price", "price", "decimal(12,2)"),
-             Column("city", "address.city", "string", ("trim", "title"))),
+    path="t.yaml",
+    source="s",
+    entity="e",
+    format="csv",
+    business_key=("id",),
+    columns=(
+        Column("id", "id", "string", ("trim", "upper")),
+        Column("qty", "qty_sold", "int"),
+        Column("price", "price", "decimal(12,2)"),
+        Column("city", "address.city", "string", ("trim", "title")),
+    ),
     rules=(Rule("r", 'IsComplete "id"', "error"),),
     derived=(Derived("amount", "qty * price", "decimal(14,2)"),),
 )
@@ -56,7 +63,8 @@ CONTRACT = Contract(
 def test_apply_contract_renames_casts_derives_and_nulls_bad_values(spark):
     df = spark.createDataFrame(
         [(" a1 ", "3", "2.50", '{"city": " paris "}', "x"), ("b2", "3x", "", '{"zip": "1"}', "y")],
-        "id string, qty_sold string, price string, address string, keep string")
+        "id string, qty_sold string, price string, address string, keep string",
+    )
     rows = {r["id"]: r for r in df.transform(apply_contract(CONTRACT, keep=("keep",))).collect()}
     assert list(rows["A1"].asDict()) == ["id", "qty", "price", "city", "amount", "keep"]
     assert (rows["A1"]["qty"], rows["A1"]["price"], rows["A1"]["city"]) == (3, Decimal("2.50"), "Paris")
@@ -65,18 +73,25 @@ def test_apply_contract_renames_casts_derives_and_nulls_bad_values(spark):
 
 
 def test_exact_duplicates_keep_the_first_delivery(spark):
-    df = spark.createDataFrame([("a,1", "f1", 2), ("a,1", "f1", 5), ("b,1", "f1", 3)],
-                               "_raw string, _source_file string, _source_line int")
+    df = spark.createDataFrame(
+        [("a,1", "f1", 2), ("a,1", "f1", 5), ("b,1", "f1", 3)], "_raw string, _source_file string, _source_line int"
+    )
     kept = df.transform(drop_exact_duplicates()).orderBy("_source_line").collect()
     assert [(r["_raw"], r["_source_line"]) for r in kept] == [("a,1", 2), ("b,1", 3)]
 
 
 def test_latest_by_key_prefers_declared_order_then_last_delivery_and_keeps_null_keys(spark):
-    df = spark.createDataFrame([
-        ("k1", 5, "f1", 1, "old-but-newest-ts"), ("k1", 3, "f1", 9, "later-line-older-ts"),
-        ("k2", 1, "f1", 2, "first"), ("k2", 1, "f1", 4, "second"),
-        (None, 1, "f1", 5, "null-a"), (None, 1, "f1", 6, "null-b"),
-    ], "id string, ts int, _source_file string, _source_line int, tag string")
+    df = spark.createDataFrame(
+        [
+            ("k1", 5, "f1", 1, "old-but-newest-ts"),
+            ("k1", 3, "f1", 9, "later-line-older-ts"),
+            ("k2", 1, "f1", 2, "first"),
+            ("k2", 1, "f1", 4, "second"),
+            (None, 1, "f1", 5, "null-a"),
+            (None, 1, "f1", 6, "null-b"),
+        ],
+        "id string, ts int, _source_file string, _source_line int, tag string",
+    )
     by_ts = {r["tag"] for r in df.transform(latest_by_key(["id"], "ts")).collect()}
     assert by_ts == {"old-but-newest-ts", "second", "null-a", "null-b"}
     by_line = {r["tag"] for r in df.transform(latest_by_key(["id"])).collect()}

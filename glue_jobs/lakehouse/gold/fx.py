@@ -34,9 +34,7 @@ def rate_calendar(rates: DataFrame, until: DataFrame | None = None) -> DataFrame
         .groupBy("currency", "rate_date")  # one rate per currency and day
         .agg(F.max("rate").alias("rate"))
     )
-    bounds = usable.groupBy("currency").agg(
-        F.min("rate_date").alias("_from"), F.max("rate_date").alias("_to")
-    )
+    bounds = usable.groupBy("currency").agg(F.min("rate_date").alias("_from"), F.max("rate_date").alias("_to"))
     if until is not None:
         bounds = bounds.crossJoin(until.select(F.col("_until").cast("date"))).withColumn(
             "_to", F.greatest("_to", F.coalesce("_until", "_to"))

@@ -33,15 +33,11 @@ TABLES = [
 def _required(spark: SparkSession, paths, entity: str) -> DataFrame:
     df = publish.read_delta(spark, paths.silver(entity))
     if df is None:
-        raise FileNotFoundError(
-            f"silver.{entity} not found at {paths.silver(entity)}: run silver_clean first"
-        )
+        raise FileNotFoundError(f"silver.{entity} not found at {paths.silver(entity)}: run silver_clean first")
     return df
 
 
-def enrich_sales(
-    sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame, products: DataFrame
-) -> DataFrame:
+def enrich_sales(sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame, products: DataFrame) -> DataFrame:
     """silver.sales → fact columns + category/product_name (master first), customer_sk, USD."""
     prod = products.select(
         "product_id", F.col("product_name").alias("_p_name"), F.col("category").alias("_p_cat")
@@ -94,9 +90,7 @@ def run(spark: SparkSession, config) -> dict:
         return n
 
     # 1. dim_customer: SCD2 MERGE of the silver versions (PII protected before writing).
-    staged = customers.transform(
-        scd2.stage_versions(settings.scd2_tracked, settings.scd2_effective_from, salt)
-    )
+    staged = customers.transform(scd2.stage_versions(settings.scd2_tracked, settings.scd2_effective_from, salt))
     res = scd2.merge_scd2(
         spark, staged, paths.gold("dim_customer"), protect=protect(settings.pii.get("customers", {}), salt)
     )
@@ -115,10 +109,7 @@ def run(spark: SparkSession, config) -> dict:
         ).first()
         missing_by_ccy = {
             r["currency"]: r["n"]
-            for r in enriched.where("fx_missing")
-            .groupBy("currency")
-            .agg(F.count(F.lit(1)).alias("n"))
-            .collect()
+            for r in enriched.where("fx_missing").groupBy("currency").agg(F.count(F.lit(1)).alias("n")).collect()
         }
         summary["fx"] = {
             "sales": fx["sales"],

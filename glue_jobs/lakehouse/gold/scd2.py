@@ -59,8 +59,7 @@ def stage_versions(tracked: list[str], effective_from: str, salt: str):
 
     def transform(df: DataFrame) -> DataFrame:
         cols = [
-            F.col(c).cast("string").alias(c) if c in df.columns else F.lit(None).cast("string").alias(c)
-            for c in ATTRS
+            F.col(c).cast("string").alias(c) if c in df.columns else F.lit(None).cast("string").alias(c) for c in ATTRS
         ]
         return (
             df.where(F.col(KEY).isNotNull() & F.col(effective_from).isNotNull())
@@ -77,9 +76,7 @@ def stage_versions(tracked: list[str], effective_from: str, salt: str):
 
 
 def customer_sk(key_col="customer_id", from_col="valid_from"):
-    return F.md5(
-        F.concat_ws("|", F.col(key_col), F.date_format(F.col(from_col), "yyyy-MM-dd HH:mm:ss.SSSSSS"))
-    )
+    return F.md5(F.concat_ws("|", F.col(key_col), F.date_format(F.col(from_col), "yyyy-MM-dd HH:mm:ss.SSSSSS")))
 
 
 def build_timeline(versions: DataFrame) -> DataFrame:
@@ -143,9 +140,7 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
 
     target = DeltaTable.forPath(spark, path)
     tdf = target.toDF()
-    new = staged.join(
-        tdf.select(KEY, "valid_from", "attr_hash"), [KEY, "valid_from", "attr_hash"], "left_anti"
-    )
+    new = staged.join(tdf.select(KEY, "valid_from", "attr_hash"), [KEY, "valid_from", "attr_hash"], "left_anti")
     touched = new.select(KEY).distinct()
     touched_n = touched.count()
     if touched_n == 0:
@@ -160,17 +155,13 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
     )
     timeline = build_timeline(versions)
     deletes = existing.join(timeline.select("customer_sk"), "customer_sk", "left_anti").select(*DIM_COLUMNS)
-    source = timeline.withColumn("_action", F.lit("upsert")).unionByName(
-        deletes.withColumn("_action", F.lit("delete"))
-    )
+    source = timeline.withColumn("_action", F.lit("upsert")).unionByName(deletes.withColumn("_action", F.lit("delete")))
     differs = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in DIM_COLUMNS if c != "customer_sk")
     (
         target.alias("t")
         .merge(source.alias("s"), "t.customer_sk = s.customer_sk")
         .whenMatchedDelete(condition="s._action = 'delete'")
-        .whenMatchedUpdate(
-            condition=f"s._action = 'upsert' AND ({differs})", set={c: f"s.`{c}`" for c in DIM_COLUMNS}
-        )
+        .whenMatchedUpdate(condition=f"s._action = 'upsert' AND ({differs})", set={c: f"s.`{c}`" for c in DIM_COLUMNS})
         .whenNotMatchedInsert(condition="s._action = 'upsert'", values={c: f"s.`{c}`" for c in DIM_COLUMNS})
         .execute()
     )

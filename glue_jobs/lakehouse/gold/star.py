@@ -29,9 +29,7 @@ def date_key(col) -> F.Column:
 
 def dim_date(sales: DataFrame, date_col: str = "sale_date") -> DataFrame:
     """One row per calendar day from the first to the last sale date (inclusive)."""
-    bounds = sales.agg(
-        F.min(F.col(date_col).cast("date")).alias("lo"), F.max(F.col(date_col).cast("date")).alias("hi")
-    )
+    bounds = sales.agg(F.min(F.col(date_col).cast("date")).alias("lo"), F.max(F.col(date_col).cast("date")).alias("hi"))
     days = bounds.where(F.col("lo").isNotNull()).select(F.explode(F.sequence("lo", "hi")).alias("date"))
     dow = F.dayofweek("date")  # 1 = Sunday … 7 = Saturday
     iso_dow = ((dow + 5) % 7) + 1  # 1 = Monday … 7 = Sunday

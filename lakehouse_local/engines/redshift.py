@@ -29,7 +29,7 @@ FORMAT AS PARQUET``                         under the mapped local folder are re
 ==========================================  ===============================================
 
 Anything else Redshift-only that reaches :func:`translate` (other COPY formats, external
-tables, UNLOAD) raises :class:`~lakehouse.engines.EngineError` rather than being silently
+tables, UNLOAD) raises :class:`~lakehouse_local.engines.EngineError` rather than being silently
 ignored. ``BEGIN``/``COMMIT`` run as written on an autocommit connection, so a script's
 transactions are real PostgreSQL transactions.
 """
@@ -41,8 +41,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakehouse.engines import EngineError
-from lakehouse.engines.sqlfiles import render, split_statements, strip_comments
+from lakehouse_local.engines import EngineError
+from lakehouse_local.engines.sqlfiles import render, split_statements, strip_comments
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,7 @@ _EXTERNAL_SCHEMA = re.compile(
     r"DATABASE\s+'(?P<db>[^']+)'",
     _I,
 )
-_COPY = re.compile(
-    r"^COPY\s+(?P<table>[\w.\"]+)\s*(\((?P<cols>[^)]*)\))?\s+FROM\s+'(?P<uri>[^']+)'(?P<opts>.*)$", _I
-)
+_COPY = re.compile(r"^COPY\s+(?P<table>[\w.\"]+)\s*(\((?P<cols>[^)]*)\))?\s+FROM\s+'(?P<uri>[^']+)'(?P<opts>.*)$", _I)
 _UNSUPPORTED = re.compile(r"^(CREATE\s+EXTERNAL\s+TABLE|UNLOAD|ALTER\s+EXTERNAL)\b", _I)
 
 
@@ -196,9 +194,7 @@ class RedshiftOnPostgres:
     ``external_tables`` maps a Glue database name to ``{table: local Parquet folder}`` for Spectrum.
     """
 
-    def __init__(
-        self, conn, *, uri_map: dict[str, str | Path], external_tables: dict[str, dict] | None = None
-    ):
+    def __init__(self, conn, *, uri_map: dict[str, str | Path], external_tables: dict[str, dict] | None = None):
         self.conn = conn
         self.uri_map = {k.rstrip("/"): Path(v) for k, v in uri_map.items()}
         self.external_tables = external_tables or {}
@@ -260,9 +256,7 @@ class RedshiftOnPostgres:
     def external_schema(self, schema: str, database: str) -> None:
         """Emulate a Spectrum external schema: a local schema holding the Glue database's tables."""
         if database not in self.external_tables:
-            raise EngineError(
-                f"external schema {schema}: no local tables given for Glue database {database!r}"
-            )
+            raise EngineError(f"external schema {schema}: no local tables given for Glue database {database!r}")
         self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote_ident(schema)}")
         for table, folder in sorted(self.external_tables[database].items()):
             data = read_parquet_dir(folder)

@@ -1,11 +1,11 @@
 """Local SQL engines that prove the project's SQL outside AWS (tests and exploration only).
 
-- :mod:`lakehouse.engines.trino`: a single-node Trino (the engine Athena v3 is built on) with a
+- :mod:`lakehouse_local.engines.trino`: a single-node Trino (the engine Athena v3 is built on) with a
   Delta Lake catalog over a local lake folder; runs the ``athena_sql/`` files.
-- :mod:`lakehouse.engines.postgres`: a throwaway PostgreSQL 15 cluster on loopback.
-- :mod:`lakehouse.engines.redshift`: the one translation step Redshift SQL → PostgreSQL (DISTKEY,
+- :mod:`lakehouse_local.engines.postgres`: a throwaway PostgreSQL 15 cluster on loopback.
+- :mod:`lakehouse_local.engines.redshift`: the one translation step Redshift SQL → PostgreSQL (DISTKEY,
   SORTKEY, ENCODE, external schema, COPY ... FORMAT AS PARQUET) and a runner for ``redshift_sql/``.
-- :mod:`lakehouse.engines.sqlfiles`: reading SQL files and substituting their ``${var}`` templates.
+- :mod:`lakehouse_local.engines.sqlfiles`: reading SQL files and substituting their ``${var}`` templates.
 
 Nothing here is shipped to Glue jobs' code paths; it only needs the standard library, plus
 psycopg / pyarrow for PostgreSQL.

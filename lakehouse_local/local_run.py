@@ -1,6 +1,6 @@
 """Run the whole lake on this machine: sample data → bronze → silver → gold, batch by batch.
 
-    python -m lakehouse.local_run --lake lake --rows 2000 --batches 3
+    python -m lakehouse_local.local_run --lake lake --rows 2000 --batches 3
 
 Each batch's drop is delivered into landing/ and then the real Glue scripts in glue_jobs/
 run, in the order the Glue trigger chain runs them, with the arguments Terraform gives them.
@@ -18,8 +18,9 @@ from pathlib import Path
 
 os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
 
-from lakehouse import sample_data  # noqa: E402  (after the runtime switch)
 from lakehouse.runtime import REPO_ROOT  # noqa: E402
+
+from lakehouse_local import sample_data  # noqa: E402  (after the runtime switch)
 
 JOBS_DIR = REPO_ROOT / "glue_jobs"
 # The trigger chain: each job starts when the previous one SUCCEEDED.
@@ -56,9 +57,11 @@ def ensure_sample(sample: Path, rows: int, batches: int, seed: int) -> dict:
         if (ledger["rows"], ledger["batches"], ledger["seed"]) == (rows, batches, seed):
             print(f"sample data: reusing {sample} ({rows} rows, {batches} batches, seed {seed})")
             return ledger
-        raise SystemExit(f"{sample} was generated with other settings "
-                         f"(rows={ledger['rows']}, batches={ledger['batches']}, seed={ledger['seed']}); "
-                         "start over with `make lake FRESH=1` (or --fresh)")
+        raise SystemExit(
+            f"{sample} was generated with other settings "
+            f"(rows={ledger['rows']}, batches={ledger['batches']}, seed={ledger['seed']}); "
+            "start over with `make lake FRESH=1` (or --fresh)"
+        )
     return sample_data.generate(sample, rows, batches, seed, progress=lambda m: print(f"sample data: {m}"))
 
 
@@ -93,7 +96,7 @@ def main(argv=None) -> int:
     ledger = ensure_sample(lake / "sample", args.rows, args.batches, args.seed)
     timings.append(("generate", time.monotonic() - t0))
 
-    from lakehouse.summary import print_summary  # starts no Spark until needed
+    from lakehouse_local.summary import print_summary  # starts no Spark until needed
 
     for batch in range(1, args.batches + 1):
         copied = deliver(lake / "sample", lake, batch)

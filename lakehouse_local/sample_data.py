@@ -1,6 +1,6 @@
 """Deterministic sample retail lake: landing drops per batch, a fault ledger and the clean truth.
 
-    python -m lakehouse.sample_data --out DIR --rows 2000 --batches 3 --seed 7
+    python -m lakehouse_local.sample_data --out DIR --rows 2000 --batches 3 --seed 7
 
 Writes, streaming row by row so memory stays flat at any --rows:
   DIR/drops/<NNN>/<source>/<source>_<NNN>.csv|jsonl   one drop per batch and source
@@ -24,17 +24,35 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-START = date(2024, 1, 1)          # a Monday
+START = date(2024, 1, 1)  # a Monday
 DAYS_PER_BATCH = 14
 SALES_COLUMNS = [
-    "transaction_id", "date", "store_id", "store_name", "city", "product_id", "product_name",
-    "category", "customer_id", "customer_name", "quantity_sold", "unit_price", "total_amount",
-    "payment_method", "currency",
+    "transaction_id",
+    "date",
+    "store_id",
+    "store_name",
+    "city",
+    "product_id",
+    "product_name",
+    "category",
+    "customer_id",
+    "customer_name",
+    "quantity_sold",
+    "unit_price",
+    "total_amount",
+    "payment_method",
+    "currency",
 ]
-DRIFT_COLUMN = "loyalty_points"   # appears in pos_sales from batch 2 on (schema drift)
+DRIFT_COLUMN = "loyalty_points"  # appears in pos_sales from batch 2 on (schema drift)
 CITIES = [  # city, currency (Zurich trades in CHF, for which no FX rates are published)
-    ("New York", "USD"), ("Chicago", "USD"), ("Seattle", "USD"), ("London", "GBP"),
-    ("Paris", "EUR"), ("Berlin", "EUR"), ("Tokyo", "JPY"), ("Zurich", "CHF"),
+    ("New York", "USD"),
+    ("Chicago", "USD"),
+    ("Seattle", "USD"),
+    ("London", "GBP"),
+    ("Paris", "EUR"),
+    ("Berlin", "EUR"),
+    ("Tokyo", "JPY"),
+    ("Zurich", "CHF"),
 ]
 FX_START = {"USD": 1.0, "EUR": 1.09, "GBP": 1.27, "JPY": 0.0068}
 FX_HOLIDAY = {("EUR", date(2024, 1, 17)), ("GBP", date(2024, 2, 1))}  # weekday gaps in the feed
@@ -44,23 +62,78 @@ PAYMENTS = ["cash", "card", "mobile", "voucher"]
 TIERS = ["bronze", "silver", "gold", "platinum"]
 FIRST = ["john", "mary", "li", "amara", "jose", "fatima", "olga", "kenji", "sara", "omar", "eva", "raj"]
 LAST = ["smith", "garcia", "chen", "okafor", "muller", "rossi", "tanaka", "silva", "khan", "novak"]
-STATES = {"New York": "NY", "Chicago": "IL", "Seattle": "WA", "London": "LDN", "Paris": "IDF",
-          "Berlin": "BE", "Tokyo": "TYO", "Zurich": "ZH"}
-COUNTRIES = {"New York": "US", "Chicago": "US", "Seattle": "US", "London": "GB", "Paris": "FR",
-             "Berlin": "DE", "Tokyo": "JP", "Zurich": "CH"}
+STATES = {
+    "New York": "NY",
+    "Chicago": "IL",
+    "Seattle": "WA",
+    "London": "LDN",
+    "Paris": "IDF",
+    "Berlin": "BE",
+    "Tokyo": "TYO",
+    "Zurich": "ZH",
+}
+COUNTRIES = {
+    "New York": "US",
+    "Chicago": "US",
+    "Seattle": "US",
+    "London": "GB",
+    "Paris": "FR",
+    "Berlin": "DE",
+    "Tokyo": "JP",
+    "Zurich": "CH",
+}
 EVENT_TYPES = ["page_view", "product_view", "add_to_cart", "checkout", "purchase"]
 DEVICES = ["mobile", "desktop", "tablet"]
 
 TRUTH_COLUMNS = {
-    "sales": ["transaction_id", "sale_date", "store_id", "store_name", "city", "product_id", "product_name",
-              "category", "customer_id", "customer_name", "quantity", "unit_price", "total_amount",
-              "payment_method", "currency", "batch"],
-    "customers": ["customer_id", "batch", "updated_at", "first_name", "last_name", "email", "phone", "street",
-                  "city", "state", "postcode", "country", "loyalty_tier", "signup_date", "delivery"],
+    "sales": [
+        "transaction_id",
+        "sale_date",
+        "store_id",
+        "store_name",
+        "city",
+        "product_id",
+        "product_name",
+        "category",
+        "customer_id",
+        "customer_name",
+        "quantity",
+        "unit_price",
+        "total_amount",
+        "payment_method",
+        "currency",
+        "batch",
+    ],
+    "customers": [
+        "customer_id",
+        "batch",
+        "updated_at",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "street",
+        "city",
+        "state",
+        "postcode",
+        "country",
+        "loyalty_tier",
+        "signup_date",
+        "delivery",
+    ],
     "products": ["product_id", "product_name", "category", "brand", "unit_cost", "list_price"],
     "fx_rates": ["rate_date", "currency", "rate_to_usd"],
-    "web_events": ["event_id", "event_ts", "customer_id", "session_id", "event_type", "page", "product_id",
-                   "device", "batch"],
+    "web_events": [
+        "event_id",
+        "event_ts",
+        "customer_id",
+        "session_id",
+        "event_type",
+        "page",
+        "product_id",
+        "device",
+        "batch",
+    ],
 }
 # Which rules each injected fault must fail (the contract's rule names; pseudo-rules
 # corrupt_record and unknown_<column> come from bronze parsing and reference checks).
@@ -96,8 +169,10 @@ FAULT_RULES = {
     },
 }
 # Row-level rules of severity warn: the row stays in silver, the failure is counted.
-WARN_RULES = {"pos_sales": {"bad_payment_method": ["payment_method_known"]},
-              "customers": {"missing_phone": ["phone_mostly_present"]}}
+WARN_RULES = {
+    "pos_sales": {"bad_payment_method": ["payment_method_known"]},
+    "customers": {"missing_phone": ["phone_mostly_present"]},
+}
 
 
 @dataclass
@@ -106,8 +181,8 @@ class SourceLedger:
 
     landing_records: int = 0
     exact_duplicates: int = 0
-    superseded: int = 0           # older versions of a key inside the same batch
-    stale: int = 0                # valid versions older than what silver already holds
+    superseded: int = 0  # older versions of a key inside the same batch
+    stale: int = 0  # valid versions older than what silver already holds
     quarantined_rows: int = 0
     quarantined_by_rule: Counter = field(default_factory=Counter)
     warned_by_rule: Counter = field(default_factory=Counter)
@@ -196,13 +271,13 @@ class Generator:
             for i in range(self.n_stores)
         ]
         self.products = {}
-        self.customers = {}       # customer_id -> current clean version (dict)
-        self.changed_last_batch, self.replaced = [], {}   # for the late-arriving update
+        self.customers = {}  # customer_id -> current clean version (dict)
+        self.changed_last_batch, self.replaced = [], {}  # for the late-arriving update
         # Truth is streamed to truth/*.csv; only sales of the last batch stay in memory (a later
         # batch may still correct them), so memory stays flat as --rows grows.
         self.truth = {name: TruthWriter(out / "truth" / f"{name}.csv", cols) for name, cols in TRUTH_COLUMNS.items()}
-        self.truth_sales = {}     # transaction_id -> clean row, for the batch a correction may still hit
-        self.fx = {}              # (currency, date) -> rate
+        self.truth_sales = {}  # transaction_id -> clean row, for the batch a correction may still hit
+        self.fx = {}  # (currency, date) -> rate
 
     # ---------- helpers ----------
     def _writer(self, batch: int, source: str, fmt: str, header=None) -> DropWriter:
@@ -221,8 +296,9 @@ class Generator:
     # ---------- sources ----------
     def products_batch(self, batch: int) -> None:
         led, rng = self.ledger["products"], self.rng
-        w = self._writer(batch, "products", "csv",
-                         ["product_id", "product_name", "category", "brand", "unit_cost", "list_price"])
+        w = self._writer(
+            batch, "products", "csv", ["product_id", "product_name", "category", "brand", "unit_cost", "list_price"]
+        )
         if batch == 1:
             todo = [f"P{i + 1:05d}" for i in range(self.n_products)]
         else:  # a few price changes (MERGE updates)
@@ -233,12 +309,25 @@ class Generator:
             else:
                 cat = rng.choice(CATEGORIES)
                 cost = round(rng.uniform(2, 400), 2)
-                p = {"product_id": pid, "product_name": f"{rng.choice(BRANDS)} {cat} {pid[-3:]}",
-                     "category": cat, "brand": rng.choice(BRANDS), "unit_cost": cost,
-                     "list_price": round(cost * rng.uniform(1.2, 2.0), 2)}
+                p = {
+                    "product_id": pid,
+                    "product_name": f"{rng.choice(BRANDS)} {cat} {pid[-3:]}",
+                    "category": cat,
+                    "brand": rng.choice(BRANDS),
+                    "unit_cost": cost,
+                    "list_price": round(cost * rng.uniform(1.2, 2.0), 2),
+                }
             self.products[pid] = p
-            w.row([pid, p["product_name"], _messy(rng, p["category"]), p["brand"],
-                   _money(p["unit_cost"]), _money(p["list_price"])])
+            w.row(
+                [
+                    pid,
+                    p["product_name"],
+                    _messy(rng, p["category"]),
+                    p["brand"],
+                    _money(p["unit_cost"]),
+                    _money(p["list_price"]),
+                ]
+            )
         for n_kind, kind in enumerate(FAULT_RULES["products"]):  # junk products that no sale references
             for k in range(self.faults_per_batch):
                 pid = f"P9{batch:02d}{n_kind}{k:03d}"
@@ -280,18 +369,25 @@ class Generator:
         def emit(c: dict, messy=True) -> None:
             if c["phone"] is None:  # every delivery without a phone fails the warn-level completeness rule
                 led.warn("missing_phone", c["customer_id"] or "", WARN_RULES["customers"]["missing_phone"])
-            w.row({
-                "customer_id": c["customer_id"] if not messy else f" {c['customer_id'].lower()}",
-                "first_name": _messy(rng, c["first_name"]) if messy else c["first_name"],
-                "last_name": c["last_name"].lower() if messy else c["last_name"],
-                "email": f" {c['email'].upper()} " if messy and rng.random() < 0.3 else c["email"],
-                "phone": _phone(rng, c["phone"][2:]) if c["phone"] else None,
-                "address": {"street": c["street"], "city": _messy(rng, c["city"]), "state": c["state"].lower(),
-                            "postcode": c["postcode"], "country": c["country"]},
-                "loyalty_tier": c["loyalty_tier"].upper() if messy else c["loyalty_tier"],
-                "signup_date": c["signup_date"],
-                "updated_at": c["updated_at"],
-            })
+            w.row(
+                {
+                    "customer_id": c["customer_id"] if not messy else f" {c['customer_id'].lower()}",
+                    "first_name": _messy(rng, c["first_name"]) if messy else c["first_name"],
+                    "last_name": c["last_name"].lower() if messy else c["last_name"],
+                    "email": f" {c['email'].upper()} " if messy and rng.random() < 0.3 else c["email"],
+                    "phone": _phone(rng, c["phone"][2:]) if c["phone"] else None,
+                    "address": {
+                        "street": c["street"],
+                        "city": _messy(rng, c["city"]),
+                        "state": c["state"].lower(),
+                        "postcode": c["postcode"],
+                        "country": c["country"],
+                    },
+                    "loyalty_tier": c["loyalty_tier"].upper() if messy else c["loyalty_tier"],
+                    "signup_date": c["signup_date"],
+                    "updated_at": c["updated_at"],
+                }
+            )
 
         def truth(c: dict, delivery: str) -> None:
             self.truth["customers"].row({**c, "batch": batch, "delivery": delivery})
@@ -301,14 +397,21 @@ class Generator:
                 cid = f"C{i + 1:06d}"
                 city = rng.choice(CITIES)[0]
                 first, last = rng.choice(FIRST).title(), rng.choice(LAST).title()
-                c = {"customer_id": cid, "first_name": first, "last_name": last,
-                     "email": f"{first.lower()}.{last.lower()}{i}@example.com",
-                     "phone": "+1" + "".join(str(rng.randrange(10)) for _ in range(10)),
-                     "street": f"{rng.randrange(1, 999)} Main St", "city": city, "state": STATES[city],
-                     "postcode": f"{rng.randrange(10000, 99999)}", "country": COUNTRIES[city],
-                     "loyalty_tier": rng.choice(TIERS),
-                     "signup_date": (START - timedelta(days=rng.randrange(30, 900))).isoformat(),
-                     "updated_at": (ts + timedelta(minutes=i % 600)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                c = {
+                    "customer_id": cid,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{first.lower()}.{last.lower()}{i}@example.com",
+                    "phone": "+1" + "".join(str(rng.randrange(10)) for _ in range(10)),
+                    "street": f"{rng.randrange(1, 999)} Main St",
+                    "city": city,
+                    "state": STATES[city],
+                    "postcode": f"{rng.randrange(10000, 99999)}",
+                    "country": COUNTRIES[city],
+                    "loyalty_tier": rng.choice(TIERS),
+                    "signup_date": (START - timedelta(days=rng.randrange(30, 900))).isoformat(),
+                    "updated_at": (ts + timedelta(minutes=i % 600)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
                 if i % 25 == 3:  # a few without a phone: the warn-level completeness rule counts them
                     c["phone"] = None
                 self.customers[cid] = c
@@ -326,9 +429,13 @@ class Generator:
         for j, cid in enumerate(changed):
             c = dict(self.customers[cid])
             city = rng.choice([x for x, _ in CITIES if x != c["city"]])
-            c.update(city=city, state=STATES[city], country=COUNTRIES[city],
-                     loyalty_tier=rng.choice([t for t in TIERS if t != c["loyalty_tier"]]),
-                     updated_at=(ts + timedelta(minutes=j)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            c.update(
+                city=city,
+                state=STATES[city],
+                country=COUNTRIES[city],
+                loyalty_tier=rng.choice([t for t in TIERS if t != c["loyalty_tier"]]),
+                updated_at=(ts + timedelta(minutes=j)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
             self.customers[cid] = c
             emit(c)
             truth(c, "change")
@@ -337,9 +444,13 @@ class Generator:
             truth(self.customers[cid], "unchanged")
         if late_cid:  # late-arriving: older than the version silver got last batch, must not win
             before = self.replaced[late_cid]
-            late = dict(before, loyalty_tier="platinum" if before["loyalty_tier"] != "platinum" else "gold",
-                        updated_at=(datetime.strptime(before["updated_at"], "%Y-%m-%dT%H:%M:%SZ")
-                                    + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            late = dict(
+                before,
+                loyalty_tier="platinum" if before["loyalty_tier"] != "platinum" else "gold",
+                updated_at=(
+                    datetime.strptime(before["updated_at"], "%Y-%m-%dT%H:%M:%SZ") + timedelta(hours=1)
+                ).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
             emit(late)
             truth(late, "late")
             led.stale += 1
@@ -374,8 +485,7 @@ class Generator:
             led.drift_files.append(w.path.name)
         n = self.rows // self.batches
         days = self._batch_days(batch)
-        kinds = list(FAULT_RULES["pos_sales"]) + list(WARN_RULES["pos_sales"]) + [
-            "exact_duplicate", "key_duplicate"]
+        kinds = list(FAULT_RULES["pos_sales"]) + list(WARN_RULES["pos_sales"]) + ["exact_duplicate", "key_duplicate"]
         slots = self._fault_slots(n, kinds)
         customer_ids = sorted(self.customers)
         product_ids = sorted(p for p in self.products if not p.startswith("P9"))
@@ -389,13 +499,21 @@ class Generator:
 
         def landing(r: dict) -> dict:
             return {
-                "transaction_id": r["transaction_id"], "date": _fmt_date(rng, r["sale_date"]),
-                "store_id": r["store_id"], "store_name": r["store_name"], "city": _messy(rng, r["city"]),
-                "product_id": r["product_id"], "product_name": r["product_name"],
-                "category": _messy(rng, r["category"]), "customer_id": r["customer_id"],
-                "customer_name": r["customer_name"], "quantity_sold": str(r["quantity"]),
-                "unit_price": _money(r["unit_price"]), "total_amount": _money(r["total_amount"]),
-                "payment_method": r["payment_method"], "currency": r["currency"],
+                "transaction_id": r["transaction_id"],
+                "date": _fmt_date(rng, r["sale_date"]),
+                "store_id": r["store_id"],
+                "store_name": r["store_name"],
+                "city": _messy(rng, r["city"]),
+                "product_id": r["product_id"],
+                "product_name": r["product_name"],
+                "category": _messy(rng, r["category"]),
+                "customer_id": r["customer_id"],
+                "customer_name": r["customer_name"],
+                "quantity_sold": str(r["quantity"]),
+                "unit_price": _money(r["unit_price"]),
+                "total_amount": _money(r["total_amount"]),
+                "payment_method": r["payment_method"],
+                "currency": r["currency"],
             }
 
         for i in range(n):
@@ -405,13 +523,23 @@ class Generator:
             cust = self.customers[rng.choice(customer_ids)]
             qty = rng.randint(1, 5)
             price = prod["list_price"]
-            r = {"transaction_id": tid, "sale_date": rng.choice(days), "store_id": store[0],
-                 "store_name": store[1], "city": store[2], "product_id": prod["product_id"],
-                 "product_name": prod["product_name"], "category": prod["category"],
-                 "customer_id": cust["customer_id"],
-                 "customer_name": f"{cust['first_name']} {cust['last_name']}",
-                 "quantity": qty, "unit_price": price, "total_amount": round(qty * price, 2),
-                 "payment_method": rng.choice(PAYMENTS), "currency": store[3]}
+            r = {
+                "transaction_id": tid,
+                "sale_date": rng.choice(days),
+                "store_id": store[0],
+                "store_name": store[1],
+                "city": store[2],
+                "product_id": prod["product_id"],
+                "product_name": prod["product_name"],
+                "category": prod["category"],
+                "customer_id": cust["customer_id"],
+                "customer_name": f"{cust['first_name']} {cust['last_name']}",
+                "quantity": qty,
+                "unit_price": price,
+                "total_amount": round(qty * price, 2),
+                "payment_method": rng.choice(PAYMENTS),
+                "currency": store[3],
+            }
             kind = slots.get(i)
             raw = landing(r)
             if kind in FAULT_RULES["pos_sales"]:
@@ -425,8 +553,7 @@ class Generator:
                     "null_customer_id": {"customer_id": ""},
                     "malformed_date": {"date": "2024-02-30"},
                     "malformed_quantity": {"quantity_sold": f"{qty}x"},
-                    "negative_quantity": {"quantity_sold": str(-qty),
-                                          "total_amount": _money(round(-qty * price, 2))},
+                    "negative_quantity": {"quantity_sold": str(-qty), "total_amount": _money(round(-qty * price, 2))},
                     "total_mismatch": {"total_amount": _money(round(qty * price + 5, 2))},
                     "unknown_product": {"product_id": "P99999"},
                 }[kind]
@@ -437,8 +564,14 @@ class Generator:
                 r["payment_method"] = raw["payment_method"] = "bitcoin"
                 led.warn(kind, tid, WARN_RULES["pos_sales"][kind])
             if kind == "key_duplicate":  # an earlier draft of the same sale, superseded later in the file
-                w.row(line(raw, payment_method="cash" if r["payment_method"] != "cash" else "card",
-                           quantity_sold=str(qty + 1), total_amount=_money(round((qty + 1) * price, 2))))
+                w.row(
+                    line(
+                        raw,
+                        payment_method="cash" if r["payment_method"] != "cash" else "card",
+                        quantity_sold=str(qty + 1),
+                        total_amount=_money(round((qty + 1) * price, 2)),
+                    )
+                )
                 led.superseded += 1
                 led.faults[kind].append(tid)
             w.row(line(raw))
@@ -470,10 +603,16 @@ class Generator:
             eid = f"E{batch:02d}{i + 1:07d}"
             ts = datetime.combine(rng.choice(days), datetime.min.time()) + timedelta(seconds=rng.randrange(86400))
             cid = rng.choice(customer_ids)
-            ev = {"event_id": eid, "event_ts": ts.strftime("%Y-%m-%dT%H:%M:%SZ"), "customer_id": cid,
-                  "session_id": f"{cid}-{ts:%Y%m%d}", "event_type": rng.choice(EVENT_TYPES),
-                  "page": f"/p/{rng.choice(product_ids)}", "product_id": rng.choice(product_ids),
-                  "context": {"device": rng.choice(DEVICES), "user_agent": "Mozilla/5.0"}}
+            ev = {
+                "event_id": eid,
+                "event_ts": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "customer_id": cid,
+                "session_id": f"{cid}-{ts:%Y%m%d}",
+                "event_type": rng.choice(EVENT_TYPES),
+                "page": f"/p/{rng.choice(product_ids)}",
+                "product_id": rng.choice(product_ids),
+                "context": {"device": rng.choice(DEVICES), "user_agent": "Mozilla/5.0"},
+            }
             kind = slots.get(i)
             if kind == "corrupt_line":
                 w.raw(json.dumps(ev)[:40])
@@ -487,8 +626,13 @@ class Generator:
                     w.row(ev)
                     led.exact_duplicates += 1
                     led.faults[kind].append(eid)
-                self.truth["web_events"].row({**{k: v for k, v in ev.items() if k != "context"},
-                                              "device": ev["context"]["device"], "batch": batch})
+                self.truth["web_events"].row(
+                    {
+                        **{k: v for k, v in ev.items() if k != "context"},
+                        "device": ev["context"]["device"],
+                        "batch": batch,
+                    }
+                )
                 continue
             led.fault(kind, eid, FAULT_RULES["web_events"][kind])
         self._close(led, batch, w)
@@ -586,8 +730,10 @@ def main(argv=None) -> int:
         print(f"sample_data: {exc}", file=sys.stderr)
         return 2
     for source, s in ledger["sources"].items():
-        print(f"{source:11s} landing={s['landing_records']:>8} quarantined={s['quarantined_rows']:>6} "
-              f"silver={s['silver_rows']:>8}")
+        print(
+            f"{source:11s} landing={s['landing_records']:>8} quarantined={s['quarantined_rows']:>6} "
+            f"silver={s['silver_rows']:>8}"
+        )
     return 0
 
 

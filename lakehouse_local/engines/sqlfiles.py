@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lakehouse.engines import EngineError
+from lakehouse_local.engines import EngineError
 
 ATHENA_VARS = ("bronze_db", "silver_db", "gold_db", "ops_db")
 REDSHIFT_VARS = ("gold_db", "exports_uri", "redshift_role_arn")

@@ -17,7 +17,7 @@ Usage::
         trino.register_lake("lake")
         rows = trino.query("SELECT count(*) FROM gold.fact_sales").rows
 
-``python -m lakehouse.engines.trino --lake lake`` starts it for a person and prints the CLI command
+``python -m lakehouse_local.engines.trino --lake lake`` starts it for a person and prints the CLI command
 (``make trino-cli`` does both).
 """
 
@@ -42,10 +42,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from lakehouse.engines import EngineError
+from lakehouse_local.engines import EngineError
 
 TRINO_VERSION = os.environ.get("TRINO_VERSION", "476")
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_HOME = REPO_ROOT / ".cache" / "trino" / f"trino-server-{TRINO_VERSION}"
 DEFAULT_CLI = REPO_ROOT / ".cache" / "trino" / f"trino-cli-{TRINO_VERSION}-executable.jar"
 JAVA_CANDIDATES = ("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java",)

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL 15 cluster on loopback (``initdb`` in a temp dir, ``pg_ctl`` start/stop).
 
-Used to run the Redshift SQL where the two dialects meet (see :mod:`lakehouse.engines.redshift`).
+Used to run the Redshift SQL where the two dialects meet (see :mod:`lakehouse_local.engines.redshift`).
 Binaries: ``PG_BINDIR``, else ``/usr/lib/postgresql/15/bin``, else ``initdb``/``pg_ctl`` on PATH.
 
 ``initdb`` refuses to run as root. When the harness runs as root (CI and this machine do), the
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lakehouse.engines import EngineError
+from lakehouse_local.engines import EngineError
 
 PG_BINDIR_CANDIDATES = ("/usr/lib/postgresql/15/bin",)
 SERVICE_USER = "postgres"
@@ -40,31 +40,23 @@ def find_bindir() -> Path:
     for c in cands:
         if c and (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
             return Path(c)
-    raise EngineError(
-        "PostgreSQL 15 binaries (initdb, pg_ctl) not found; install postgresql-15 or set PG_BINDIR"
-    )
+    raise EngineError("PostgreSQL 15 binaries (initdb, pg_ctl) not found; install postgresql-15 or set PG_BINDIR")
 
 
 def _ensure_service_user() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(SERVICE_USER)
     except KeyError:
-        r = subprocess.run(
-            ["useradd", "--system", "--no-create-home", SERVICE_USER], capture_output=True, text=True
-        )
+        r = subprocess.run(["useradd", "--system", "--no-create-home", SERVICE_USER], capture_output=True, text=True)
         if r.returncode != 0:
-            raise EngineError(
-                f"running as root and could not create user {SERVICE_USER!r}: {r.stderr}"
-            ) from None
+            raise EngineError(f"running as root and could not create user {SERVICE_USER!r}: {r.stderr}") from None
         return pwd.getpwnam(SERVICE_USER)
 
 
 class PostgresServer:
     """initdb + pg_ctl start on a free loopback port; :meth:`connect` gives a psycopg connection."""
 
-    def __init__(
-        self, workdir: str | Path | None = None, *, port: int | None = None, start_timeout: int = 60
-    ):
+    def __init__(self, workdir: str | Path | None = None, *, port: int | None = None, start_timeout: int = 60):
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pg-"))
         self.port = port
@@ -136,9 +128,7 @@ class PostgresServer:
         )
         if r.returncode != 0:
             log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-            raise EngineError(
-                f"PostgreSQL did not start on 127.0.0.1:{self.port}:\n{r.stdout}\n{r.stderr}\n{log}"
-            )
+            raise EngineError(f"PostgreSQL did not start on 127.0.0.1:{self.port}:\n{r.stdout}\n{r.stderr}\n{log}")
         self.running = True
         self.started_in = time.monotonic() - t0
         return self
