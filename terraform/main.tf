@@ -47,101 +47,6 @@ locals {
     { bronze = "bronze", silver = "silver", gold = "gold", ops = "ops" },
     { for name, c in local.crawlers : c.database => c.layer },
   )
-
-  # ---- artifacts
-  package_zip_path = coalesce(var.package_zip_path, "${local.repo_root}/dist/lakehouse.zip")
-  jar_dir          = coalesce(var.jar_dir, "${local.repo_root}/.cache/jars")
-  scripts_dir      = coalesce(var.scripts_dir, "${local.repo_root}/glue_jobs")
-  buckets          = module.lake_storage.bucket_names
-  bucket_arns      = module.lake_storage.bucket_arns
-  lake_root        = module.lake_storage.lake_root
-  databases        = module.glue_catalog.database_names
-
-  pii_salt_parameter = "/${var.project}/${var.environment}/pii-salt"
-  log_group_name     = "/aws-glue/jobs/${local.name}"
-
-  # ---- the three jobs of the chain; each script's REQUIRED_ARGS are covered by `arguments`
-  # (JOB_NAME is supplied by Glue itself).
-  catalog_arguments = {
-    bronze_database = local.databases["bronze"]
-    silver_database = local.databases["silver"]
-    gold_database   = local.databases["gold"]
-    ops_database    = local.databases["ops"]
-  }
-  jobs = {
-    bronze = {
-      script      = "bronze_ingest.py"
-      description = "landing -> bronze (append, ingest metadata, file ledger)"
-      arguments   = merge(local.catalog_arguments, { lake_root = local.lake_root, sources = var.sources })
-      lake_read   = ["landing/"]
-      lake_write  = ["bronze/", "ops/"]
-      db_read     = []
-      db_write    = ["bronze", "ops"]
-      ssm         = []
-    }
-    silver = {
-      script      = "silver_clean.py"
-      description = "bronze -> silver (contracts, DQDL, quarantine, MERGE, SCD2)"
-      arguments   = merge(local.catalog_arguments, { lake_root = local.lake_root, sources = var.sources })
-      lake_read   = ["bronze/"]
-      lake_write  = ["silver/", "ops/"]
-      db_read     = ["bronze"]
-      db_write    = ["silver", "ops"]
-      ssm         = []
-    }
-    gold = {
-      script      = "gold_aggregates.py"
-      description = "silver -> gold marts, star schema, exports for Redshift COPY"
-      arguments   = merge(local.catalog_arguments, { lake_root = local.lake_root, pii_salt_parameter = local.pii_salt_parameter })
-      lake_read   = ["silver/"]
-      lake_write  = ["gold/", "exports/", "ops/"]
-      db_read     = ["silver"]
-      db_write    = ["gold", "ops"]
-      ssm         = ["arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${local.pii_salt_parameter}"]
-    }
-  }
-  job_names = { for k, j in local.jobs : k => "${local.name}-${replace(trimsuffix(j.script, ".py"), "_", "-")}" }
-
-  package_key = "packages/lakehouse.zip"
-  jar_keys    = { for j in var.extra_jars : j => "jars/${j}" }
-
-  # ---- one IAM principal per job, per crawler, and for Glue Data Quality runs
-  principals = merge(
-    { for k, j in local.jobs : k => {
-      description             = "Glue job ${local.job_names[k]}"
-      lake_read_prefixes      = j.lake_read
-      lake_write_prefixes     = j.lake_write
-      artifact_read_keys      = concat(["scripts/${j.script}", local.package_key], values(local.jar_keys))
-      artifact_write_prefixes = ["tmp/${k}/", "sparkui/${k}/"]
-      # Spark on the Glue Data Catalog looks up the "default" database at start-up.
-      catalog_read_databases  = concat(["default"], [for d in j.db_read : local.databases[d]])
-      catalog_write_databases = [for d in j.db_write : local.databases[d]]
-      ssm_parameter_arns      = j.ssm
-    } },
-    { for k, c in local.crawlers : "crawler_${k}" => {
-      description             = "Glue crawler ${local.name}-${k}"
-      lake_read_prefixes      = ["${c.layer}/"]
-      catalog_write_databases = [local.databases[c.database]]
-    } },
-    var.enable_data_quality ? { data_quality = {
-      description            = "Glue Data Quality evaluation of the silver rulesets"
-      lake_read_prefixes     = ["silver/"]
-      catalog_read_databases = [local.databases["silver"]]
-      data_quality_rulesets  = true
-    } } : {},
-  )
-
-  # ---- SQL
-  sql_template_vars = {
-    bronze_db = local.databases["bronze"]
-    silver_db = local.databases["silver"]
-    gold_db   = local.databases["gold"]
-    ops_db    = local.databases["ops"]
-  }
-  athena_queries = {
-    for f in fileset("${local.repo_root}/athena_sql", "*.sql") :
-    trimsuffix(f, ".sql") => templatefile("${local.repo_root}/athena_sql/${f}", local.sql_template_vars)
-  }
 }
 
 # ----------------------------------------------------------------------- storage
@@ -193,7 +98,9 @@ resource "aws_s3_object" "jar" {
 }
 
 resource "aws_cloudwatch_log_group" "glue" {
-  name              = local.log_group_name
+  for_each = toset(local.log_streams)
+
+  name              = "${local.log_group_prefix}/${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = module.lake_storage.kms_key_arn
 }
@@ -245,7 +152,7 @@ module "iam" {
   lake_bucket_arn      = local.bucket_arns["lake"]
   artifacts_bucket_arn = local.bucket_arns["artifacts"]
   kms_key_alias        = module.lake_storage.kms_alias_name
-  log_group_arns       = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"]
+  log_group_arns       = [for s in local.log_streams : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_prefix}/${s}"]
   principals           = local.principals
   tags                 = local.tags
 }
@@ -262,14 +169,10 @@ module "glue_job" {
   kms_key_arn            = module.lake_storage.kms_key_arn
   role_arn               = module.iam.role_arns[each.key]
   glue_version           = var.glue_version
-  worker_type            = try(var.jobs[each.key].worker_type, "G.1X")
-  number_of_workers      = try(var.jobs[each.key].number_of_workers, 2)
-  execution_class        = try(var.jobs[each.key].execution_class, "STANDARD")
-  timeout_minutes        = try(var.jobs[each.key].timeout_minutes, 60)
-  max_retries            = try(var.jobs[each.key].max_retries, 0)
+  capacity               = try(var.jobs[each.key], {}) # nulls take the module's defaults
   extra_py_files         = ["s3://${aws_s3_object.package.bucket}/${aws_s3_object.package.key}"]
   extra_jars             = [for j, o in aws_s3_object.jar : "s3://${o.bucket}/${o.key}"]
-  log_group_name         = aws_cloudwatch_log_group.glue.name
+  log_group_prefix       = local.log_group_prefix
   temp_dir               = "s3://${local.buckets["artifacts"]}/tmp/${each.key}/"
   spark_event_logs_path  = "s3://${local.buckets["artifacts"]}/sparkui/${each.key}/"
   security_configuration = aws_glue_security_configuration.this.name
@@ -354,6 +257,8 @@ module "redshift_serverless" {
   usage_limit_breach_action = var.redshift.breach_action
   subnet_ids                = var.redshift.subnet_ids
   security_group_ids        = var.redshift.security_group_ids
+  enhanced_vpc_routing      = var.redshift.enhanced_vpc_routing
+  vpc_endpoints             = var.redshift.vpc_endpoints
   tags                      = local.tags
 }
 
@@ -367,5 +272,10 @@ module "monitoring" {
   job_names     = values(local.job_names)
   crawler_names = [for k in keys(local.crawlers) : "${local.name}-${k}"]
   alert_emails  = var.alert_emails
-  tags          = local.tags
+  dq_metric = {
+    namespace  = local.dq_metric_namespace
+    name       = "RuleFailed"
+    dimensions = ["entity", "rule"]
+  }
+  tags = local.tags
 }

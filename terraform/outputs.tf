@@ -97,3 +97,23 @@ output "sns_topic_arn" {
   description = "Alert topic (null when enable_monitoring = false)."
   value       = try(module.monitoring[0].sns_topic_arn, null)
 }
+
+output "aws_region" {
+  description = "Region everything is deployed to: deploy.sh passes it to every aws CLI call (never the profile's default)."
+  value       = local.region
+}
+
+output "glue_log_group_names" {
+  description = "The log groups the Glue 5 jobs write to (--custom-logGroup-prefix): output (stdout/stderr) and error (driver/executor logs)."
+  value       = { for k, g in aws_cloudwatch_log_group.glue : k => g.name }
+}
+
+output "redshift_admin_secret_arn" {
+  description = "Secrets Manager secret of the namespace's managed admin user: deploy.sh runs redshift_sql/ with --secret-arn so the SQL runs as the admin (null when enable_redshift = false)."
+  value       = try(module.redshift_serverless[0].admin_password_secret_arn, null)
+}
+
+output "dq_metric_namespace" {
+  description = "CloudWatch namespace of the silver job's DQ rule outcomes (the DQ alarm reads it)."
+  value       = local.dq_metric_namespace
+}

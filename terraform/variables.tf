@@ -129,13 +129,13 @@ variable "sources" {
 }
 
 variable "jobs" {
-  description = "Per-job capacity overrides (bronze, silver, gold)."
+  description = "Per-job capacity overrides (bronze, silver, gold); what is left out takes the glue_job module's defaults (its capacity variable holds the only defaults)."
   type = map(object({
-    worker_type       = optional(string, "G.1X")
-    number_of_workers = optional(number, 2)
-    execution_class   = optional(string, "STANDARD")
-    timeout_minutes   = optional(number, 60)
-    max_retries       = optional(number, 0)
+    worker_type       = optional(string)
+    number_of_workers = optional(number)
+    execution_class   = optional(string)
+    timeout_minutes   = optional(number)
+    max_retries       = optional(number)
   }))
   default = {}
 
@@ -212,6 +212,13 @@ variable "redshift" {
     database_name         = optional(string, "lakehouse")
     subnet_ids            = optional(list(string))
     security_group_ids    = optional(list(string))
+    # Enhanced VPC routing needs VPC endpoints (S3 gateway, Glue interface) in the workgroup's
+    # VPC; modules/redshift_serverless creates them from vpc_endpoints when this is true.
+    enhanced_vpc_routing = optional(bool, false)
+    vpc_endpoints = optional(object({
+      vpc_id          = string
+      route_table_ids = list(string)
+    }))
   })
   default = {}
 }

@@ -9,7 +9,7 @@ variables {
   role_arn               = "arn:aws:iam::123456789012:role/lh-dev-bronze"
   extra_py_files         = ["s3://lh-dev-artifacts-123456789012/packages/lakehouse.zip"]
   extra_jars             = ["s3://lh-dev-artifacts-123456789012/jars/deequ-2.1.0-spark-3.5.jar", "s3://lh-dev-artifacts-123456789012/jars/dqdl-1.0.0.jar"]
-  log_group_name         = "/aws-glue/jobs/lh-dev"
+  log_group_prefix       = "/aws-glue/jobs/lh-dev"
   temp_dir               = "s3://lh-dev-artifacts-123456789012/tmp/bronze/"
   security_configuration = "lh-dev-glue"
   job_arguments          = { lake_root = "s3://lh-dev-lake-123456789012", sources = "all" }
@@ -54,17 +54,32 @@ run "job" {
     error_message = "pydeequ 1.7.0 goes to --additional-python-modules."
   }
   assert {
-    condition = alltrue([for k in ["--enable-metrics", "--enable-continuous-cloudwatch-log", "--enable-glue-datacatalog"] :
-    aws_glue_job.this.default_arguments[k] == "true"]) && aws_glue_job.this.default_arguments["--job-language"] == "python"
-    error_message = "Metrics, continuous logging and the Glue Data Catalog must be on; job language python."
+    condition     = aws_glue_job.this.default_arguments["--enable-metrics"] == "true" && aws_glue_job.this.default_arguments["--job-language"] == "python"
+    error_message = "Metrics must be on; job language python."
+  }
+  # Glue 5: logs go to <prefix>/{output,error} with --custom-logGroup-prefix; the Glue 4.0
+  # continuous-logging flags do nothing there. Jobs read/write Delta by path: no catalog.
+  assert {
+    condition = aws_glue_job.this.default_arguments["--custom-logGroup-prefix"] == "/aws-glue/jobs/lh-dev" && length(setintersection(keys(aws_glue_job.this.default_arguments), [
+      "--enable-continuous-cloudwatch-log", "--continuous-log-logGroup", "--enable-continuous-log-filter", "--enable-glue-datacatalog",
+    ])) == 0
+    error_message = "Glue 5 logging: --custom-logGroup-prefix, none of the Glue 4 continuous-logging flags, no Glue catalog."
+  }
+  assert {
+    condition     = aws_glue_job.this.default_arguments["--user-jars-first"] == "true"
+    error_message = "The job's Deequ/DQDL jars go first on the classpath (see the module README)."
+  }
+  assert {
+    condition     = aws_glue_job.this.worker_type == "G.1X" && aws_glue_job.this.number_of_workers == 2 && aws_glue_job.this.execution_class == "STANDARD" && aws_glue_job.this.timeout == 60 && aws_glue_job.this.max_retries == 0
+    error_message = "Capacity defaults come from the capacity variable's optional() defaults."
   }
   assert {
     condition     = aws_glue_job.this.default_arguments["--lake_root"] == "s3://lh-dev-lake-123456789012" && aws_glue_job.this.default_arguments["--sources"] == "all"
     error_message = "The script's own arguments must be passed with a -- prefix."
   }
   assert {
-    condition     = aws_glue_job.this.security_configuration == "lh-dev-glue" && aws_glue_job.this.default_arguments["--continuous-log-logGroup"] == "/aws-glue/jobs/lh-dev"
-    error_message = "The job must use the security configuration and the log group."
+    condition     = aws_glue_job.this.security_configuration == "lh-dev-glue"
+    error_message = "The job must use the security configuration."
   }
 }
 
@@ -74,13 +89,11 @@ run "flex" {
     source = "./modules/glue_job"
   }
   variables {
-    execution_class   = "FLEX"
-    worker_type       = "G.2X"
-    number_of_workers = 5
+    capacity = { execution_class = "FLEX", worker_type = "G.2X", number_of_workers = 5, timeout_minutes = null }
   }
   assert {
-    condition     = aws_glue_job.this.execution_class == "FLEX" && aws_glue_job.this.worker_type == "G.2X" && aws_glue_job.this.number_of_workers == 5
-    error_message = "Capacity and Flex come from the variables."
+    condition     = aws_glue_job.this.execution_class == "FLEX" && aws_glue_job.this.worker_type == "G.2X" && aws_glue_job.this.number_of_workers == 5 && aws_glue_job.this.timeout == 60
+    error_message = "Capacity and Flex come from the variable; a null attribute takes its default."
   }
 }
 
@@ -90,10 +103,20 @@ run "rejects_flex_on_large_workers" {
     source = "./modules/glue_job"
   }
   variables {
-    execution_class = "FLEX"
-    worker_type     = "G.4X"
+    capacity = { execution_class = "FLEX", worker_type = "G.4X" }
   }
-  expect_failures = [var.execution_class]
+  expect_failures = [var.capacity]
+}
+
+run "rejects_streaming_worker_type" {
+  command = plan
+  module {
+    source = "./modules/glue_job"
+  }
+  variables {
+    capacity = { worker_type = "G.025X" }
+  }
+  expect_failures = [var.capacity]
 }
 
 run "rejects_old_glue" {

@@ -32,6 +32,7 @@ variables {
       catalog_read_databases  = ["lh_dev_silver"]
       catalog_write_databases = ["lh_dev_gold"]
       ssm_parameter_arns      = ["arn:aws:ssm:eu-west-1:123456789012:parameter/lh/dev/pii-salt"]
+      metric_namespaces       = ["Glue", "Lakehouse/DataQuality"]
     }
   }
 }
@@ -86,6 +87,27 @@ run "roles" {
   assert {
     condition     = one([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s.Condition if s.Sid == "UseLakeKey"])["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == ["alias/lh-dev-lakehouse"]
     error_message = "KMS use is limited to the lake key (by alias)."
+  }
+  # Only ListBucket requests carry s3:prefix: GetBucketLocation under that condition is never granted.
+  assert {
+    condition = alltrue(flatten([for k, p in aws_iam_role_policy.this : [for s in jsondecode(p.policy).Statement :
+    !(contains(flatten([s.Action]), "s3:GetBucketLocation") && can(s.Condition.StringLike["s3:prefix"]))]]))
+    error_message = "s3:GetBucketLocation must not sit under an s3:prefix condition."
+  }
+  assert {
+    condition = (
+      one([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s if s.Sid == "LocateOwnBuckets"]).Action == ["s3:GetBucketLocation"] &&
+      one([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s if s.Sid == "LocateOwnBuckets"]).Resource == ["arn:aws:s3:::lh-dev-lake-123456789012", "arn:aws:s3:::lh-dev-artifacts-123456789012"] &&
+      !can(one([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s if s.Sid == "LocateOwnBuckets"]).Condition)
+    )
+    error_message = "Each role may locate the buckets it uses, unconditionally."
+  }
+  assert {
+    condition = (
+      one([for s in jsondecode(aws_iam_role_policy.this["gold"].policy).Statement : s.Condition if s.Sid == "PutOwnMetrics"]).StringEquals["cloudwatch:namespace"] == ["Glue", "Lakehouse/DataQuality"] &&
+      length([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s if s.Sid == "PutOwnMetrics"]) == 0
+    )
+    error_message = "PutMetricData only in the principal's own namespaces, and only for principals that have some."
   }
 }
 

@@ -123,6 +123,23 @@ run "dev" {
     condition     = toset(keys(output.glue_role_arns)) == toset(["bronze", "silver", "gold", "crawler_bronze", "crawler_gold", "crawler_gold_spectrum", "crawler_ops", "data_quality"])
     error_message = "One role per job, per crawler and for DQ evaluation."
   }
+  assert {
+    condition     = output.aws_region == "eu-west-1"
+    error_message = "deploy.sh reads the region Terraform deploys to from output aws_region."
+  }
+  # Glue 5 writes to <--custom-logGroup-prefix>/{output,error}: those are the managed groups.
+  assert {
+    condition = (
+      output.glue_log_group_names == { output = "/aws-glue/jobs/lakehouse-dev/output", error = "/aws-glue/jobs/lakehouse-dev/error" } &&
+      alltrue([for k, j in module.glue_job : j.default_arguments["--custom-logGroup-prefix"] == "/aws-glue/jobs/lakehouse-dev"]) &&
+      alltrue([for k, g in aws_cloudwatch_log_group.glue : g.retention_in_days == 365])
+    )
+    error_message = "The jobs' log groups are the KMS-encrypted, retention-managed ones Terraform creates."
+  }
+  assert {
+    condition     = alltrue([for k, j in module.glue_job : length([for a in keys(j.default_arguments) : a if endswith(a, "_database") || a == "--enable-glue-datacatalog"]) == 0])
+    error_message = "Jobs read and write Delta by path: no catalog arguments."
+  }
 }
 
 run "prod" {
@@ -138,6 +155,14 @@ run "prod" {
   assert {
     condition     = output.glue_job_names["gold"] == "lakehouse-prod-gold-aggregates"
     error_message = "Job names follow the environment."
+  }
+  # Overrides pass through; what is left out takes the glue_job module's optional() defaults.
+  assert {
+    condition = (
+      module.glue_job["silver"].capacity == { worker_type = "G.2X", number_of_workers = 6, execution_class = "STANDARD", timeout_minutes = 60, max_retries = 0 } &&
+      module.glue_job["bronze"].capacity == { worker_type = "G.1X", number_of_workers = 2, execution_class = "STANDARD", timeout_minutes = 60, max_retries = 0 }
+    )
+    error_message = "var.jobs overrides pass through; the rest are the glue_job module's capacity defaults."
   }
 }
 

@@ -17,6 +17,7 @@ variables {
   job_names     = ["lh-dev-bronze-ingest", "lh-dev-silver-clean", "lh-dev-gold-aggregates"]
   crawler_names = ["lh-dev-gold"]
   alert_emails  = ["data-team@example.com"]
+  dq_metric     = { namespace = "Lakehouse/DataQuality", name = "RuleFailed", dimensions = ["entity", "rule"] }
 }
 
 run "alerts" {
@@ -44,8 +45,8 @@ run "alerts" {
     error_message = "Every rule targets the alert topic."
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.dq_rules_failed.alarm_actions == toset([aws_sns_topic.alerts.arn]) && strcontains(one(aws_cloudwatch_metric_alarm.dq_rules_failed.metric_query).expression, "glue.data.quality.rules.failed")
-    error_message = "The DQ alarm watches Glue Data Quality failed rules and notifies the topic."
+    condition     = aws_cloudwatch_metric_alarm.dq_rules_failed.alarm_actions == toset([aws_sns_topic.alerts.arn]) && one(aws_cloudwatch_metric_alarm.dq_rules_failed.metric_query).expression == "SELECT SUM(RuleFailed) FROM SCHEMA(\"Lakehouse/DataQuality\", entity, rule)"
+    error_message = "The DQ alarm sums the silver job's RuleFailed metric over every entity and rule (not Glue Data Quality's metrics, which nothing emits for the jobs) and notifies the topic."
   }
   assert {
     condition     = aws_sns_topic_subscription.email["data-team@example.com"].protocol == "email"

@@ -5,19 +5,24 @@ locals {
 
   runtime_arguments = merge(
     {
-      "--job-language"                     = "python"
-      "--datalake-formats"                 = var.datalake_formats
-      "--conf"                             = local.conf_chain
-      "--enable-metrics"                   = "true"
-      "--enable-observability-metrics"     = "true"
-      "--enable-continuous-cloudwatch-log" = "true"
-      "--continuous-log-logGroup"          = var.log_group_name
-      "--enable-glue-datacatalog"          = "true"
-      "--job-bookmark-option"              = "job-bookmark-disable"
-      "--TempDir"                          = var.temp_dir
+      "--job-language"                 = "python"
+      "--datalake-formats"             = var.datalake_formats
+      "--conf"                         = local.conf_chain
+      "--enable-metrics"               = "true"
+      "--enable-observability-metrics" = "true"
+      # Glue 5.x logs to /aws-glue/jobs/{output,error} unless --custom-logGroup-prefix is set, then
+      # to <prefix>/output and <prefix>/error ("Logging for AWS Glue jobs",
+      # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html). The
+      # --enable-continuous-cloudwatch-log / --continuous-log-logGroup flags are Glue <= 4.0 only.
+      "--custom-logGroup-prefix" = var.log_group_prefix
+      "--job-bookmark-option"    = "job-bookmark-disable"
+      "--TempDir"                = var.temp_dir
     },
     length(var.extra_py_files) > 0 ? { "--extra-py-files" = join(",", var.extra_py_files) } : {},
     length(var.extra_jars) > 0 ? { "--extra-jars" = join(",", var.extra_jars) } : {},
+    # See README: Glue 5.1 has its own Data Quality runtime on the classpath; our thin Deequ/DQDL
+    # jars must win so the evaluator is the version the local tests pin.
+    length(var.extra_jars) > 0 && var.user_jars_first ? { "--user-jars-first" = "true" } : {},
     length(var.additional_python_modules) > 0 ? { "--additional-python-modules" = join(",", var.additional_python_modules) } : {},
     var.spark_event_logs_path != null ? { "--enable-spark-ui" = "true", "--spark-event-logs-path" = var.spark_event_logs_path } : {},
   )
@@ -41,11 +46,11 @@ resource "aws_glue_job" "this" {
   description            = var.description
   role_arn               = var.role_arn
   glue_version           = var.glue_version
-  worker_type            = var.worker_type
-  number_of_workers      = var.number_of_workers
-  execution_class        = var.execution_class
-  timeout                = var.timeout_minutes
-  max_retries            = var.max_retries
+  worker_type            = var.capacity.worker_type
+  number_of_workers      = var.capacity.number_of_workers
+  execution_class        = var.capacity.execution_class
+  timeout                = var.capacity.timeout_minutes
+  max_retries            = var.capacity.max_retries
   security_configuration = var.security_configuration
 
   command {

@@ -46,54 +46,44 @@ variable "glue_version" {
   }
 }
 
-variable "worker_type" {
-  description = "Glue worker type."
-  type        = string
-  default     = "G.1X"
+variable "capacity" {
+  description = "Worker type and count, execution class, timeout (minutes) and retries. These optional() defaults are the only job defaults: the root passes var.jobs[<stage>] through, with nulls for what it leaves out."
+  type = object({
+    worker_type       = optional(string, "G.1X")
+    number_of_workers = optional(number, 2)
+    execution_class   = optional(string, "STANDARD")
+    timeout_minutes   = optional(number, 60)
+    max_retries       = optional(number, 0)
+  })
+  default  = {}
+  nullable = false
 
+  # G.025X is for streaming jobs only ("AWS Glue worker types",
+  # https://docs.aws.amazon.com/glue/latest/dg/worker-types.html); these are glueetl batch jobs.
   validation {
-    condition     = contains(["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"], var.worker_type)
-    error_message = "worker_type must be one of G.025X, G.1X, G.2X, G.4X, G.8X, G.12X, G.16X, R.1X, R.2X, R.4X, R.8X."
+    condition     = contains(["G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"], var.capacity.worker_type)
+    error_message = "worker_type must be one of G.1X, G.2X, G.4X, G.8X, G.12X, G.16X, R.1X, R.2X, R.4X, R.8X (G.025X is for streaming jobs only)."
   }
-}
-
-variable "number_of_workers" {
-  description = "Number of workers."
-  type        = number
-  default     = 2
 
   validation {
-    condition     = var.number_of_workers >= 2 && floor(var.number_of_workers) == var.number_of_workers
+    condition     = var.capacity.number_of_workers >= 2 && floor(var.capacity.number_of_workers) == var.capacity.number_of_workers
     error_message = "number_of_workers must be a whole number >= 2."
   }
-}
-
-variable "execution_class" {
-  description = "STANDARD or FLEX (spare capacity, cheaper, may start later)."
-  type        = string
-  default     = "STANDARD"
 
   validation {
-    condition     = contains(["STANDARD", "FLEX"], var.execution_class)
+    condition     = contains(["STANDARD", "FLEX"], var.capacity.execution_class)
     error_message = "execution_class must be STANDARD or FLEX."
   }
 
   validation {
-    condition     = var.execution_class == "STANDARD" || contains(["G.1X", "G.2X"], var.worker_type)
+    condition     = var.capacity.execution_class == "STANDARD" || contains(["G.1X", "G.2X"], var.capacity.worker_type)
     error_message = "FLEX execution only runs on G.1X or G.2X workers."
   }
-}
 
-variable "timeout_minutes" {
-  description = "Job timeout in minutes."
-  type        = number
-  default     = 60
-}
-
-variable "max_retries" {
-  description = "Retries after a failed run."
-  type        = number
-  default     = 0
+  validation {
+    condition     = var.capacity.timeout_minutes >= 1 && var.capacity.max_retries >= 0
+    error_message = "timeout_minutes must be >= 1 and max_retries >= 0."
+  }
 }
 
 variable "extra_py_files" {
@@ -106,6 +96,12 @@ variable "extra_jars" {
   description = "s3:// URIs for --extra-jars (Deequ and DQDL)."
   type        = list(string)
   default     = []
+}
+
+variable "user_jars_first" {
+  description = "Pass --user-jars-first true with extra_jars, so the job's Deequ/DQDL classes win over the ones Glue ships (see README)."
+  type        = bool
+  default     = true
 }
 
 variable "additional_python_modules" {
@@ -129,9 +125,14 @@ variable "datalake_formats" {
   default     = "delta"
 }
 
-variable "log_group_name" {
-  description = "CloudWatch log group for continuous logging."
+variable "log_group_prefix" {
+  description = "Value of --custom-logGroup-prefix: Glue 5 writes to <prefix>/output and <prefix>/error (create them KMS-encrypted, with retention)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[^:*]{1,400}$", var.log_group_prefix)) && !endswith(var.log_group_prefix, "/")
+    error_message = "log_group_prefix must be 1-400 characters without ':' or '*', and not end in '/'."
+  }
 }
 
 variable "temp_dir" {

@@ -20,10 +20,21 @@ locals {
 
   policies = {
     for name, p in var.principals : name => [for s in [
+      # s3:prefix is only in the request context of ListBucket (ListObjects), so GetBucketLocation
+      # gets its own statement without that condition, or it is never granted ("Actions,
+      # resources, and condition keys for Amazon S3", Service Authorization Reference,
+      # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+      {
+        Sid      = "LocateOwnBuckets"
+        Effect   = "Allow"
+        Action   = ["s3:GetBucketLocation"]
+        Resource = distinct(concat(length(concat(p.lake_read_prefixes, p.lake_write_prefixes)) > 0 ? [var.lake_bucket_arn] : [], length(concat(p.artifact_read_keys, p.artifact_write_prefixes)) > 0 ? [var.artifacts_bucket_arn] : []))
+        enabled  = length(concat(p.lake_read_prefixes, p.lake_write_prefixes, p.artifact_read_keys, p.artifact_write_prefixes)) > 0
+      },
       {
         Sid       = "ListOwnLakePrefixes"
         Effect    = "Allow"
-        Action    = ["s3:ListBucket", "s3:GetBucketLocation"]
+        Action    = ["s3:ListBucket"]
         Resource  = [var.lake_bucket_arn]
         Condition = { StringLike = { "s3:prefix" = [for x in distinct(concat(p.lake_read_prefixes, p.lake_write_prefixes)) : "${x}*"] } }
         enabled   = length(concat(p.lake_read_prefixes, p.lake_write_prefixes)) > 0
@@ -52,7 +63,7 @@ locals {
       {
         Sid       = "ListOwnArtifactPrefixes"
         Effect    = "Allow"
-        Action    = ["s3:ListBucket", "s3:GetBucketLocation"]
+        Action    = ["s3:ListBucket"]
         Resource  = [var.artifacts_bucket_arn]
         Condition = { StringLike = { "s3:prefix" = [for x in p.artifact_write_prefixes : "${x}*"] } }
         enabled   = length(p.artifact_write_prefixes) > 0
@@ -116,12 +127,12 @@ locals {
         enabled = true
       },
       {
-        Sid       = "PutGlueMetrics"
+        Sid       = "PutOwnMetrics"
         Effect    = "Allow"
         Action    = ["cloudwatch:PutMetricData"]
         Resource  = ["*"]
-        Condition = { StringEquals = { "cloudwatch:namespace" = ["Glue", "Glue Data Quality"] } }
-        enabled   = true
+        Condition = { StringEquals = { "cloudwatch:namespace" = p.metric_namespaces } }
+        enabled   = length(p.metric_namespaces) > 0
       },
     ] : { for k, v in s : k => v if k != "enabled" } if s.enabled]
   }

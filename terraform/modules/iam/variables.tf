@@ -44,6 +44,7 @@ variable "principals" {
     catalog_write_databases = optional(list(string), [])
     ssm_parameter_arns      = optional(list(string), [])
     data_quality_rulesets   = optional(bool, false)
+    metric_namespaces       = optional(list(string), [])
   }))
 
   validation {

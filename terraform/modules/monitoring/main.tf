@@ -49,6 +49,8 @@ locals {
           detail        = { jobName = var.job_names, state = var.job_failure_states }
         }
       }
+      # For evaluations of the deployed rulesets run in Glue Data Quality (console, API); the
+      # jobs' own checks alert through the dq_rules_failed alarm below.
       dq-evaluation-failed = {
         description = "A Glue Data Quality evaluation of a lakehouse ruleset failed"
         pattern = {
@@ -86,11 +88,13 @@ resource "aws_cloudwatch_event_target" "sns" {
   arn       = aws_sns_topic.alerts.arn
 }
 
-# Glue Data Quality publishes glue.data.quality.rules.failed per evaluation context; a Metrics
-# Insights query sums it over every context so one alarm covers all rulesets.
+# The silver job evaluates DQDL with pydeequ (not Glue Data Quality), so Glue's own
+# glue.data.quality.* metrics never appear for it. It publishes one RuleFailed datum (1/0) per
+# rule outcome, dimensions entity and rule (glue_jobs/lakehouse/metrics.py); a Metrics Insights
+# query sums them over every entity and rule so one alarm covers all contracts.
 resource "aws_cloudwatch_metric_alarm" "dq_rules_failed" {
   alarm_name          = "${var.name_prefix}-dq-rules-failed"
-  alarm_description   = "Glue Data Quality reported failed rules"
+  alarm_description   = "The silver job reported failed DQ rules (${var.dq_metric.namespace} ${var.dq_metric.name})"
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.dq_failed_rules_threshold
   evaluation_periods  = 1
@@ -103,7 +107,7 @@ resource "aws_cloudwatch_metric_alarm" "dq_rules_failed" {
     label       = "Failed DQ rules"
     period      = var.dq_alarm_period_seconds
     return_data = true
-    expression  = "SELECT SUM(\"glue.data.quality.rules.failed\") FROM \"Glue Data Quality\""
+    expression  = "SELECT SUM(${var.dq_metric.name}) FROM SCHEMA(\"${var.dq_metric.namespace}\", ${join(", ", var.dq_metric.dimensions)})"
   }
 
   tags = var.tags

@@ -41,8 +41,17 @@ variable "alert_emails" {
   }
 }
 
+variable "dq_metric" {
+  description = "The metric the silver job publishes per DQ rule outcome (1 = failed): namespace, metric name, dimensions."
+  type = object({
+    namespace  = string
+    name       = string
+    dimensions = list(string)
+  })
+}
+
 variable "dq_failed_rules_threshold" {
-  description = "The DQ alarm fires when more failed Glue Data Quality rules than this are published in a period."
+  description = "The DQ alarm fires when more failed DQ rule outcomes than this are published in a period."
   type        = number
   default     = 0
 }

@@ -19,11 +19,16 @@ output "role_arn" {
 }
 
 output "admin_password_secret_arn" {
-  description = "Secrets Manager secret holding the managed admin password."
+  description = "Secrets Manager secret of the managed admin user: deploy.sh runs redshift_sql/ with it (--secret-arn)."
   value       = try(aws_redshiftserverless_namespace.this.admin_password_secret_arn, null)
 }
 
 output "endpoint" {
   description = "Workgroup endpoint address."
   value       = try(aws_redshiftserverless_workgroup.this.endpoint[0].address, null)
+}
+
+output "vpc_endpoint_ids" {
+  description = "S3 gateway and Glue interface endpoints (empty without enhanced VPC routing)."
+  value       = { s3 = try(aws_vpc_endpoint.s3[0].id, null), glue = try(aws_vpc_endpoint.glue[0].id, null) }
 }

@@ -103,6 +103,32 @@ variable "security_group_ids" {
   default     = null
 }
 
+variable "enhanced_vpc_routing" {
+  description = "Route COPY/Spectrum traffic through the workgroup's VPC. Needs vpc_endpoints, subnet_ids and security_group_ids: the module then creates an S3 gateway and a Glue interface endpoint. false (default): the traffic stays on the AWS network, outside your VPC's endpoint policies and flow logs."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.enhanced_vpc_routing || (var.vpc_endpoints != null && var.subnet_ids != null && var.security_group_ids != null)
+    error_message = "enhanced_vpc_routing = true needs vpc_endpoints (vpc_id, route_table_ids), subnet_ids and security_group_ids: without an S3 gateway and a Glue interface endpoint, COPY and Spectrum cannot reach S3 or the catalog."
+  }
+}
+
+variable "vpc_endpoints" {
+  description = "VPC of the workgroup's subnets and the route tables the S3 gateway endpoint is added to (used when enhanced_vpc_routing = true)."
+  type = object({
+    vpc_id          = string
+    route_table_ids = list(string)
+  })
+  default = null
+}
+
+variable "config_parameters" {
+  description = "Overrides of the workgroup's config parameters (key => value); every key AWS returns is set, see main.tf."
+  type        = map(string)
+  default     = {}
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

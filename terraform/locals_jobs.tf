@@ -1,0 +1,85 @@
+# The Glue jobs of the chain, their artifacts, logs and IAM principals.
+locals {
+  # ---- artifacts
+  package_zip_path = coalesce(var.package_zip_path, "${local.repo_root}/dist/lakehouse.zip")
+  jar_dir          = coalesce(var.jar_dir, "${local.repo_root}/.cache/jars")
+  scripts_dir      = coalesce(var.scripts_dir, "${local.repo_root}/glue_jobs")
+  buckets          = module.lake_storage.bucket_names
+  bucket_arns      = module.lake_storage.bucket_arns
+  lake_root        = module.lake_storage.lake_root
+  databases        = module.glue_catalog.database_names
+
+  package_key = "packages/lakehouse.zip"
+  jar_keys    = { for j in var.extra_jars : j => "jars/${j}" }
+
+  pii_salt_parameter = "/${var.project}/${var.environment}/pii-salt"
+
+  # Glue 5 jobs write to <prefix>/output (stdout/stderr) and <prefix>/error (driver, executors,
+  # GlueLogger) when --custom-logGroup-prefix is set; both groups are created here, KMS-encrypted,
+  # with retention, so the jobs never create unmanaged ones.
+  log_group_prefix = "/aws-glue/jobs/${local.name}"
+  log_streams      = ["output", "error"]
+
+  # Silver publishes its DQ rule outcomes here (glue_jobs/lakehouse/metrics.py declares the same
+  # name; tests/infra/test_plan.py checks they agree).
+  dq_metric_namespace = "Lakehouse/DataQuality"
+
+  # ---- the three jobs; each script's REQUIRED_ARGS are covered by `arguments` (JOB_NAME is
+  # supplied by Glue itself). Jobs read and write Delta by path: no Glue Data Catalog access
+  # (the crawlers own the catalog).
+  jobs = {
+    bronze = {
+      script      = "bronze_ingest.py"
+      description = "landing -> bronze (append, ingest metadata, file ledger)"
+      arguments   = { lake_root = local.lake_root, sources = var.sources }
+      lake_read   = ["landing/"]
+      lake_write  = ["bronze/", "ops/"]
+      ssm         = []
+      metrics     = ["Glue"]
+    }
+    silver = {
+      script      = "silver_clean.py"
+      description = "bronze -> silver (contracts, DQDL, quarantine, MERGE, SCD2)"
+      arguments   = { lake_root = local.lake_root, sources = var.sources }
+      lake_read   = ["bronze/"]
+      lake_write  = ["silver/", "ops/"]
+      ssm         = []
+      metrics     = ["Glue", local.dq_metric_namespace]
+    }
+    gold = {
+      script      = "gold_aggregates.py"
+      description = "silver -> gold marts, star schema, exports for Redshift COPY"
+      arguments   = { lake_root = local.lake_root, pii_salt_parameter = local.pii_salt_parameter }
+      lake_read   = ["silver/"]
+      lake_write  = ["gold/", "exports/", "ops/"]
+      ssm         = ["arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${local.pii_salt_parameter}"]
+      metrics     = ["Glue"]
+    }
+  }
+  job_names = { for k, j in local.jobs : k => "${local.name}-${replace(trimsuffix(j.script, ".py"), "_", "-")}" }
+
+  # ---- one IAM principal per job, per crawler, and for Glue Data Quality runs
+  principals = merge(
+    { for k, j in local.jobs : k => {
+      description             = "Glue job ${local.job_names[k]}"
+      lake_read_prefixes      = j.lake_read
+      lake_write_prefixes     = j.lake_write
+      artifact_read_keys      = concat(["scripts/${j.script}", local.package_key], values(local.jar_keys))
+      artifact_write_prefixes = ["tmp/${k}/", "sparkui/${k}/"]
+      ssm_parameter_arns      = j.ssm
+      metric_namespaces       = j.metrics
+    } },
+    { for k, c in local.crawlers : "crawler_${k}" => {
+      description             = "Glue crawler ${local.name}-${k}"
+      lake_read_prefixes      = ["${c.layer}/"]
+      catalog_write_databases = [local.databases[c.database]]
+    } },
+    var.enable_data_quality ? { data_quality = {
+      description            = "Glue Data Quality evaluation of the silver rulesets"
+      lake_read_prefixes     = ["silver/"]
+      catalog_read_databases = [local.databases["silver"]]
+      data_quality_rulesets  = true
+      metric_namespaces      = ["Glue Data Quality"]
+    } } : {},
+  )
+}
