@@ -12,7 +12,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, dq, ops
+from lakehouse import delta_io, dq, metrics, ops
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
 from lakehouse.standardise import apply_contract, drop_exact_duplicates, latest_by_key
@@ -168,6 +168,7 @@ def clean_entity(spark, config, contract: Contract) -> dict:
             for o in outcomes
         ],
     )
+    metrics.publish_rule_outcomes(contract.entity, outcomes)  # what the DQ alarm watches
     summary.update(
         rows_in=rows_in,
         quarantined=n_quarantined,
