@@ -14,7 +14,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy.sh"
-BASICS = ["bash", "env", "dirname", "basename", "sed", "ls", "tr", "mktemp", "rm", "cat", "sleep"]
+BASICS = ["bash", "env", "dirname", "basename", "sed", "ls", "tr", "mktemp", "rm", "cat", "sleep", "sort", "head"]
+SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:redshift!lakehouse-dev-ns-admin"
 
 FAKE_TERRAFORM = r"""#!{python}
 import json, os, sys
@@ -22,50 +23,92 @@ args = [a for a in sys.argv[1:] if not a.startswith("-chdir=")]
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps(["terraform", *args]) + "\n")
 outputs = {{
+    "aws_region": os.environ.get("FAKE_REGION", "eu-central-1"),
+    "glue_workflow_name": "lakehouse-dev-medallion",
     "redshift_workgroup_name": os.environ.get("FAKE_WORKGROUP", "lakehouse-dev-wg"),
     "redshift_database_name": "lakehouse",
+    "redshift_admin_secret_arn": SECRET,
     "exports_uri": "s3://lakehouse-dev-lake-123456789012/exports",
     "redshift_role_arn": "arn:aws:iam::123456789012:role/lakehouse-dev-redshift",
     "redshift_spectrum_database_name": "lakehouse_dev_gold_spectrum",
 }}
+if os.environ.get("FAKE_NO_OUTPUTS") == "1":
+    outputs = {{}}
 if args[:1] == ["output"]:
     if args[1] == "-json":
-        print(json.dumps({{"bronze": "lakehouse_dev_bronze", "gold": "lakehouse_dev_gold"}}))
+        groups = {{"output": "/aws-glue/jobs/lakehouse-dev/output", "error": "/aws-glue/jobs/lakehouse-dev/error"}}
+        print(json.dumps(groups))
     else:
         value = outputs.get(args[-1])
         if value is None:
             sys.exit(1)
         sys.stdout.write(value)
-"""
+""".replace("SECRET", repr("arn:aws:secretsmanager:eu-central-1:123456789012:secret:redshift!lakehouse-dev-ns-admin"))
+
+# Jobs of the workflow in chain order, then the crawler; each poll of get-workflow-run moves on.
+JOBS = ["lakehouse-dev-bronze-ingest", "lakehouse-dev-silver-clean", "lakehouse-dev-gold-aggregates"]
 
 FAKE_AWS = r"""#!{python}
 import json, os, sys
 args = sys.argv[1:]
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps(["aws", *args]) + "\n")
+if args[:1] == ["--region"]:
+    args = args[2:]
+def counter(name):
+    path = os.environ["FAKE_LOG"] + "." + name
+    n = int(open(path).read()) + 1 if os.path.exists(path) else 1
+    open(path, "w").write(str(n))
+    return n
 if args[:2] == ["sts", "get-caller-identity"]:
     sys.exit(0 if os.environ.get("FAKE_CREDS", "1") == "1" else 255)
+if args[:2] == ["glue", "start-workflow-run"]:
+    print("wr-1")
+    sys.exit(0)
+if args[:2] == ["glue", "get-workflow-run"]:
+    jobs = {jobs}
+    poll = counter("polls")
+    fail = os.environ.get("FAKE_FAIL_JOB")
+    nodes = []
+    for i, name in enumerate(jobs):
+        if poll < i + 1:
+            break
+        state = "RUNNING" if poll == i + 1 else "SUCCEEDED"
+        run = {{"Id": f"jr_{{i}}", "JobRunState": state}}
+        if fail and fail in name and poll >= i + 1:
+            error = "AnalysisException: Path does not exist:\n s3://lake/bronze/x"
+            run = {{"Id": f"jr_{{i}}", "JobRunState": "FAILED", "ErrorMessage": error}}
+        nodes.append({{"Type": "JOB", "Name": name, "JobDetails": {{"JobRuns": [run]}}}})
+    done = poll > len(jobs)
+    if done:
+        crawls = {{"Crawls": [{{"State": "SUCCEEDED"}}]}}
+        nodes.append({{"Type": "CRAWLER", "Name": "lakehouse-dev-gold", "CrawlerDetails": crawls}})
+    print(json.dumps({{"Run": {{"Status": "COMPLETED" if done else "RUNNING", "Graph": {{"Nodes": nodes}}}}}}))
+    sys.exit(0)
+if args[:2] == ["s3api", "list-objects-v2"]:
+    prefix = args[args.index("--prefix") + 1]
+    empty = [t for t in os.environ.get("FAKE_EMPTY_EXPORTS", "").split(",") if t]
+    print("0" if any(prefix == f"exports/{{t}}/" for t in empty) else "1")
+    sys.exit(0)
 if args[:2] == ["redshift-data", "execute-statement"]:
-    counter = os.environ["FAKE_LOG"] + ".n"
-    n = int(open(counter).read()) + 1 if os.path.exists(counter) else 1
-    open(counter, "w").write(str(n))
+    n = counter("n")
     sql = args[args.index("--sql") + 1]
     if "--session-id" in args:
         print(f"stmt-{{n}}")
     else:
         print(f"stmt-{{n}}\tsession-{{n}}")
     if os.environ.get("FAKE_FAIL_ON") and os.environ["FAKE_FAIL_ON"] in sql:
-        open(counter + ".failed", "w").write(f"stmt-{{n}}")
+        open(os.environ["FAKE_LOG"] + ".failed", "w").write(f"stmt-{{n}}")
     sys.exit(0)
 if args[:2] == ["redshift-data", "describe-statement"]:
     sid = args[args.index("--id") + 1]
-    failed = os.environ["FAKE_LOG"] + ".n.failed"
+    failed = os.environ["FAKE_LOG"] + ".failed"
     is_failed = os.path.exists(failed) and open(failed).read() == sid
     query = args[args.index("--query") + 1]
     print(("FAILED" if is_failed else "FINISHED") if query == "Status" else "syntax error at or near BOGUS")
     sys.exit(0)
 sys.exit(f"fake aws: unexpected {{args}}")
-"""
+""".replace("{jobs}", repr(JOBS))
 
 
 def _bin(tmp_path: Path, with_terraform=True, with_aws=True) -> Path:
@@ -94,6 +137,7 @@ def run_deploy(tmp_path, *args, fake=None, **env_extra):
         "SKIP_BUILD": "1",
         "TF_PLUGIN_DIR": str(tmp_path / "no-mirror"),
         "SQL_POLL_SECONDS": "0",
+        "RUN_POLL_SECONDS": "0",
         **env_extra,
     }
     result = subprocess.run(["bash", str(DEPLOY), *args], env=env, capture_output=True, text=True, timeout=120)
@@ -103,7 +147,7 @@ def run_deploy(tmp_path, *args, fake=None, **env_extra):
 
 def test_usage_without_action(tmp_path):
     result, _ = run_deploy(tmp_path)
-    assert result.returncode == 2 and "plan | apply | destroy" in result.stderr
+    assert result.returncode == 2 and "up | plan | apply | run | sql | destroy" in result.stderr
 
 
 def test_unknown_environment_is_named(tmp_path):
@@ -131,7 +175,8 @@ def test_missing_aws_cli_fails_early(tmp_path):
 def test_missing_credentials_fail_before_terraform_runs(tmp_path):
     result, calls = run_deploy(tmp_path, "apply", "dev", FAKE_CREDS="0")
     assert result.returncode == 1 and "no usable AWS credentials" in result.stderr
-    assert [c[:3] for c in calls] == [["aws", "sts", "get-caller-identity"]]
+    # Before the first apply there are no outputs: the env file's region is used.
+    assert [c[:5] for c in calls] == [["aws", "--region", "eu-west-1", "sts", "get-caller-identity"]]
 
 
 def test_emulator_needs_an_endpoint(tmp_path):
@@ -139,10 +184,29 @@ def test_emulator_needs_an_endpoint(tmp_path):
     assert result.returncode == 1 and "LAKEHOUSE_EMULATOR_ENDPOINT" in result.stderr
 
 
-def test_apply_plans_applies_then_runs_redshift_sql_in_order(tmp_path):
+def test_emulator_refuses_run_and_sql(tmp_path):
+    result, calls = run_deploy(tmp_path, "up", "emulator", LAKEHOUSE_EMULATOR_ENDPOINT="http://127.0.0.1:5000")
+    assert result.returncode == 1 and "moto runs no Glue jobs" in result.stderr
+    assert calls == []
+
+
+def _aws(calls):
+    return [c for c in calls if c[0] == "aws"]
+
+
+def _index(calls, prefix):
+    """Position of the first call whose arguments (after --region R) start with prefix."""
+    for i, c in enumerate(calls):
+        body = c[3:] if c[:2] == ["aws", "--region"] else c[1:]
+        if c[0] == prefix[0] and body[: len(prefix) - 1] == prefix[1:]:
+            return i
+    raise AssertionError(f"no call {prefix}")
+
+
+def test_up_applies_then_runs_the_workflow_then_the_sql(tmp_path):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
-    result, calls = run_deploy(tmp_path, "apply", "dev", TF_PLUGIN_DIR=str(mirror))
+    result, calls = run_deploy(tmp_path, "up", "dev", TF_PLUGIN_DIR=str(mirror))
     assert result.returncode == 0, result.stderr
     tf = [c[1:] for c in calls if c[0] == "terraform"]
     assert tf[0] == ["init", "-input=false", f"-plugin-dir={mirror}"], "init uses the provider mirror when it exists"
@@ -150,48 +214,118 @@ def test_apply_plans_applies_then_runs_redshift_sql_in_order(tmp_path):
     assert tf[2][0] == "plan" and f"-var-file={REPO}/terraform/envs/dev.tfvars" in tf[2] and "-out=dev.tfplan" in tf[2]
     assert tf[3] == ["apply", "-input=false", "dev.tfplan"]
 
-    executed = [c for c in calls if c[:3] == ["aws", "redshift-data", "execute-statement"]]
+    # apply -> start-workflow-run -> wait (polls) -> exports check -> SQL
+    applied = _index(calls, ["terraform", "apply"])
+    started = _index(calls, ["aws", "glue", "start-workflow-run"])
+    polls = [i for i, c in enumerate(calls) if c[3:5] == ["glue", "get-workflow-run"]]
+    checked = _index(calls, ["aws", "s3api", "list-objects-v2"])
+    first_sql = _index(calls, ["aws", "redshift-data", "execute-statement"])
+    assert applied < started < polls[0] <= polls[-1] < checked < first_sql
+    assert len(polls) == 4, "polled until the workflow COMPLETED"
+    start = calls[started]
+    assert start[start.index("--name") + 1] == "lakehouse-dev-medallion"
+    poll = calls[polls[0]]
+    assert poll[poll.index("--run-id") + 1] == "wr-1" and "--include-graph" in poll
+
+    # Every aws call names the region: the env file's before apply, Terraform's output after.
+    aws = _aws(calls)
+    assert all(c[1] == "--region" for c in aws), [c for c in aws if c[1] != "--region"]
+    assert [c[2] for c in aws if c[3:5] == ["sts", "get-caller-identity"]] == ["eu-west-1"]
+    assert {c[2] for c in aws if c[3:5] != ["sts", "get-caller-identity"]} == {"eu-central-1"}
+
+    # One progress line per job state, in chain order.
+    progress = [
+        line.removeprefix("deploy: run: ") for line in result.stderr.splitlines() if line.startswith("deploy: run: ")
+    ]
+    assert [p for p in progress if p.split()[0] in JOBS] == [
+        f"{job} {state}" for job in JOBS for state in ("RUNNING", "SUCCEEDED")
+    ]
+    assert "lakehouse-dev-gold SUCCEEDED" in progress and progress[-1] == "workflow lakehouse-dev-medallion COMPLETED"
+
+    executed = [c for c in calls if c[3:5] == ["redshift-data", "execute-statement"]]
     sqls = [c[c.index("--sql") + 1] for c in executed]
     assert sqls, "redshift_sql/ was not run"
     assert not any("${" in s for s in sqls), "template variables must be substituted"
     assert any("'s3://lakehouse-dev-lake-123456789012/exports/" in s for s in sqls)
     assert any("'arn:aws:iam::123456789012:role/lakehouse-dev-redshift'" in s for s in sqls)
     assert any("DATABASE 'lakehouse_dev_gold_spectrum'" in s for s in sqls), "Spectrum reads the manifest tables"
-    # Files run in name order; each file opens one session that its later statements reuse.
+    # Files run in name order; each file opens one session as the admin (its managed secret)
+    # that its later statements reuse.
     files = sorted((REPO / "redshift_sql").glob("*.sql"))
     openers = [c for c in executed if "--workgroup-name" in c]
     assert len(openers) == len(files)
     assert all(
-        c[c.index("--workgroup-name") + 1] == "lakehouse-dev-wg" and c[c.index("--database") + 1] == "lakehouse"
+        c[c.index("--workgroup-name") + 1] == "lakehouse-dev-wg"
+        and c[c.index("--database") + 1] == "lakehouse"
+        and c[c.index("--secret-arn") + 1] == SECRET
         for c in openers
     )
+    assert all("--session-id" in c for c in executed if c not in openers)
     logged = [
         line for line in result.stderr.splitlines() if line.startswith("deploy: redshift_sql: ") and " on " in line
     ]
     assert [line.split()[2] for line in logged] == [f.name for f in files]
-    statuses = [c for c in calls if c[:3] == ["aws", "redshift-data", "describe-statement"]]
+    statuses = [c for c in calls if c[3:5] == ["redshift-data", "describe-statement"]]
     assert len(statuses) == len(executed), "every statement is awaited before the next"
+    # The exports check covers every table 04_load_star.sql copies.
+    listed = {c[c.index("--prefix") + 1] for c in calls if c[3:5] == ["s3api", "list-objects-v2"]}
+    assert listed == {f"exports/{t}/" for t in ("dim_date", "dim_store", "dim_product", "dim_customer", "fact_sales")}
+
+
+def test_apply_neither_runs_the_workflow_nor_the_sql(tmp_path):
+    result, calls = run_deploy(tmp_path, "apply", "dev")
+    assert result.returncode == 0, result.stderr
+    assert ["apply", "-input=false", "dev.tfplan"] in [c[1:] for c in calls if c[0] == "terraform"]
+    assert [c[3:5] for c in _aws(calls)] == [["sts", "get-caller-identity"]]
+
+
+def test_run_stops_with_the_failed_jobs_error_and_log_group(tmp_path):
+    result, calls = run_deploy(tmp_path, "run", "dev", FAKE_FAIL_JOB="silver")
+    assert result.returncode == 1
+    err = result.stderr
+    assert (
+        "job lakehouse-dev-silver-clean FAILED (run jr_1): AnalysisException: Path does not exist: s3://lake/bronze/x"
+        in err
+    )
+    assert "CloudWatch Logs group /aws-glue/jobs/lakehouse-dev/error, log streams starting with jr_1" in err
+    assert "http" not in err, "a pointer, not a link"
+    assert "lakehouse-dev-gold-aggregates" not in err
+    assert not any(c[3:4] == ["redshift-data"] for c in calls)
+
+
+def test_run_before_any_apply_says_so(tmp_path):
+    result, calls = run_deploy(tmp_path, "run", "dev", FAKE_NO_OUTPUTS="1")
+    assert result.returncode == 1 and "run ./deploy.sh apply dev first" in result.stderr
+    assert not any(c[3:4] == ["glue"] for c in calls)
+
+
+def test_sql_refuses_when_the_exports_are_empty(tmp_path):
+    result, calls = run_deploy(tmp_path, "sql", "dev", FAKE_EMPTY_EXPORTS="fact_sales,dim_date")
+    assert result.returncode == 1
+    assert "the gold exports are empty (exports/dim_date/ exports/fact_sales/" in result.stderr
+    assert "./deploy.sh run dev" in result.stderr
+    assert not any(c[3:4] == ["redshift-data"] for c in calls), "no SQL before the exports exist"
 
 
 def test_plain_init_without_mirror(tmp_path):
     result, calls = run_deploy(tmp_path, "plan", "dev")
     assert result.returncode == 0, result.stderr
     assert [c[1:] for c in calls if c[0] == "terraform"][0] == ["init", "-input=false"]
-    assert not any(c[:2] == ["aws", "redshift-data"] for c in calls), "plan never touches Redshift"
+    assert not any(c[3:4] == ["redshift-data"] for c in calls), "plan never touches Redshift"
 
 
 def test_failed_statement_stops_with_the_file_and_error(tmp_path):
     result, calls = run_deploy(tmp_path, "sql", "dev", FAKE_FAIL_ON="CREATE EXTERNAL SCHEMA")
     assert result.returncode == 1
     assert "02_external_schema.sql" in result.stderr and "FAILED" in result.stderr and "syntax error" in result.stderr
-    sqls = [c[c.index("--sql") + 1] for c in calls if c[:3] == ["aws", "redshift-data", "execute-statement"]]
+    sqls = [c[c.index("--sql") + 1] for c in calls if c[3:5] == ["redshift-data", "execute-statement"]]
     assert "CREATE EXTERNAL SCHEMA" in sqls[-1], "nothing runs after the failed statement"
 
 
 def test_redshift_disabled_skips_sql(tmp_path):
     result, calls = run_deploy(tmp_path, "sql", "dev", FAKE_WORKGROUP="")
     assert result.returncode == 0 and "skipping redshift_sql/" in result.stderr
-    assert not any(c[:2] == ["aws", "redshift-data"] for c in calls)
+    assert not any(c[3:4] == ["redshift-data"] for c in calls)
 
 
 def test_destroy_asks_unless_auto_approved(tmp_path):
