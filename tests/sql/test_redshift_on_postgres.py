@@ -72,6 +72,51 @@ def test_loads_are_idempotent(warehouse):
     assert before == after == {t: len(fx.gold_rows()[t]) for t in STAR}
 
 
+def _exports_with(warehouse, folder, change: dict):
+    """A copy of the fixture exports under ``folder``, with ``change[table](arrow_table)`` applied."""
+    import pyarrow.parquet as pq
+
+    from lakehouse_local.engines.redshift import read_parquet_dir
+
+    for t in STAR:
+        table = read_parquet_dir(warehouse.uri_map[VARS["exports_uri"]] / t)
+        (folder / t).mkdir(parents=True)
+        pq.write_table(change.get(t, lambda x: x)(table), folder / t / "part-0.parquet")
+    return RedshiftOnPostgres(warehouse.conn, uri_map={VARS["exports_uri"]: folder})
+
+
+def test_a_row_removed_from_gold_disappears_from_the_star_table(warehouse, tmp_path):
+    """An absorbed SCD2 version leaves gold.dim_customer; the next load must drop it from the star."""
+    import pyarrow.compute as pc
+
+    gone = "sk-c1-v1"
+    assert q(warehouse, f"SELECT count(*) FROM star.dim_customer WHERE customer_sk = '{gone}'") == [(1,)]
+    without = _exports_with(
+        warehouse, tmp_path / "exports", {"dim_customer": lambda t: t.filter(pc.not_equal(t["customer_sk"], gone))}
+    )
+    try:
+        without.run_file(REDSHIFT_DIR / "04_load_star.sql", VARS)
+        keys = {r[0] for r in q(warehouse, "SELECT customer_sk FROM star.dim_customer")}
+        assert gone not in keys
+        assert keys == {c[0] for c in fx.CUSTOMERS} - {gone}
+        assert q(warehouse, "SELECT count(*) FROM star.fact_sales")[0][0] == len(fx.gold_rows()["fact_sales"])
+    finally:
+        warehouse.run_file(REDSHIFT_DIR / "04_load_star.sql", VARS)
+    assert q(warehouse, "SELECT count(*) FROM star.dim_customer")[0][0] == len(fx.CUSTOMERS)
+
+
+def test_an_empty_export_loads_as_an_empty_table(warehouse, tmp_path):
+    """A source with no rows yet: its export is a Parquet file without rows; the load must not fail."""
+    empty = _exports_with(warehouse, tmp_path / "exports", {"dim_store": lambda t: t.slice(0, 0)})
+    try:
+        empty.run_file(REDSHIFT_DIR / "04_load_star.sql", VARS)
+        assert q(warehouse, "SELECT count(*) FROM star.dim_store") == [(0,)]
+        assert q(warehouse, "SELECT count(*) FROM star.dim_product")[0][0] == len(fx.gold_rows()["dim_product"])
+    finally:
+        warehouse.run_file(REDSHIFT_DIR / "04_load_star.sql", VARS)
+    assert q(warehouse, "SELECT count(*) FROM star.dim_store")[0][0] == len(fx.STORES)
+
+
 def test_a_failed_copy_rolls_the_load_back(warehouse, tmp_path):
     """Exports with a wrong column order: the COPY fails and the table keeps its rows."""
     import pyarrow as pa
