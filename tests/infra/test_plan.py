@@ -103,9 +103,25 @@ def test_job_runtime_matches_local_runtime(jobs, stage):
         "dqdl-1.0.0.jar",
     ]
     assert args["--extra-py-files"].endswith("/packages/lakehouse.zip")
-    for flag in ("--enable-metrics", "--enable-continuous-cloudwatch-log", "--enable-glue-datacatalog"):
-        assert args[flag] == "true", flag
-    assert args["--job-language"] == "python"
+    assert args["--enable-metrics"] == "true" and args["--job-language"] == "python"
+    assert args["--user-jars-first"] == "true", "the pinned Deequ/DQDL jars win over Glue's own DQ runtime"
+    # Glue 5.x: --custom-logGroup-prefix decides the log groups; the Glue <= 4.0 continuous-logging
+    # flags are not used. Jobs read and write Delta by path, so no Glue catalog as metastore.
+    unwanted = {"--enable-continuous-cloudwatch-log", "--continuous-log-logGroup", "--enable-glue-datacatalog"}
+    assert not unwanted & set(args), sorted(unwanted & set(args))
+    assert not [a for a in args if a.endswith("_database")], "the scripts take no catalog database arguments"
+
+
+def test_jobs_write_to_the_managed_log_groups(jobs, by_type):
+    """Glue 5 writes to <--custom-logGroup-prefix>/output and /error: those must be Terraform's groups."""
+    groups = {g["values"]["name"]: g for g in by_type("aws_cloudwatch_log_group")}
+    for job in jobs.values():
+        prefix = job["default_arguments"]["--custom-logGroup-prefix"]
+        for stream in ("output", "error"):
+            group = groups.get(f"{prefix}/{stream}")
+            assert group, f"{job['name']} writes to {prefix}/{stream}, which Terraform does not create"
+            assert group["values"]["retention_in_days"] == 365
+            assert group["values"].get("kms_key_id") or group["unknown"].get("kms_key_id"), "KMS-encrypted"
 
 
 def test_gold_reads_the_salt_parameter_terraform_creates(jobs, by_type):
@@ -159,6 +175,40 @@ def test_iam_policies_are_known_at_plan_and_never_wildcard(by_type):
                 )
             for r in resources:
                 assert not r.endswith(":::*") and not r.endswith("-123456789012/*"), f"{p['address']}: whole bucket {r}"
+
+
+def test_get_bucket_location_is_never_under_an_s3_prefix_condition(by_type):
+    """s3:prefix is only in ListBucket requests: GetBucketLocation under it would never be granted."""
+    policies = by_type("aws_iam_role_policy")
+    located = 0
+    for p in policies:
+        for s in _statements(p["values"]["policy"]):
+            if "s3:GetBucketLocation" in _as_list(s["Action"]):
+                located += 1
+                assert "s3:prefix" not in json.dumps(s.get("Condition", {})), f"{p['address']} {s.get('Sid')}"
+    assert located >= 3 + len(CRAWLERS) + 1, "every role that reads S3 may locate its buckets"
+
+
+def test_job_roles_have_no_catalog_access(by_type):
+    """The jobs read and write Delta by path; the crawlers own the catalog."""
+    for job in SCRIPTS:
+        actions = [a for s in _role_policy(by_type, job) for a in _as_list(s["Action"])]
+        assert not [a for a in actions if a.startswith("glue:")], f"{job}: {actions}"
+
+
+def test_dq_alarm_reads_the_metric_silver_publishes(by_type):
+    """Names declared once in lakehouse.metrics; Terraform's alarm and IAM must use the same."""
+    from lakehouse import metrics
+
+    alarm = one(by_type("aws_cloudwatch_metric_alarm"), "DQ alarm")["values"]
+    (query,) = alarm["metric_query"]
+    dims = ", ".join(metrics.DIMENSIONS)
+    assert query["expression"] == f'SELECT SUM({metrics.RULE_FAILED}) FROM SCHEMA("{metrics.NAMESPACE}", {dims})'
+    assert alarm["threshold"] == 0 and alarm["comparison_operator"] == "GreaterThanThreshold"
+    for job in SCRIPTS:
+        (put,) = [s for s in _role_policy(by_type, job) if s.get("Sid") == "PutOwnMetrics"]
+        namespaces = put["Condition"]["StringEquals"]["cloudwatch:namespace"]
+        assert (metrics.NAMESPACE in namespaces) == (job == "silver"), f"{job}: {namespaces}"
 
 
 def _role_policy(by_type, principal):
@@ -250,6 +300,31 @@ def test_athena_named_queries_are_rendered_from_athena_sql(by_type):
     workgroup = one(by_type("aws_athena_workgroup"), "Athena workgroup")["values"]["configuration"][0]
     assert workgroup["engine_version"][0]["selected_engine_version"] == "Athena engine version 3"
     assert workgroup["enforce_workgroup_configuration"] is True and workgroup["bytes_scanned_cutoff_per_query"] > 0
+
+
+def test_redshift_network_is_coherent(by_type):
+    """Enhanced VPC routing only together with the S3 and Glue endpoints COPY/Spectrum need."""
+    workgroup = one(by_type("aws_redshiftserverless_workgroup"), "workgroup")["values"]
+    endpoints = {e["values"]["service_name"].rsplit(".", 1)[-1] for e in by_type("aws_vpc_endpoint")}
+    assert endpoints == ({"s3", "glue"} if workgroup["enhanced_vpc_routing"] else set())
+    keys = {c["parameter_key"] for c in workgroup["config_parameter"]}
+    assert keys == {
+        "auto_mv",
+        "datestyle",
+        "enable_case_sensitive_identifier",
+        "enable_user_activity_logging",
+        "max_query_execution_time",
+        "query_group",
+        "require_ssl",
+        "search_path",
+        "use_fips_ssl",
+    }, "every key AWS returns, or each plan shows a diff"
+
+
+def test_deploy_sh_reads_the_region_from_the_outputs(plan_json):
+    outputs = plan_json["planned_values"]["outputs"]
+    assert outputs["aws_region"]["value"] == "eu-west-1"  # envs/dev.tfvars
+    assert "redshift_admin_secret_arn" in plan_json["configuration"]["root_module"]["outputs"]
 
 
 def test_redshift_serverless_is_planned_with_limits(by_type):
