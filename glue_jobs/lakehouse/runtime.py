@@ -29,7 +29,17 @@ def jars_dir() -> Path:
 
 
 def local_jars() -> list[str]:
-    """Jar paths listed in jars.txt; a missing one raises with the command that fixes it."""
+    """Jar paths listed in jars.txt; a missing one raises with the command that fixes it.
+
+    LAKEHOUSE_JARS (comma-separated paths) replaces the list: the emulator's Glue runner sets it to
+    the job's --extra-jars plus what --datalake-formats provides, as Glue would.
+    """
+    if os.environ.get("LAKEHOUSE_JARS"):
+        wanted = [Path(p) for p in os.environ["LAKEHOUSE_JARS"].split(",") if p]
+        missing = [str(p) for p in wanted if not p.is_file()]
+        if missing:
+            raise SetupError(f"LAKEHOUSE_JARS names missing jars: {', '.join(missing)}")
+        return [str(p) for p in wanted]
     if not JARS_LIST.exists():
         raise SetupError(f"{JARS_LIST} not found: run from a checkout of the project")
     wanted = []
@@ -79,6 +89,10 @@ def get_spark(app_name: str = "lakehouse"):
             )
             .config("spark.hadoop.fs.s3a.access.key", os.environ.get("AWS_ACCESS_KEY_ID", "testing"))
             .config("spark.hadoop.fs.s3a.secret.key", os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
+            # The emulator is plain http and the lake buckets default to SSE-KMS: S3A's rename copies the
+            # source's KMS key id, which the AWS SDK v1 refuses to send without HTTPS. Delta's only
+            # rename on S3 is its optional .crc checksum file, so it is not written here.
+            .config("spark.databricks.delta.writeChecksumFile.enabled", "false")
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
