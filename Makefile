@@ -43,6 +43,10 @@ lint: venv
 clean:
 	rm -rf lake dist .pytest_cache
 
+.PHONY: emulator
+emulator: venv jars         ## the deployed pipeline in an emulated AWS account: moto, terraform apply, trigger chain, catalog, destroy
+	$(PY) -m lakehouse_local.emulator --rows $(or $(EMU_ROWS),300) --batches $(or $(EMU_BATCHES),2)
+
 .PHONY: terraform-check
 terraform-check: setup      ## terraform fmt/validate/test, plan JSON, checkov, deploy.sh, apply on moto (no AWS)
 	$(PY) -m pytest tests/infra

@@ -60,3 +60,20 @@ def rows_written_since(s3, bucket: str, prefix: str, since) -> dict[str, int]:
                 )
                 written[table] = written.get(table, 0) + n
     return written
+
+
+def row_count(s3, location: str) -> int:
+    """Rows in the current version of the Delta table at ``location``: the numRecords statistics of
+    the files its log still adds (every add, minus every remove), read without Spark."""
+    bucket, prefix = split_s3(location)
+    live: dict[str, int] = {}
+    for obj in _commits(s3, bucket, prefix):
+        for action in _actions(s3, bucket, obj["Key"]):
+            if "add" in action:
+                stats = json.loads(action["add"].get("stats") or "{}")
+                if "numRecords" not in stats:
+                    raise ValueError(f"{location}: file {action['add']['path']} has no numRecords statistics")
+                live[action["add"]["path"]] = stats["numRecords"]
+            elif "remove" in action:
+                live.pop(action["remove"]["path"], None)
+    return sum(live.values())
