@@ -5,7 +5,8 @@
 starts a moto server on 127.0.0.1, ``terraform apply``s the real root module with
 envs/emulator.tfvars, generates the sample lake, and for each batch uploads its drop to the
 emulated landing/ and runs the deployed workflow (glue_runner); then prints the catalog the
-crawlers left, destroys the stack (``--keep`` skips that) and stops the server.
+crawlers left, runs the Athena named queries on Trino over the emulated Glue catalog (``--athena``),
+destroys the stack (``--keep`` skips that) and stops the server.
 """
 
 import argparse
@@ -58,6 +59,7 @@ def main(argv=None) -> int:
     ap.add_argument("--batches", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workdir", help="where state, sample data, job runs and the run log go (default: a temp dir)")
+    ap.add_argument("--athena", action="store_true", help="run athena_sql/ on Trino over the emulated catalog")
     ap.add_argument("--keep", action="store_true", help="skip terraform destroy at the end")
     args = ap.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lakehouse-emulator-")).resolve()
@@ -84,6 +86,12 @@ def main(argv=None) -> int:
                 ok = False
                 break
         print("\n" + format_catalog(catalog(glue, out["glue_database_names"].values())), flush=True)
+        if args.athena and ok:
+            from lakehouse_local.emulator.athena import run_named_queries
+
+            print("\nAthena named queries (Trino over the emulated Glue catalog and S3):", flush=True)
+            results = run_named_queries(endpoint, out["glue_database_names"], workdir)
+            ok = all("rows" in r for r in results)
         if not args.keep:
             print(f"\nemulator: terraform destroy ... {tf.destroy():.0f}s", flush=True)
     finally:
