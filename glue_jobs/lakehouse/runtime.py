@@ -89,10 +89,6 @@ def get_spark(app_name: str = "lakehouse"):
             )
             .config("spark.hadoop.fs.s3a.access.key", os.environ.get("AWS_ACCESS_KEY_ID", "testing"))
             .config("spark.hadoop.fs.s3a.secret.key", os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
-            # The emulator is plain http and the lake buckets default to SSE-KMS: S3A's rename copies the
-            # source's KMS key id, which the AWS SDK v1 refuses to send without HTTPS. Delta's only
-            # rename on S3 is its optional .crc checksum file, so it is not written here.
-            .config("spark.databricks.delta.writeChecksumFile.enabled", "false")
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
