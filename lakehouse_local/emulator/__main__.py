@@ -1,6 +1,6 @@
 """The deployed pipeline, end to end, in an emulated AWS account (``make emulator``):
 
-    python -m lakehouse_local.emulator --rows 300 --batches 2
+    python -m lakehouse_local.emulator --rows 300 --batches 1 --athena
 
 starts a moto server on 127.0.0.1, ``terraform apply``s the real root module with
 envs/emulator.tfvars, generates the sample lake, and for each batch uploads its drop to the
@@ -56,7 +56,7 @@ def format_catalog(tables: dict[str, list[dict]]) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=300)
-    ap.add_argument("--batches", type=int, default=2)
+    ap.add_argument("--batches", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workdir", help="where state, sample data, job runs and the run log go (default: a temp dir)")
     ap.add_argument("--athena", action="store_true", help="run athena_sql/ on Trino over the emulated catalog")
