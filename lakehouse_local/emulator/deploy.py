@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from lakehouse_local.emulator.server import EmulatorError, aws_env
+from lakehouse_local.emulator.server import EmulatorError, aws_env, client
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TF_DIR = REPO_ROOT / "terraform"
@@ -93,9 +93,23 @@ class Terraform:
     def destroy(self) -> float:
         self.init()
         t0 = time.monotonic()
+        empty_buckets(self.endpoint)
         self._check("destroy", self.run("destroy", *AUTO, *self._var_args()))
         return time.monotonic() - t0
 
     def outputs(self) -> dict:
         out = self._check("output", self.run("output", "-json", f"-state={self.state}"))
         return {k: v["value"] for k, v in json.loads(out).items()}
+
+
+def empty_buckets(endpoint: str) -> None:
+    """Delete every object version and delete marker of the emulator's buckets while they are still
+    versioned. moto 5.2.5 crashes ('FakeDeleteMarker' object has no attribute 'dispose') when
+    force_destroy empties a bucket whose versioning terraform has already suspended, and the
+    provider then retries for many minutes."""
+    s3 = client("s3", endpoint)
+    for bucket in s3.list_buckets()["Buckets"]:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
+            versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+            for v in versions:
+                s3.delete_object(Bucket=bucket["Name"], Key=v["Key"], VersionId=v["VersionId"])
