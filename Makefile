@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino trino-cli package lake test lint clean
+.PHONY: setup venv jars trino trino-cli package lake test lint clean emulator
 
 setup: venv jars trino      ## everything a run or the tests need (idempotent)
 
@@ -42,6 +42,9 @@ lint: venv
 
 clean:
 	rm -rf lake dist .pytest_cache
+
+emulator: setup             ## the deployed pipeline in an emulated AWS account: moto, terraform apply, trigger chain, catalog, Athena SQL on Trino, destroy
+	$(PY) -m lakehouse_local.emulator --rows $(or $(EMU_ROWS),300) --batches $(or $(EMU_BATCHES),1) --athena
 
 .PHONY: terraform-check
 terraform-check: setup      ## terraform fmt/validate/test, plan JSON, checkov, deploy.sh, apply on moto (no AWS)

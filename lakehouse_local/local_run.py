@@ -23,7 +23,9 @@ from lakehouse.runtime import REPO_ROOT  # noqa: E402
 from lakehouse_local import sample_data  # noqa: E402  (after the runtime switch)
 
 JOBS_DIR = REPO_ROOT / "glue_jobs"
-# The trigger chain: each job starts when the previous one SUCCEEDED.
+# The trigger chain: each job starts when the previous one SUCCEEDED. Terraform's workflow is the
+# source; tests/emulator/test_emulator_chain.py checks this list (scripts, order, argument values)
+# against the jobs and triggers deployed in the emulated account.
 CHAIN = [
     ("bronze_ingest", {"--sources": "all"}),
     ("silver_clean", {"--sources": "all"}),

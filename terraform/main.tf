@@ -59,6 +59,7 @@ module "lake_storage" {
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   lifecycle_rules_enabled            = var.enable_lifecycle_rules
   deny_insecure_transport            = var.enforce_tls_bucket_policy
+  kms_default_encryption             = var.kms_bucket_encryption
   force_destroy                      = var.force_destroy
   tags                               = local.tags
 }

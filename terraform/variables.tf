@@ -86,6 +86,12 @@ variable "enforce_tls_bucket_policy" {
   default     = true
 }
 
+variable "kms_bucket_encryption" {
+  description = "Buckets default to SSE-KMS with the lake key (off in the emulator: moto is reached over http and S3A cannot copy SSE-KMS objects without HTTPS; SSE-S3 there)."
+  type        = bool
+  default     = true
+}
+
 variable "landing_expiration_days" {
   description = "Days before raw landing files expire."
   type        = number

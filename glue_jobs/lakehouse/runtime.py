@@ -29,7 +29,17 @@ def jars_dir() -> Path:
 
 
 def local_jars() -> list[str]:
-    """Jar paths listed in jars.txt; a missing one raises with the command that fixes it."""
+    """Jar paths listed in jars.txt; a missing one raises with the command that fixes it.
+
+    LAKEHOUSE_JARS (comma-separated paths) replaces the list: the emulator's Glue runner sets it to
+    the job's --extra-jars plus what --datalake-formats provides, as Glue would.
+    """
+    if os.environ.get("LAKEHOUSE_JARS"):
+        wanted = [Path(p) for p in os.environ["LAKEHOUSE_JARS"].split(",") if p]
+        missing = [str(p) for p in wanted if not p.is_file()]
+        if missing:
+            raise SetupError(f"LAKEHOUSE_JARS names missing jars: {', '.join(missing)}")
+        return [str(p) for p in wanted]
     if not JARS_LIST.exists():
         raise SetupError(f"{JARS_LIST} not found: run from a checkout of the project")
     wanted = []

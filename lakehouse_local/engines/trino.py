@@ -11,6 +11,11 @@ visible with ``CALL delta.system.register_table(...)``: :meth:`TrinoServer.regis
 every Delta table of a lake root as ``delta.<layer>.<table>`` (bronze, silver, gold, ops), the same
 names as the Glue databases of ``docs/TABLES.md``.
 
+With ``glue_endpoint`` (the emulated AWS account, ``lakehouse_local.emulator``) the same catalog uses
+the emulated Glue Data Catalog as its metastore (``hive.metastore=glue`` with the emulator endpoint)
+and reads the tables from the emulated S3 (native S3 filesystem, path-style): the schemas are the Glue
+databases and the tables what Terraform declared and the crawlers registered — Athena's view of the lake.
+
 Usage::
 
     with TrinoServer(workdir) as trino:
@@ -95,6 +100,24 @@ def find_java(explicit: str | None = None) -> str:
     )
 
 
+def glue_catalog_properties(endpoint: str, region: str = "us-east-1") -> list[str]:
+    """Catalog properties for the Glue metastore and S3 of an emulated account (fake credentials)."""
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID", "testing"), os.environ.get("AWS_SECRET_ACCESS_KEY", "testing")
+    return [
+        "hive.metastore=glue",
+        f"hive.metastore.glue.region={region}",
+        f"hive.metastore.glue.endpoint-url={endpoint}",
+        f"hive.metastore.glue.aws-access-key={key}",
+        f"hive.metastore.glue.aws-secret-key={secret}",
+        "fs.native-s3.enabled=true",
+        f"s3.endpoint={endpoint}",
+        f"s3.region={region}",
+        "s3.path-style-access=true",
+        f"s3.aws-access-key={key}",
+        f"s3.aws-secret-key={secret}",
+    ]
+
+
 @dataclass
 class Result:
     columns: list[str]
@@ -142,6 +165,7 @@ class TrinoServer:
         port: int | None = None,
         heap: str = "2G",
         start_timeout: float = 180.0,
+        glue_endpoint: str | None = None,
     ):
         self.home = Path(home or os.environ.get("TRINO_HOME") or DEFAULT_HOME)
         self._own_workdir = workdir is None
@@ -153,6 +177,7 @@ class TrinoServer:
         self.proc: subprocess.Popen | None = None
         self.started_in: float | None = None
         self.log_path = self.workdir / "server.log"
+        self.glue_endpoint = glue_endpoint
 
     # ---------------------------------------------------------------- lifecycle
     @property
@@ -181,14 +206,20 @@ class TrinoServer:
             )
         )
         (etc / "log.properties").write_text("io.trino=WARN\nio.airlift=WARN\n")
+        if self.glue_endpoint:
+            metastore = glue_catalog_properties(self.glue_endpoint)
+        else:
+            metastore = [
+                "hive.metastore=file",
+                f"hive.metastore.catalog.dir=local://{self.workdir / 'metastore'}",
+                "fs.native-local.enabled=true",
+                "local.location=/",
+            ]
         (etc / "catalog" / f"{CATALOG}.properties").write_text(
             "\n".join(
                 [
                     "connector.name=delta_lake",
-                    "hive.metastore=file",
-                    f"hive.metastore.catalog.dir=local://{self.workdir / 'metastore'}",
-                    "fs.native-local.enabled=true",
-                    "local.location=/",
+                    *metastore,
                     "delta.register-table-procedure.enabled=true",
                     "delta.enable-non-concurrent-writes=true",
                     "",

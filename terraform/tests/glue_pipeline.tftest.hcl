@@ -69,6 +69,45 @@ run "chain" {
   }
 }
 
+run "on_failure_trigger" {
+  command = plan
+  module {
+    source = "./modules/glue_pipeline"
+  }
+  variables {
+    on_failure = { name = "report", crawlers = ["lh-dev-ops"] }
+  }
+  assert {
+    condition = (
+      aws_glue_trigger.on_failure[0].type == "CONDITIONAL" &&
+      aws_glue_trigger.on_failure[0].predicate[0].logical == "ANY" &&
+      length(aws_glue_trigger.on_failure[0].predicate[0].conditions) == 6 &&
+      alltrue([for c in aws_glue_trigger.on_failure[0].predicate[0].conditions : contains(["FAILED", "TIMEOUT"], c.state)]) &&
+      toset([for c in aws_glue_trigger.on_failure[0].predicate[0].conditions : c.job_name]) == toset(["lh-dev-bronze-ingest", "lh-dev-silver-clean", "lh-dev-gold-aggregates"])
+    )
+    error_message = "The failure trigger fires when ANY chain job is FAILED or TIMEOUT."
+  }
+  assert {
+    condition     = [for a in aws_glue_trigger.on_failure[0].actions : a.crawler_name] == ["lh-dev-ops"]
+    error_message = "The failure trigger starts what on_failure names."
+  }
+  assert {
+    condition     = output.failure_trigger_name == "lh-dev-medallion-on-failure-start-report"
+    error_message = "failure_trigger_name names the failure trigger."
+  }
+}
+
+run "no_failure_trigger_by_default" {
+  command = plan
+  module {
+    source = "./modules/glue_pipeline"
+  }
+  assert {
+    condition     = length(aws_glue_trigger.on_failure) == 0 && output.failure_trigger_name == null
+    error_message = "Without on_failure there is no failure trigger."
+  }
+}
+
 run "on_demand_without_schedule" {
   command = plan
   module {

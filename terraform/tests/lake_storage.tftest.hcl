@@ -90,6 +90,23 @@ run "emulator_without_lifecycle" {
   }
 }
 
+run "emulator_sse_s3" {
+  command = plan
+  module {
+    source = "./modules/lake_storage"
+  }
+  variables {
+    kms_default_encryption = false
+  }
+  assert {
+    condition = alltrue([
+      for c in aws_s3_bucket_server_side_encryption_configuration.this :
+      one(one(c.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256"
+    ])
+    error_message = "kms_default_encryption = false must default the buckets to SSE-S3."
+  }
+}
+
 run "rejects_short_kms_window" {
   command = plan
   module {

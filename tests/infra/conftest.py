@@ -8,24 +8,18 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from lakehouse_local.emulator.server import FAKE_CREDS, start_moto
 
 REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "terraform"
 PLUGIN_DIR = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
 JARS = ["deequ-2.1.0-spark-3.5.jar", "dqdl-1.0.0.jar"]
-FAKE_CREDS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 
 
 def _terraform() -> str:
@@ -95,32 +89,6 @@ def artifacts(tmp_path_factory):
             f"jars missing from .cache/jars: {missing}; run `make setup` (scripts/fetch_jars.sh)", pytrace=False
         )
     return {"zip": zip_path, "jar_dir": REPO / ".cache" / "jars"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_moto(log_path: Path):
-    """Start moto_server on a free loopback port; returns (process, endpoint)."""
-    binary = Path(sys.executable).with_name("moto_server")
-    cmd = [str(binary)] if binary.exists() else [sys.executable, "-m", "moto.server"]
-    port = _free_port()
-    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([*cmd, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1).read()
-            return proc, endpoint
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"moto_server did not start; see {log_path}", pytrace=False)
-            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

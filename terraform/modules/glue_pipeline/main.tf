@@ -1,5 +1,6 @@
 locals {
-  first = var.stages[0]
+  first      = var.stages[0]
+  chain_jobs = distinct(flatten([for s in var.stages : s.jobs]))
 
   # Stage i (i >= 1) waits for everything in stage i-1.
   conditional = {
@@ -84,6 +85,47 @@ resource "aws_glue_trigger" "after" {
 
   dynamic "actions" {
     for_each = each.value.stage.crawlers
+    content {
+      crawler_name = actions.value
+    }
+  }
+
+  tags = var.tags
+}
+
+# Fires once per workflow run when any job of the chain FAILED or timed out; the SUCCEEDED branch
+# stops there (its trigger never fires), this one starts the failure handling.
+resource "aws_glue_trigger" "on_failure" {
+  count = var.on_failure == null ? 0 : 1
+
+  name              = "${var.name}-on-failure-start-${var.on_failure.name}"
+  description       = "Starts ${var.on_failure.name} when any job of the chain FAILED or timed out."
+  workflow_name     = aws_glue_workflow.this.name
+  type              = "CONDITIONAL"
+  start_on_creation = var.start_on_creation
+
+  predicate {
+    logical = "ANY"
+
+    dynamic "conditions" {
+      for_each = setproduct(local.chain_jobs, ["FAILED", "TIMEOUT"])
+      content {
+        job_name         = conditions.value[0]
+        logical_operator = "EQUALS"
+        state            = conditions.value[1]
+      }
+    }
+  }
+
+  dynamic "actions" {
+    for_each = var.on_failure.jobs
+    content {
+      job_name = actions.value
+    }
+  }
+
+  dynamic "actions" {
+    for_each = var.on_failure.crawlers
     content {
       crawler_name = actions.value
     }

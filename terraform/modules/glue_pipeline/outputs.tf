@@ -12,3 +12,8 @@ output "trigger_names" {
   description = "Trigger names in chain order (start first)."
   value       = concat([aws_glue_trigger.start.name], [for s in slice(var.stages, 1, length(var.stages)) : aws_glue_trigger.after[s.name].name])
 }
+
+output "failure_trigger_name" {
+  description = "The on-failure trigger (null without on_failure)."
+  value       = try(aws_glue_trigger.on_failure[0].name, null)
+}

@@ -61,3 +61,21 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "on_failure" {
+  description = <<-EOF2
+    Jobs and/or crawlers to start when any job of the chain ends FAILED or TIMEOUT (a CONDITIONAL
+    trigger with logical ANY), e.g. a notification or quarantine-report job. null: no failure trigger.
+  EOF2
+  type = object({
+    name     = optional(string, "failure")
+    jobs     = optional(list(string), [])
+    crawlers = optional(list(string), [])
+  })
+  default = null
+
+  validation {
+    condition     = var.on_failure == null || try(length(var.on_failure.jobs) + length(var.on_failure.crawlers) > 0, false)
+    error_message = "on_failure needs a job or a crawler to start."
+  }
+}

@@ -108,10 +108,10 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   bucket   = each.value.id
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.this.arn
+      sse_algorithm     = var.kms_default_encryption ? "aws:kms" : "AES256"
+      kms_master_key_id = var.kms_default_encryption ? aws_kms_key.this.arn : null
     }
-    bucket_key_enabled = true
+    bucket_key_enabled = var.kms_default_encryption
   }
 }
 

@@ -70,6 +70,12 @@ variable "deny_insecure_transport" {
   default     = true
 }
 
+variable "kms_default_encryption" {
+  description = "Buckets default to SSE-KMS with the lake key (false only for the moto emulator: it is reached over http, and Hadoop S3A's rename copies the source's KMS key id, which the AWS SDK refuses to send without HTTPS; SSE-S3 is used there instead)."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow terraform destroy to delete non-empty buckets (dev/emulator only)."
   type        = bool

@@ -1,0 +1,210 @@
+"""The deployed pipeline end to end in an emulated AWS account: moto on loopback, `terraform apply`
+of the real root module (envs/emulator.tfvars), the workflow read back from the Glue API and run
+by the emulator's Glue runner on one generated batch, the crawler stand-in, then `terraform destroy`.
+
+First deployment is deliberately broken through an ordinary variable (extra_jars without the DQDL
+parser jar — a real deployment slip): silver fails, the chain stops there. The fixed deployment's
+run then resumes (bronze's ledger: nothing ingested twice). Expected counts come from the
+generator's ledger and truth files; expected columns from docs/TABLES.md.
+"""
+
+import ast
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lakehouse_local import local_run, sample_data
+from lakehouse_local.emulator import server
+from lakehouse_local.emulator.__main__ import upload_batch
+from lakehouse_local.emulator.delta_log import row_count
+from lakehouse_local.emulator.deploy import Terraform
+from lakehouse_local.emulator.glue_runner import GlueRunner
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+ROWS, SEED = 300, 7
+WORKFLOW = "lakehouse-emulator-medallion"
+CHAIN_TRIGGERS = [
+    f"{WORKFLOW}-start-bronze",
+    f"{WORKFLOW}-after-bronze-start-silver",
+    f"{WORKFLOW}-after-silver-start-gold",
+    f"{WORKFLOW}-after-gold-start-crawlers",
+]
+JOBS = {"bronze": "lakehouse-emulator-bronze-ingest", "silver": "lakehouse-emulator-silver-clean"}
+JOBS["gold"] = "lakehouse-emulator-gold-aggregates"
+CRAWLERS = {f"lakehouse-emulator-{c}" for c in ("bronze", "gold", "gold_spectrum", "ops")}
+GOLD_TABLES = {
+    "dim_date",
+    "dim_store",
+    "dim_product",
+    "dim_customer",
+    "fact_sales",
+    "daily_sales",
+    "customer_360",
+    "product_performance",
+}
+# docs/TABLES.md, gold.daily_sales
+DAILY_SALES_COLUMNS = [
+    ("sale_date", "date"),
+    ("store_id", "string"),
+    ("category", "string"),
+    ("orders", "bigint"),
+    ("units", "bigint"),
+    ("revenue_usd", "decimal(18,2)"),
+    ("unconverted_sales", "bigint"),
+]
+
+
+def required_args(script: Path) -> list[str]:
+    for node in ast.parse(script.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise AssertionError(f"{script}: no REQUIRED_ARGS")
+
+
+@pytest.fixture(scope="module")
+def emulated(tmp_path_factory):
+    work = tmp_path_factory.mktemp("emulator")
+    proc, endpoint = server.start_moto(work / "moto.log")
+    try:
+        tf = Terraform(endpoint, work / "terraform")
+        apply_s = tf.apply(extra_jars='["deequ-2.1.0-spark-3.5.jar"]')  # the DQDL parser jar forgotten
+        out = tf.outputs()
+        ledger = sample_data.generate(work / "sample", ROWS, 1, SEED)
+        s3, glue = server.client("s3", endpoint), server.client("glue", endpoint)
+        upload_batch(s3, work / "sample", out["lake_root"], 1)
+        runner = GlueRunner(endpoint, out["glue_workflow_name"], work)
+        broken = runner.run()
+        print(broken.timeline())
+        del tf.vars["extra_jars"]  # the fix: the default jar list
+        reapply_s = tf.apply()
+        fixed = runner.run()
+        fixed.write(work / "run.json")
+        print(fixed.timeline())
+        print(f"apply {apply_s:.0f}s, re-apply {reapply_s:.0f}s")
+        yield {
+            "tf": tf,
+            "endpoint": endpoint,
+            "out": out,
+            "ledger": ledger,
+            "truth": work / "sample" / "truth",
+            "s3": s3,
+            "glue": glue,
+            "broken": broken,
+            "fixed": fixed,
+            "run_log": work / "run.json",
+        }
+    finally:
+        server.stop(proc)
+
+
+def test_broken_job_stops_the_chain_where_glue_would(emulated):
+    broken = emulated["broken"]
+    assert broken.fired() == CHAIN_TRIGGERS[:2], "only the trigger on bronze SUCCEEDED may fire"
+    assert broken.states() == {JOBS["bronze"]: "SUCCEEDED", JOBS["silver"]: "FAILED"}
+    assert "Error" in broken.step(JOBS["silver"]).detail, "the failure is reported with its error"
+    assert not broken.succeeded()
+
+
+def test_fixed_deployment_fires_every_trigger_in_chain_order(emulated):
+    fixed = emulated["fixed"]
+    assert fixed.fired() == CHAIN_TRIGGERS
+    assert fixed.states() == {**{j: "SUCCEEDED" for j in JOBS.values()}, **{c: "SUCCEEDED" for c in CRAWLERS}}
+    assert [s.name for s in fixed.steps if s.kind == "job"] == [JOBS["bronze"], JOBS["silver"], JOBS["gold"]]
+    assert all(fixed.step(j).rows > 0 for j in (JOBS["silver"], JOBS["gold"])), "silver and gold wrote rows"
+    assert "after-gold-start-crawlers" in emulated["run_log"].read_text(), "the run log holds the timeline"
+
+
+@pytest.mark.parametrize("stage", sorted(JOBS))
+def test_each_job_ran_the_uploaded_script_with_what_it_requires(emulated, stage):
+    step = emulated["fixed"].step(JOBS[stage])
+    deployed = emulated["glue"].get_job(JobName=JOBS[stage])["Job"]
+    script = deployed["Command"]["ScriptLocation"].rsplit("/", 1)[-1]
+    for arg in required_args(REPO / "glue_jobs" / script):
+        if arg != "JOB_NAME":  # Glue passes it itself
+            assert step.arguments[f"--{arg}"] == deployed["DefaultArguments"][f"--{arg}"], arg
+    assert step.arguments["--lake_root"] == emulated["out"]["lake_root"]
+    if stage == "gold":
+        assert step.arguments["--pii_salt_parameter"] == emulated["out"]["pii_salt_parameter_name"]
+    else:
+        assert step.arguments["--sources"] == "all"
+    log = Path(step.log).read_text()
+    assert "/deps/lakehouse.zip/lakehouse/__init__.py" in log, "lakehouse must come from the --extra-py-files zip"
+
+
+def test_resumed_run_ingested_nothing_twice_and_counts_match_the_ledger(emulated):
+    s3, lake, ledger = emulated["s3"], emulated["out"]["lake_root"], emulated["ledger"]
+    contracts = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "contracts").glob("*.yaml"))]
+    for c in contracts:
+        expected = ledger["sources"][c["source"]]
+        assert row_count(s3, f"{lake}/bronze/{c['source']}") == expected["bronze_rows"], c["source"]
+        assert row_count(s3, f"{lake}/silver/{c['entity']}") == expected["silver_rows"], c["entity"]
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_gold_tables_in_emulated_s3_have_the_expected_row_counts(emulated):
+    s3, lake, truth = emulated["s3"], emulated["out"]["lake_root"], emulated["truth"]
+    sales, products = read_csv(truth / "sales.csv"), read_csv(truth / "products.csv")
+    category = {p["product_id"]: p["category"] for p in products}
+    daily = {(s["sale_date"][:10], s["store_id"], category.get(s["product_id"], s["category"])) for s in sales}
+    assert row_count(s3, f"{lake}/gold/fact_sales") == len(sales)
+    assert row_count(s3, f"{lake}/gold/dim_product") == len(products)
+    assert row_count(s3, f"{lake}/gold/dim_store") == len({s["store_id"] for s in sales})
+    assert row_count(s3, f"{lake}/gold/daily_sales") == len(daily)
+
+
+def test_catalog_holds_the_crawled_tables_with_their_columns(emulated):
+    glue, dbs, lake = emulated["glue"], emulated["out"]["glue_database_names"], emulated["out"]["lake_root"]
+    gold = {t["Name"]: t for t in glue.get_tables(DatabaseName=dbs["gold"])["TableList"]}
+    assert set(gold) == GOLD_TABLES
+    daily = gold["daily_sales"]
+    assert [(c["Name"], c["Type"]) for c in daily["StorageDescriptor"]["Columns"]] == DAILY_SALES_COLUMNS
+    assert daily["Parameters"]["spark.sql.sources.provider"] == "delta"
+    assert daily["StorageDescriptor"]["Location"] == f"{lake}/gold/daily_sales/"
+    spectrum = glue.get_table(DatabaseName=dbs["gold_spectrum"], Name="daily_sales")["Table"]
+    assert spectrum["StorageDescriptor"]["Location"] == f"{lake}/gold/daily_sales/_symlink_format_manifest/"
+    ops = {t["Name"] for t in glue.get_tables(DatabaseName=dbs["ops"])["TableList"]}
+    assert {"dq_results", "ingest_ledger", "pipeline_runs"} <= ops
+
+
+def test_athena_named_queries_run_on_the_emulated_catalog(emulated, tmp_path):
+    """Trino (Athena v3's engine) over the emulated Glue catalog and S3: every athena_sql/ query runs
+    against the tables Terraform declared and the crawlers registered, and sees the truth's sales."""
+    from lakehouse_local.emulator.athena import run_named_queries
+    from lakehouse_local.engines.trino import TrinoServer
+
+    endpoint, dbs = emulated["endpoint"], emulated["out"]["glue_database_names"]
+    results = run_named_queries(endpoint, dbs, tmp_path)
+    assert [r["name"] for r in results if "error" in r] == [], results
+    assert {r["name"] for r in results} == {p.stem for p in (REPO / "athena_sql").glob("*.sql")}
+    with TrinoServer(tmp_path / "count", glue_endpoint=endpoint) as trino:
+        got = trino.query(f"SELECT count(*) FROM {dbs['gold']}.fact_sales").rows[0][0]
+    assert got == len(read_csv(emulated["truth"] / "sales.csv"))
+
+
+def test_local_run_chain_is_the_deployed_chain(emulated):
+    """`make lake` (lakehouse_local.local_run) runs the deployed scripts in the deployed order, with
+    the deployed values of the arguments it sets (lake_root and the salt source are per environment)."""
+    glue = emulated["glue"]
+    deployed = [glue.get_job(JobName=s.name)["Job"] for s in emulated["fixed"].steps if s.kind == "job"]
+    assert [j["Command"]["ScriptLocation"].rsplit("/", 1)[-1] for j in deployed] == [
+        f"{name}.py" for name, _ in local_run.CHAIN
+    ]
+    for job, (name, local_args) in zip(deployed, local_run.CHAIN, strict=True):
+        for key, value in local_args.items():
+            assert key in job["DefaultArguments"], f"{name}: local_run passes {key}, Terraform does not deploy it"
+            if key != "--pii_salt_parameter":
+                assert job["DefaultArguments"][key] == value, f"{name} {key}"
+
+
+def test_terraform_destroy_empties_the_emulated_account(emulated):
+    emulated["tf"].destroy()
+    assert emulated["glue"].get_jobs()["Jobs"] == []
+    assert emulated["glue"].get_triggers()["Triggers"] == []
