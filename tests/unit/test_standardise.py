@@ -55,7 +55,7 @@ CONTRACT = Contract(
         Column("price", "price", "decimal(12,2)"),
         Column("city", "address.city", "string", ("trim", "title")),
     ),
-    rules=(Rule("r", 'IsComplete "id"', "error"),),
+    rules=(Rule("r", 'IsComplete "id"', "error", "row"),),
     derived=(Derived("amount", "qty * price", "decimal(14,2)"),),
 )
 

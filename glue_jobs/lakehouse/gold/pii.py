@@ -15,7 +15,6 @@ log = logging.getLogger(__name__)
 
 SALT_ENV = "LAKEHOUSE_PII_SALT"
 DEV_SALT = "lakehouse-local-dev-salt"  # only when neither the job nor the env gives one
-METHODS = ("hash", "mask")
 
 
 def resolve_salt(configured: str | None) -> str:
@@ -44,17 +43,20 @@ def mask_col(col: Column) -> Column:
     )
 
 
+# The one list of PII actions a contract may declare (contracts accept exactly these keys).
+PROTECTIONS = {"hash": hash_col, "mask": lambda col, salt: mask_col(col)}
+
+
 def protect(pii: dict[str, str], salt: str):
     """Transform: hash or mask every PII column present in the frame, per the contract's map."""
-    bad = {c: m for c, m in pii.items() if m not in METHODS}
+    bad = {c: m for c, m in pii.items() if m not in PROTECTIONS}
     if bad:
-        raise ValueError(f"unknown PII method(s) {bad}; expected one of {METHODS}")
+        raise ValueError(f"unknown PII method(s) {bad}; expected one of {sorted(PROTECTIONS)}")
 
     def transform(df: DataFrame) -> DataFrame:
         for column, method in pii.items():
             if column in df.columns:
-                protected = hash_col(F.col(column), salt) if method == "hash" else mask_col(F.col(column))
-                df = df.withColumn(column, protected)
+                df = df.withColumn(column, PROTECTIONS[method](F.col(column), salt))
         return df
 
     return transform
