@@ -134,3 +134,25 @@ def load_silver_metadata(contracts_dir=None) -> dict[str, tuple[TableColumn, ...
     if not isinstance(raw, dict):
         raise ContractError(path, "<root>", "must be a mapping")
     return {kind: parse_columns(raw.get(kind), path, kind) for kind in ("entity", "quarantine")}
+
+
+def _normal(type_name: str) -> str:
+    return type_name.replace(" ", "").lower()
+
+
+def schema_problems(df, table: GoldTable) -> list[str]:
+    """How the frame's columns differ from the declaration (missing, undeclared, wrong type); [] if none."""
+    actual = {f.name: _normal(f.dataType.simpleString()) for f in df.schema.fields}
+    declared = {c.name: _normal(c.type) for c in table.columns}
+    problems = [f"missing {c}" for c in declared if c not in actual]
+    problems += [f"undeclared {c}" for c in actual if c not in declared]
+    problems += [f"{c} is {actual[c]}, declared {t}" for c, t in declared.items() if c in actual and actual[c] != t]
+    return problems
+
+
+def conform(df, table: GoldTable):
+    """The frame with the declared columns in declared order, or an error naming every difference."""
+    problems = schema_problems(df, table)
+    if problems:
+        raise ContractError(table.path, "columns", "built table disagrees with the declaration: " + "; ".join(problems))
+    return df.select(*table.column_names)

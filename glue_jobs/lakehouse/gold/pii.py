@@ -14,11 +14,25 @@ from pyspark.sql import functions as F
 log = logging.getLogger(__name__)
 
 SALT_ENV = "LAKEHOUSE_PII_SALT"
-DEV_SALT = "lakehouse-local-dev-salt"  # only when neither the job nor the env gives one
+DEV_SALT = "local-dev-salt-not-secret"  # local runs and bare calls only; never in AWS (the job reads SSM)
+
+
+def read_salt(parameter: str, ssm_client=None) -> str:
+    """The gold job's salt: $LAKEHOUSE_PII_SALT when set (local runs), else the decrypted SSM parameter."""
+    if os.environ.get(SALT_ENV):
+        return os.environ[SALT_ENV]
+    if ssm_client is None:
+        import boto3
+
+        ssm_client = boto3.client("ssm")
+    value = ssm_client.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+    if not value:
+        raise ValueError(f"SSM parameter {parameter} is empty: set the PII salt")
+    return value
 
 
 def resolve_salt(configured: str | None) -> str:
-    """The job's salt (from SSM in Glue), else $LAKEHOUSE_PII_SALT, else a dev salt (warned)."""
+    """The job's salt (read_salt), else $LAKEHOUSE_PII_SALT, else the public dev salt (warned)."""
     salt = configured or os.environ.get(SALT_ENV)
     if salt:
         return salt

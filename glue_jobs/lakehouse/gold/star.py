@@ -1,6 +1,6 @@
 """Star schema for Redshift: dim_date, dim_store, dim_product and fact_sales (pure transforms)."""
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 FACT_COLUMNS = [
@@ -92,7 +92,3 @@ def fact_sales(sales_usd: DataFrame, extra: tuple[str, ...] = ()) -> DataFrame:
         "payment_method",
         *extra,
     )
-
-
-def empty_like(spark: SparkSession, df: DataFrame) -> DataFrame:
-    return spark.createDataFrame([], df.schema)
