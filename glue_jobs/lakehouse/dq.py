@@ -83,6 +83,10 @@ class Evaluation:
             if o["outcome"] == "Failed" and o["severity"] == "error" and by_name[o["rule_name"]].scope == "dataset"
         ]
 
+    def warned_rows(self) -> dict[str, int]:
+        """Rows failing each warn rule (kept, only counted)."""
+        return {o["rule_name"]: o["failed_rows"] for o in self.outcomes if o["severity"] == "warn" and o["failed_rows"]}
+
 
 def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
     """The contract's DQDL on `df`: rows flagged per rule scope and severity, and one outcome per rule."""

@@ -222,42 +222,33 @@ def clean_entity(spark, config, contract: Contract) -> dict:
     ]
     dataset_failures = checked.evaluation.dataset_failures(contract)
     record_dq_results(spark, config, contract, batch_ids, outcomes)
-    dropped = checked.exact_duplicates + checked.superseded
     summary.update(
         rows_in=checked.rows_in,
         quarantined=n_quarantined,
         exact_duplicates=checked.exact_duplicates,
         superseded=checked.superseded,
         quarantined_by_rule=quarantined_by_rule,
-        warned_by_rule={
-            o["rule_name"]: o["failed_rows"]
-            for o in checked.evaluation.outcomes
-            if o["severity"] == "warn" and o["failed_rows"]
-        },
+        warned_by_rule=checked.evaluation.warned_rows(),
         outcomes=outcomes,
         failed_dataset_rules=dataset_failures,
     )
-
-    if dataset_failures:  # nothing of this batch is published; it is retried on the next run
-        ops.record_run(
-            spark,
-            config,
-            "silver_clean",
-            contract.entity,
-            checked.rows_in,
-            0,
-            n_quarantined,
-            dropped,
-            started,
-            "FAILED_DQ",
-        )
-    else:
-        n_valid = valid.count()
-        merged = publish(spark, config, contract, valid, quarantine, batch_ids, n_quarantined)
-        ops.record_run(
-            spark, config, "silver_clean", contract.entity, checked.rows_in, n_valid, n_quarantined, dropped, started
-        )
-        summary.update(valid=n_valid, **merged)
+    if not dataset_failures:  # otherwise nothing of this batch is published; the next run retries it
+        summary.update(valid=valid.count())
+        summary.update(publish(spark, config, contract, valid, quarantine, batch_ids, n_quarantined))
+    dropped = checked.exact_duplicates + checked.superseded
+    status = "FAILED_DQ" if dataset_failures else "SUCCEEDED"
+    ops.record_run(
+        spark,
+        config,
+        "silver_clean",
+        contract.entity,
+        checked.rows_in,
+        summary["valid"],
+        n_quarantined,
+        dropped,
+        started,
+        status,
+    )
     for df in checked.cached:
         df.unpersist()
     return {**summary, "seconds": time.monotonic() - t0}

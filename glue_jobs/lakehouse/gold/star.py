@@ -3,25 +3,6 @@
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-FACT_COLUMNS = [
-    "transaction_id",
-    "date_key",
-    "sale_date",
-    "store_id",
-    "product_id",
-    "customer_id",
-    "customer_sk",
-    "quantity",
-    "unit_price",
-    "amount_local",
-    "currency",
-    "fx_rate",
-    "fx_rate_date",
-    "amount_usd",
-    "fx_missing",
-    "payment_method",
-]
-
 
 def date_key(col) -> F.Column:
     return F.date_format(col, "yyyyMMdd").cast("int")
