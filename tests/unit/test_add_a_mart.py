@@ -246,3 +246,12 @@ def test_a_mart_yaml_becomes_a_gold_crawler_target_in_terraform(tmp_path):
             ["terraform", f"-chdir={copy / 'terraform'}", *args], env=env, capture_output=True, text=True, timeout=900
         )
         assert result.returncode == 0, f"terraform {args[0]} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+
+
+def test_gold_names_the_silver_columns_it_needs_and_lacks(spark, silver_lake):
+    from lakehouse import delta_io
+
+    path = str(silver_lake / "silver" / "sales")
+    delta_io.overwrite(delta_io.read(spark, path).drop("currency", "store_name"), path)
+    with pytest.raises(ContractError, match=r"gold needs \['store_name', 'currency'\] from silver.sales"):
+        run(spark, JobConfig(str(silver_lake), (), "mart", pii_salt="s"))

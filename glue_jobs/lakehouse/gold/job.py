@@ -109,9 +109,11 @@ def enrich_sales(sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame,
         .withColumn("category", F.coalesce("_p_cat", "category"))
         .drop("_p_name", "_p_cat")
     )
-    with_fx = base.transform(fx_asof(fx_rates))
-    with_sk = scd2.version_at(dim_customer, with_fx)
-    return star.fact_sales(with_sk, extra=("category", "product_name"))
+    return (
+        base.transform(fx_asof(fx_rates))
+        .transform(scd2.version_at, dim_customer)
+        .transform(star.fact_sales, extra=("category", "product_name"))
+    )
 
 
 class GoldWriter:

@@ -183,8 +183,8 @@ def _counts(spark: SparkSession, path: str) -> tuple[int, int]:
     return int(r["n"]), int(r["cur"] or 0)
 
 
-def version_at(dim: DataFrame, facts: DataFrame, date_col: str = "sale_date") -> DataFrame:
-    """Transform helper: add customer_sk of the version valid at each fact's date.
+def version_at(facts: DataFrame, dim: DataFrame, date_col: str = "sale_date") -> DataFrame:
+    """Transform (`facts.transform(version_at, dim)`): add customer_sk of the version valid at each fact's date.
 
     The version valid at the *end* of the sale date (the latest one with valid_from before
     the next midnight); a sale dated before the customer's first known version takes that
