@@ -31,7 +31,6 @@ CHAIN = [
     ("silver_clean", {"--sources": "all"}),
     ("gold_aggregates", {"--pii_salt_parameter": "local"}),
 ]
-LOCAL_DEV_SALT = "local-dev-salt-not-secret"
 
 
 def run_script(name: str, lake_root: str, extra: dict) -> None:
@@ -87,7 +86,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--fresh", action="store_true", help="delete the lake first")
     args = ap.parse_args(argv)
-    os.environ.setdefault("LAKEHOUSE_PII_SALT", LOCAL_DEV_SALT)
+    from lakehouse.gold.pii import DEV_SALT, SALT_ENV
+
+    os.environ.setdefault(SALT_ENV, DEV_SALT)
 
     lake = Path(args.lake).resolve()
     if args.fresh and lake.exists():

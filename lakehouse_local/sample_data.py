@@ -362,64 +362,78 @@ class Generator:
         self._close(led, batch, w)
 
     def customers_batch(self, batch: int) -> None:
-        led, rng = self.ledger["customers"], self.rng
+        """Batch 1 delivers every customer; later batches changes, unchanged re-deliveries, a late
+        update (from batch 3) and faults riding on updates of existing customers."""
+        led = self.ledger["customers"]
         w = self._writer(batch, "customers", "json")
         ts = datetime.combine(self._batch_days(batch)[0], datetime.min.time()) + timedelta(hours=6)
-
-        def emit(c: dict, messy=True) -> None:
-            if c["phone"] is None:  # every delivery without a phone fails the warn-level completeness rule
-                led.warn("missing_phone", c["customer_id"] or "", WARN_RULES["customers"]["missing_phone"])
-            w.row(
-                {
-                    "customer_id": c["customer_id"] if not messy else f" {c['customer_id'].lower()}",
-                    "first_name": _messy(rng, c["first_name"]) if messy else c["first_name"],
-                    "last_name": c["last_name"].lower() if messy else c["last_name"],
-                    "email": f" {c['email'].upper()} " if messy and rng.random() < 0.3 else c["email"],
-                    "phone": _phone(rng, c["phone"][2:]) if c["phone"] else None,
-                    "address": {
-                        "street": c["street"],
-                        "city": _messy(rng, c["city"]),
-                        "state": c["state"].lower(),
-                        "postcode": c["postcode"],
-                        "country": c["country"],
-                    },
-                    "loyalty_tier": c["loyalty_tier"].upper() if messy else c["loyalty_tier"],
-                    "signup_date": c["signup_date"],
-                    "updated_at": c["updated_at"],
-                }
-            )
-
-        def truth(c: dict, delivery: str) -> None:
-            self.truth["customers"].row({**c, "batch": batch, "delivery": delivery})
-
         if batch == 1:
-            for i in range(self.n_customers):
-                cid = f"C{i + 1:06d}"
-                city = rng.choice(CITIES)[0]
-                first, last = rng.choice(FIRST).title(), rng.choice(LAST).title()
-                c = {
-                    "customer_id": cid,
-                    "first_name": first,
-                    "last_name": last,
-                    "email": f"{first.lower()}.{last.lower()}{i}@example.com",
-                    "phone": "+1" + "".join(str(rng.randrange(10)) for _ in range(10)),
-                    "street": f"{rng.randrange(1, 999)} Main St",
-                    "city": city,
-                    "state": STATES[city],
-                    "postcode": f"{rng.randrange(10000, 99999)}",
-                    "country": COUNTRIES[city],
-                    "loyalty_tier": rng.choice(TIERS),
-                    "signup_date": (START - timedelta(days=rng.randrange(30, 900))).isoformat(),
-                    "updated_at": (ts + timedelta(minutes=i % 600)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                }
-                if i % 25 == 3:  # a few without a phone: the warn-level completeness rule counts them
-                    c["phone"] = None
-                self.customers[cid] = c
-                emit(c)
-                truth(c, "new")
-            self._close(led, batch, w)
-            return
+            self._new_customers(batch, w, ts)
+        else:
+            spare = self._customer_updates(batch, w, ts)
+            self._customer_faults(w, ts, spare)
+        self._close(led, batch, w)
 
+    def _emit_customer(self, w: DropWriter, c: dict, messy=True) -> None:
+        """One CRM record; `messy` adds the formatting noise silver must standardise away."""
+        rng = self.rng
+        if c["phone"] is None:  # every delivery without a phone fails the warn-level completeness rule
+            self.ledger["customers"].warn(
+                "missing_phone", c["customer_id"] or "", WARN_RULES["customers"]["missing_phone"]
+            )
+        w.row(
+            {
+                "customer_id": c["customer_id"] if not messy else f" {c['customer_id'].lower()}",
+                "first_name": _messy(rng, c["first_name"]) if messy else c["first_name"],
+                "last_name": c["last_name"].lower() if messy else c["last_name"],
+                "email": f" {c['email'].upper()} " if messy and rng.random() < 0.3 else c["email"],
+                "phone": _phone(rng, c["phone"][2:]) if c["phone"] else None,
+                "address": {
+                    "street": c["street"],
+                    "city": _messy(rng, c["city"]),
+                    "state": c["state"].lower(),
+                    "postcode": c["postcode"],
+                    "country": c["country"],
+                },
+                "loyalty_tier": c["loyalty_tier"].upper() if messy else c["loyalty_tier"],
+                "signup_date": c["signup_date"],
+                "updated_at": c["updated_at"],
+            }
+        )
+
+    def _customer_truth(self, c: dict, batch: int, delivery: str) -> None:
+        self.truth["customers"].row({**c, "batch": batch, "delivery": delivery})
+
+    def _new_customers(self, batch: int, w: DropWriter, ts: datetime) -> None:
+        rng = self.rng
+        for i in range(self.n_customers):
+            cid = f"C{i + 1:06d}"
+            city = rng.choice(CITIES)[0]
+            first, last = rng.choice(FIRST).title(), rng.choice(LAST).title()
+            c = {
+                "customer_id": cid,
+                "first_name": first,
+                "last_name": last,
+                "email": f"{first.lower()}.{last.lower()}{i}@example.com",
+                "phone": "+1" + "".join(str(rng.randrange(10)) for _ in range(10)),
+                "street": f"{rng.randrange(1, 999)} Main St",
+                "city": city,
+                "state": STATES[city],
+                "postcode": f"{rng.randrange(10000, 99999)}",
+                "country": COUNTRIES[city],
+                "loyalty_tier": rng.choice(TIERS),
+                "signup_date": (START - timedelta(days=rng.randrange(30, 900))).isoformat(),
+                "updated_at": (ts + timedelta(minutes=i % 600)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+            if i % 25 == 3:  # a few without a phone: the warn-level completeness rule counts them
+                c["phone"] = None
+            self.customers[cid] = c
+            self._emit_customer(w, c)
+            self._customer_truth(c, batch, "new")
+
+    def _customer_updates(self, batch: int, w: DropWriter, ts: datetime) -> list[str]:
+        """Changed and unchanged re-deliveries and the late update; returns the untouched ids (for faults)."""
+        rng = self.rng
         ids = sorted(self.customers)
         late_cid = self.changed_last_batch[0] if batch >= 3 and self.changed_last_batch else None
         picked = rng.sample([i for i in ids if i != late_cid], min(len(ids) - 1, max(3, self.n_customers // 8)))
@@ -437,11 +451,11 @@ class Generator:
                 updated_at=(ts + timedelta(minutes=j)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
             self.customers[cid] = c
-            emit(c)
-            truth(c, "change")
+            self._emit_customer(w, c)
+            self._customer_truth(c, batch, "change")
         for cid in unchanged:  # re-delivered exactly as silver already holds them
-            emit(self.customers[cid], messy=False)
-            truth(self.customers[cid], "unchanged")
+            self._emit_customer(w, self.customers[cid], messy=False)
+            self._customer_truth(self.customers[cid], batch, "unchanged")
         if late_cid:  # late-arriving: older than the version silver got last batch, must not win
             before = self.replaced[late_cid]
             late = dict(
@@ -451,13 +465,16 @@ class Generator:
                     datetime.strptime(before["updated_at"], "%Y-%m-%dT%H:%M:%SZ") + timedelta(hours=1)
                 ).strftime("%Y-%m-%dT%H:%M:%SZ"),
             )
-            emit(late)
-            truth(late, "late")
-            led.stale += 1
+            self._emit_customer(w, late)
+            self._customer_truth(late, batch, "late")
+            self.ledger["customers"].stale += 1
         self.changed_last_batch = changed
         self.replaced = previous
-        # Faults ride on updates of existing customers (so the customer keeps its last good version).
-        spare = [cid for cid in ids if cid not in picked and cid != late_cid]
+        return [cid for cid in ids if cid not in picked and cid != late_cid]
+
+    def _customer_faults(self, w: DropWriter, ts: datetime, spare: list[str]) -> None:
+        """Faults ride on updates of existing customers (so the customer keeps its last good version)."""
+        led = self.ledger["customers"]
         for kind in FAULT_RULES["customers"]:
             for _ in range(self.faults_per_batch):
                 cid = spare.pop()
@@ -473,9 +490,8 @@ class Generator:
                     c["loyalty_tier"] = "diamond"
                 elif kind == "null_customer_id":
                     c["customer_id"] = None
-                emit(c, messy=False)
+                self._emit_customer(w, c, messy=False)
                 led.fault(kind, cid, rules)
-        self._close(led, batch, w)
 
     def sales_batch(self, batch: int) -> None:
         led, rng = self.ledger["pos_sales"], self.rng

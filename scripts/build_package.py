@@ -18,13 +18,13 @@ FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 def build(out: Path = ROOT / "dist" / "lakehouse.zip") -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     files = [p for p in sorted((ROOT / "glue_jobs" / "lakehouse").rglob("*.py"))]
-    contracts = sorted((ROOT / "contracts").glob("*.yaml"))
+    contracts = sorted((ROOT / "contracts").rglob("*.yaml"))  # sources, silver/ metadata, gold/ tables
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in files:
             _add(zf, path, path.relative_to(ROOT / "glue_jobs").as_posix())
         for path in contracts:
             # Bundled inside the package so a Glue job reads exactly the contracts it was built with.
-            _add(zf, path, f"lakehouse/bundled_contracts/{path.name}")
+            _add(zf, path, f"lakehouse/bundled_contracts/{path.relative_to(ROOT / 'contracts').as_posix()}")
     return out
 
 

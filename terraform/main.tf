@@ -35,6 +35,7 @@ locals {
       description = try(c.description, "")
       tables = (
         try(c.tables, null) != null ? c.tables :
+        try(c.tables_from_gold_tables, false) ? local.gold_table_names :
         try(c.tables_from_crawler, null) != null ? local.crawler_defs[c.tables_from_crawler].tables :
         sort(distinct([for ct in local.contracts : ct[c.tables_from_contracts]]))
       )
@@ -72,6 +73,7 @@ module "glue_catalog" {
   lake_root       = module.lake_storage.lake_root
   databases       = local.catalog_databases
   contracts       = local.contracts
+  silver_metadata = local.silver_metadata
   tags            = local.tags
 }
 

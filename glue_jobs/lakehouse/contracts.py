@@ -13,11 +13,14 @@ from pathlib import Path
 import yaml
 
 from lakehouse.errors import ContractError
+from lakehouse.gold.pii import PROTECTIONS as PII_ACTIONS
+from lakehouse.standardise import STANDARDISERS
 
 FORMATS = {"csv", "json", "parquet"}
 SEVERITIES = {"error", "warn"}
-PII_ACTIONS = {"hash", "mask"}
-STANDARDISERS = {"trim", "upper", "lower", "title", "email", "phone"}
+# row: rows failing the rule are quarantined (error) or counted (warn); dataset: the rule judges
+# the whole batch, and an error-severity failure stops the batch from being published.
+SCOPES = {"row", "dataset"}
 SIMPLE_TYPES = {"string", "int", "bigint", "double", "boolean", "date", "timestamp"}
 DECIMAL = re.compile(r"^decimal\(\s*\d+\s*,\s*\d+\s*\)$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -51,6 +54,7 @@ class Rule:
     name: str
     rule: str
     severity: str
+    scope: str  # "row" or "dataset" (see SCOPES)
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class Contract:
         return "Rules = [\n    " + ",\n    ".join(r.rule for r in self.rules) + "\n]"
 
 
-def _require(raw: dict, key: str, path, kind=None, where: str = ""):
+def require(raw: dict, key: str, path, kind=None, where: str = ""):
     label = f"{where}{key}"
     if key not in raw or raw[key] in (None, ""):
         raise ContractError(path, label, "is required")
@@ -100,35 +104,60 @@ def _require(raw: dict, key: str, path, kind=None, where: str = ""):
     return value
 
 
-def _check_type(path, label: str, value: str) -> str:
+def check_type(path, label: str, value: str) -> str:
     value = str(value).strip().lower()
     if value not in SIMPLE_TYPES and not DECIMAL.match(value):
         raise ContractError(path, label, f"unknown type '{value}' (use {sorted(SIMPLE_TYPES)} or decimal(p,s))")
     return value
 
 
-def _check_name(path, label: str, value) -> str:
+def check_name(path, label: str, value) -> str:
     if not isinstance(value, str) or not NAME.match(value):
         raise ContractError(path, label, f"'{value}' is not a lower_snake_case name")
     return value
 
 
 def parse_contract(raw, path) -> Contract:
+    """A contract mapping (decoded YAML) → Contract, or a ContractError naming the file and field."""
     if not isinstance(raw, dict):
         raise ContractError(path, "<root>", "must be a mapping")
-    source = _check_name(path, "source", _require(raw, "source", path, str))
-    entity = _check_name(path, "entity", _require(raw, "entity", path, str))
-    fmt = _require(raw, "format", path, str)
+    source = check_name(path, "source", require(raw, "source", path, str))
+    entity = check_name(path, "entity", require(raw, "entity", path, str))
+    fmt = require(raw, "format", path, str)
     if fmt not in FORMATS:
         raise ContractError(path, "format", f"'{fmt}' is not one of {sorted(FORMATS)}")
+    columns = _parse_columns(raw, path)
+    derived = _parse_derived(raw, path)
+    known = {c.name for c in columns} | {d.name for d in derived}
+    business_key = _known_columns(raw, "business_key", path, known, required=True)
+    partition_by = _known_columns(raw, "partition_by", path, known)
+    latest_by = _known_columns(raw, "latest_by", path, known)
+    return Contract(
+        path=str(path),
+        source=source,
+        entity=entity,
+        format=fmt,
+        business_key=business_key,
+        columns=columns,
+        description=str(raw.get("description", "")),
+        latest_by=latest_by[0] if latest_by else None,
+        partition_by=partition_by,
+        derived=derived,
+        references=_parse_references(raw, path, known),
+        pii=_parse_pii(raw, path, known),
+        scd2=_parse_scd2(raw, path, known),
+        rules=_parse_rules(raw, path),
+    )
 
+
+def _parse_columns(raw: dict, path) -> tuple[Column, ...]:
     columns = []
-    for i, col in enumerate(_require(raw, "columns", path, list)):
+    for i, col in enumerate(require(raw, "columns", path, list)):
         where = f"columns[{i}]."
         if not isinstance(col, dict):
             raise ContractError(path, f"columns[{i}]", "must be a mapping")
-        name = _check_name(path, where + "name", _require(col, "name", path, str, where))
-        ctype = _check_type(path, where + "type", _require(col, "type", path, None, where))
+        name = check_name(path, where + "name", require(col, "name", path, str, where))
+        ctype = check_type(path, where + "type", require(col, "type", path, None, where))
         std = tuple(col.get("standardise") or ())
         bad = [s for s in std if s not in STANDARDISERS]
         if bad:
@@ -140,86 +169,84 @@ def parse_contract(raw, path) -> Contract:
     names = [c.name for c in columns]
     if len(set(names)) != len(names):
         raise ContractError(path, "columns", "column names must be unique")
+    return tuple(columns)
 
+
+def _parse_derived(raw: dict, path) -> tuple[Derived, ...]:
     derived = []
     for i, d in enumerate(raw.get("derived") or ()):
         where = f"derived[{i}]."
         derived.append(
             Derived(
-                _check_name(path, where + "name", _require(d, "name", path, str, where)),
-                _require(d, "expr", path, str, where),
-                _check_type(path, where + "type", _require(d, "type", path, None, where)),
+                check_name(path, where + "name", require(d, "name", path, str, where)),
+                require(d, "expr", path, str, where),
+                check_type(path, where + "type", require(d, "type", path, None, where)),
             )
         )
-    known = set(names) | {d.name for d in derived}
+    return tuple(derived)
 
-    key = tuple(_require(raw, "business_key", path, list))
-    for k in key:
-        if k not in known:
-            raise ContractError(path, "business_key", f"'{k}' is not a column")
-    partition_by = tuple(raw.get("partition_by") or ())
-    for p in partition_by:
-        if p not in known:
-            raise ContractError(path, "partition_by", f"'{p}' is not a column")
-    latest_by = raw.get("latest_by")
-    if latest_by is not None and latest_by not in known:
-        raise ContractError(path, "latest_by", f"'{latest_by}' is not a column")
 
+def _known_columns(raw: dict, key: str, path, known: set, required: bool = False) -> tuple[str, ...]:
+    """The column name(s) under `key` (a name or a list), each a column of the contract."""
+    value = require(raw, key, path, list) if required else raw.get(key) or ()
+    names = (value,) if isinstance(value, str) else tuple(value)
+    for name in names:
+        if name not in known:
+            raise ContractError(path, key, f"'{name}' is not a column")
+    return names
+
+
+def _parse_references(raw: dict, path, known: set) -> tuple[Reference, ...]:
     references = []
     for i, r in enumerate(raw.get("references") or ()):
         where = f"references[{i}]."
-        ref = Reference(*(_require(r, k, path, str, where) for k in ("column", "entity", "key")))
+        ref = Reference(*(require(r, k, path, str, where) for k in ("column", "entity", "key")))
         if ref.column not in known:
             raise ContractError(path, where + "column", f"'{ref.column}' is not a column")
         references.append(ref)
+    return tuple(references)
 
+
+def _parse_pii(raw: dict, path, known: set) -> dict:
     pii = dict(raw.get("pii") or {})
     for col, action in pii.items():
         if col not in known:
             raise ContractError(path, f"pii.{col}", "is not a column")
         if action not in PII_ACTIONS:
             raise ContractError(path, f"pii.{col}", f"'{action}' is not one of {sorted(PII_ACTIONS)}")
+    return pii
 
-    scd2 = None
-    if raw.get("scd2"):
-        s = raw["scd2"]
-        tracked = tuple(_require(s, "tracked", path, list, "scd2."))
-        eff = _require(s, "effective_from", path, str, "scd2.")
-        for c in (*tracked, eff):
-            if c not in known:
-                raise ContractError(path, "scd2", f"'{c}' is not a column")
-        scd2 = Scd2(tracked, eff)
 
+def _parse_scd2(raw: dict, path, known: set) -> Scd2 | None:
+    if not raw.get("scd2"):
+        return None
+    s = raw["scd2"]
+    tracked = tuple(require(s, "tracked", path, list, "scd2."))
+    eff = require(s, "effective_from", path, str, "scd2.")
+    for c in (*tracked, eff):
+        if c not in known:
+            raise ContractError(path, "scd2", f"'{c}' is not a column")
+    return Scd2(tracked, eff)
+
+
+def _parse_rules(raw: dict, path) -> tuple[Rule, ...]:
     rules = []
-    for i, r in enumerate(_require(raw, "dq", path, list)):
+    for i, r in enumerate(require(raw, "dq", path, list)):
         where = f"dq[{i}]."
         rule = Rule(
-            _check_name(path, where + "name", _require(r, "name", path, str, where)),
-            _require(r, "rule", path, str, where).strip(),
-            _require(r, "severity", path, str, where),
+            check_name(path, where + "name", require(r, "name", path, str, where)),
+            require(r, "rule", path, str, where).strip(),
+            require(r, "severity", path, str, where),
+            require(r, "scope", path, str, where),
         )
         if rule.severity not in SEVERITIES:
             raise ContractError(path, where + "severity", f"'{rule.severity}' is not one of {sorted(SEVERITIES)}")
+        if rule.scope not in SCOPES:
+            raise ContractError(path, where + "scope", f"'{rule.scope}' is not one of {sorted(SCOPES)}")
         rules.append(rule)
     if len({r.name for r in rules}) != len(rules):
         raise ContractError(path, "dq", "rule names must be unique")
-
-    return Contract(
-        path=str(path),
-        source=source,
-        entity=entity,
-        format=fmt,
-        business_key=key,
-        columns=tuple(columns),
-        rules=tuple(rules),
-        description=str(raw.get("description", "")),
-        latest_by=latest_by,
-        partition_by=partition_by,
-        derived=tuple(derived),
-        references=tuple(references),
-        pii=pii,
-        scd2=scd2,
-    )
+    return tuple(rules)
 
 
 def default_contracts_dir():

@@ -30,6 +30,17 @@ def read(spark, path: str):
     return spark.read.format("delta").load(path)
 
 
+def read_if_exists(spark, path: str):
+    """The table, or None when there is no Delta table at `path`."""
+    return read(spark, path) if exists(spark, path) else None
+
+
+def last_operation(spark, path: str) -> tuple[str | None, dict]:
+    """(operation, operation metrics) of the table's latest commit, from its Delta history."""
+    row = DeltaTable.forPath(spark, path).history(1).select("operation", "operationMetrics").first()
+    return (row["operation"], dict(row["operationMetrics"] or {})) if row else (None, {})
+
+
 def overwrite(df, path: str, partition_by=()) -> None:
     writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
     if partition_by:
@@ -63,7 +74,7 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, part
         .whenNotMatchedInsertAll()
         .execute()
     )
-    metrics = table.history(1).select("operationMetrics").first()[0]
+    _, metrics = last_operation(spark, path)
     return {
         "inserted": int(metrics.get("numTargetRowsInserted", 0)),
         "updated": int(metrics.get("numTargetRowsUpdated", 0)),

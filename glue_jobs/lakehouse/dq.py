@@ -1,21 +1,25 @@
-"""Data quality: a contract's DQDL ruleset in, per-row failed rule names and rule outcomes out.
+"""Data quality, one mechanism (dqx style): every check adds its name to one failed-check column,
+and `split` returns (valid, quarantine) from it.
 
-Evaluation is pydeequ's DQDL evaluator (the engine behind AWS Glue Data Quality). Rules
-whose type judges single rows (IsComplete, ColumnValues, ColumnLength) quarantine the rows
-that fail them when their severity is `error` and only count them when it is `warn`. The
-other rules judge the whole batch (RowCount, IsUnique, Completeness thresholds, ...): a
-failure is recorded, and with severity `error` it stops the batch from being published.
+Checks are DQDL rules from the contract, evaluated by pydeequ's DQDL evaluator (the engine
+behind AWS Glue Data Quality), plus the checks outside DQDL the silver job declares (bronze
+parsing, references), added with `flag`. A rule's `scope` is declared in the contract:
+- `row`: rows failing it are quarantined (severity error) or only counted (severity warn);
+- `dataset`: it judges the batch (RowCount, IsUnique, Completeness thresholds, ...); a failure
+  is recorded, and with severity error it stops the batch from being published.
 """
 
 import re
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.contracts import Contract, Rule
+from lakehouse.contracts import Contract
 
-ROW_LEVEL_TYPES = {"IsComplete", "ColumnValues", "ColumnLength"}
+FAILED = "_dq_failed_rules"  # array<string>: names of the error checks a row failed (empty = valid)
+WARNED = "_dq_warned"  # array<string>: names of the warn row rules a row failed (counted, kept)
+ALL_FAILED = "_dq_all_failed"  # array<string>: every DQDL rule a row failed, whatever its scope
 OUTCOME_COLUMNS = (
     "DataQualityRulesPass",
     "DataQualityRulesFail",
@@ -24,12 +28,40 @@ OUTCOME_COLUMNS = (
 )
 
 
-def rule_type(rule: Rule) -> str:
-    return rule.rule.split(None, 1)[0]
+def _failed_so_far(df: DataFrame) -> Column:
+    return F.col(FAILED) if FAILED in df.columns else F.array().cast("array<string>")
 
 
-def is_row_level(rule: Rule) -> bool:
-    return rule_type(rule) in ROW_LEVEL_TYPES
+def add_failures(names: Column):
+    """df.transform factory: append the check names in `names` (array<string>) to FAILED."""
+
+    def transform(df: DataFrame) -> DataFrame:
+        return df.withColumn(FAILED, F.concat(_failed_so_far(df), names))
+
+    return transform
+
+
+def flag(name: str, failed: Column):
+    """df.transform factory: add check `name` to FAILED on the rows where `failed` is true."""
+    return add_failures(F.when(failed, F.array(F.lit(name))).otherwise(F.array().cast("array<string>")))
+
+
+def split(checked: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """(valid rows without FAILED, quarantined rows with it) of a checked frame."""
+    failed = F.size(FAILED) > 0
+    return checked.where(~failed).drop(FAILED), checked.where(failed)
+
+
+def check_outcome(name: str, text: str, failed_rows: int) -> dict:
+    """An ops.dq_results outcome for a row check outside DQDL (error severity, row scope)."""
+    return {
+        "rule_name": name,
+        "rule": text,
+        "severity": "error",
+        "outcome": "Failed" if failed_rows else "Passed",
+        "failure_reason": f"{failed_rows} rows" if failed_rows else None,
+        "failed_rows": int(failed_rows),
+    }
 
 
 def _normalise(text: str) -> str:
@@ -39,45 +71,53 @@ def _normalise(text: str) -> str:
 
 @dataclass
 class Evaluation:
-    rows: DataFrame  # input + _dq_failed (error row rules), _dq_warned (warn row rules), _dq_all_failed
+    rows: DataFrame  # input + FAILED (error row rules), WARNED (warn row rules), ALL_FAILED
     outcomes: list[dict]  # one per rule: rule_name, rule, severity, outcome, failure_reason, failed_rows
 
     def dataset_failures(self, contract: Contract) -> list[dict]:
-        """Failed rules that judge the batch as a whole and have severity error."""
+        """Failed rules of scope dataset and severity error."""
         by_name = {r.name: r for r in contract.rules}
         return [
             o
             for o in self.outcomes
-            if o["outcome"] == "Failed" and o["severity"] == "error" and not is_row_level(by_name[o["rule_name"]])
+            if o["outcome"] == "Failed" and o["severity"] == "error" and by_name[o["rule_name"]].scope == "dataset"
         ]
+
+    def warned_rows(self) -> dict[str, int]:
+        """Rows failing each warn rule (kept, only counted)."""
+        return {o["rule_name"]: o["failed_rows"] for o in self.outcomes if o["severity"] == "warn" and o["failed_rows"]}
 
 
 def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
+    """The contract's DQDL on `df`: rows flagged per rule scope and severity, and one outcome per rule."""
     from pydeequ.dqdl import EvaluateDataQuality  # imported late: needs SPARK_VERSION (runtime sets it)
 
     result = EvaluateDataQuality.processRows(spark, df, contract.ruleset())
     names = F.create_map(*[x for r in contract.rules for x in (F.lit(_normalise(r.rule)), F.lit(r.name))])
     failed = F.transform("DataQualityRulesFail", lambda x: F.coalesce(names[F.regexp_replace(x, r"\s+", "")], x))
-    error_rows = [r.name for r in contract.rules if is_row_level(r) and r.severity == "error"]
-    warn_rows = [r.name for r in contract.rules if is_row_level(r) and r.severity == "warn"]
+    row_rules = [r for r in contract.rules if r.scope == "row"]
+    error_rows = [r.name for r in row_rules if r.severity == "error"]
+    warn_rows = [r.name for r in row_rules if r.severity == "warn"]
     rows = (
         result["rowLevelOutcomes"]
-        .withColumn("_dq_all_failed", failed)
-        .withColumn("_dq_failed", F.filter("_dq_all_failed", lambda n: n.isin(error_rows)))
-        .withColumn("_dq_warned", F.filter("_dq_all_failed", lambda n: n.isin(warn_rows)))
+        .withColumn(ALL_FAILED, failed)
+        .transform(add_failures(F.filter(ALL_FAILED, lambda n: n.isin(error_rows))))
+        .withColumn(WARNED, F.filter(ALL_FAILED, lambda n: n.isin(warn_rows)))
         .drop(*OUTCOME_COLUMNS)
         .persist()
     )  # the very frame returned, so the caller's unpersist() releases it
+    return Evaluation(rows, _rule_outcomes(result["ruleOutcomes"], rows, contract))
+
+
+def _rule_outcomes(rule_outcomes: DataFrame, rows: DataFrame, contract: Contract) -> list[dict]:
+    """One outcome per rule, with the number of rows that failed it."""
     failed_counts = {
         r["name"]: r["n"]
-        for r in rows.select(F.explode("_dq_all_failed").alias("name"))
-        .groupBy("name")
-        .agg(F.count("*").alias("n"))
-        .collect()
+        for r in rows.select(F.explode(ALL_FAILED).alias("name")).groupBy("name").agg(F.count("*").alias("n")).collect()
     }
     by_text = {_normalise(r.rule): r for r in contract.rules}
     outcomes = []
-    for o in result["ruleOutcomes"].collect():
+    for o in rule_outcomes.collect():
         rule = by_text.get(_normalise(o["Rule"]))
         name = rule.name if rule else o["Rule"]
         outcomes.append(
@@ -90,4 +130,4 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
                 "failed_rows": int(failed_counts.get(name, 0)),
             }
         )
-    return Evaluation(rows, outcomes)
+    return outcomes

@@ -7,12 +7,13 @@ business key, so a re-run (or a re-delivery) never duplicates anything.
 """
 
 import time
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, dq, metrics, ops
+from lakehouse import delta_io, dq, metrics, ops, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
 from lakehouse.standardise import apply_contract, drop_exact_duplicates, latest_by_key
@@ -20,8 +21,21 @@ from lakehouse.standardise import apply_contract, drop_exact_duplicates, latest_
 LAYER = "silver"
 ORDER = ("_ingested_at", "_source_file", "_source_line")
 BRONZE_META = ("_raw", "_corrupt", "_batch_id", "_source_file", "_source_line", "_ingested_at")
-SILVER_META = ("_batch_id", "_source_file", "_ingested_at", "_processed_at")
+STAMPED = ("_processed_at", "_quarantined_at")  # metadata columns set to the run's start time
 CORRUPT_RULE = "corrupt_record"
+EMPTY_SUMMARY = {
+    "rows_in": 0,
+    "valid": 0,
+    "quarantined": 0,
+    "exact_duplicates": 0,
+    "superseded": 0,
+    "inserted": 0,
+    "updated": 0,
+    "quarantined_by_rule": {},
+    "warned_by_rule": {},
+    "outcomes": [],
+    "failed_dataset_rules": [],
+}
 
 
 def dependency_order(selected: list[Contract], all_contracts: dict[str, Contract]) -> list[Contract]:
@@ -59,93 +73,87 @@ def pending_bronze(spark, config, contract: Contract) -> DataFrame | None:
     return delta_io.read(spark, path).join(done, F.col("_batch_id") == F.col("batch_id"), "left_anti")
 
 
-def unknown_references(spark, config, contract: Contract, df: DataFrame) -> DataFrame:
-    """Adds _ref_failed: unknown_<column> for every reference whose key is not in the target entity."""
-    df = df.withColumn("_ref_failed", F.array().cast("array<string>"))
-    for i, ref in enumerate(contract.references):
-        target = config.paths.silver(ref.entity)
-        known = (
-            delta_io.read(spark, target).select(F.col(ref.key).alias(f"_ref{i}")).distinct()
-            if delta_io.exists(spark, target)
-            else spark.createDataFrame([], f"_ref{i} string")
-        )
-        df = (
-            df.join(F.broadcast(known), F.col(ref.column) == F.col(f"_ref{i}"), "left")
-            .withColumn(
-                "_ref_failed",
-                F.when(
-                    F.col(ref.column).isNotNull() & F.col(f"_ref{i}").isNull(),
-                    F.array_union("_ref_failed", F.array(F.lit(f"unknown_{ref.column}"))),
-                ).otherwise(F.col("_ref_failed")),
+def flag_unknown_references(spark, config, contract: Contract):
+    """df.transform factory: flags unknown_<column> where a reference's key is not in the target entity."""
+
+    def transform(df: DataFrame) -> DataFrame:
+        for i, ref in enumerate(contract.references):
+            target = config.paths.silver(ref.entity)
+            known = (
+                delta_io.read(spark, target).select(F.col(ref.key).alias(f"_ref{i}")).distinct()
+                if delta_io.exists(spark, target)
+                else spark.createDataFrame([], f"_ref{i} string")
             )
-            .drop(f"_ref{i}")
-        )
-    return df
+            df = (
+                df.join(F.broadcast(known), F.col(ref.column) == F.col(f"_ref{i}"), "left")
+                .transform(dq.flag(f"unknown_{ref.column}", F.col(ref.column).isNotNull() & F.col(f"_ref{i}").isNull()))
+                .drop(f"_ref{i}")
+            )
+        return df
+
+    return transform
 
 
-def clean_entity(spark, config, contract: Contract) -> dict:
-    t0, started = time.monotonic(), ops.now()
-    summary = {
-        "entity": contract.entity,
-        "source": contract.source,
-        "rows_in": 0,
-        "valid": 0,
-        "quarantined": 0,
-        "exact_duplicates": 0,
-        "superseded": 0,
-        "inserted": 0,
-        "updated": 0,
-        "quarantined_by_rule": {},
-        "warned_by_rule": {},
-        "outcomes": [],
-        "failed_dataset_rules": [],
-    }
-    pending = pending_bronze(spark, config, contract)
-    batch_ids = [r[0] for r in pending.select("_batch_id").distinct().collect()] if pending is not None else []
-    if not batch_ids:
-        ops.record_run(spark, config, "silver_clean", contract.entity, 0, 0, started_at=started)
-        return {**summary, "seconds": time.monotonic() - t0}
+def row_checks(contract: Contract) -> list[tuple[str, str]]:
+    """(name, description) of the row checks outside DQDL, recorded in ops.dq_results like rules."""
+    return [(CORRUPT_RULE, "bronze record parses")] + [
+        (f"unknown_{r.column}", f"{r.column} references {r.entity}.{r.key}") for r in contract.references
+    ]
 
+
+@dataclass
+class Checked:
+    """One entity batch after the checks: every row with its failed checks, the counts and DQDL outcomes."""
+
+    rows: DataFrame  # value columns + bronze metadata + dq.FAILED
+    evaluation: dq.Evaluation
+    rows_in: int
+    exact_duplicates: int
+    superseded: int
+    cached: tuple[DataFrame, ...]
+
+
+def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checked:
+    """Type, de-duplicate, keep the latest per key, then flag every row with the checks it fails."""
     typed = pending.transform(apply_contract(contract, keep=BRONZE_META)).persist()
-    rows_in = typed.count()
-    corrupt = typed.where("_corrupt")
+    corrupt = typed.where("_corrupt").transform(dq.flag(CORRUPT_RULE, F.lit(True)))
     parsed = typed.where("NOT _corrupt")
     distinct = parsed.transform(drop_exact_duplicates("_raw", ORDER)).persist()
-    latest = distinct.transform(latest_by_key(contract.business_key, contract.latest_by, ORDER))
-    latest = unknown_references(spark, config, contract, latest).persist()
-    n_parsed, n_distinct, n_latest = parsed.count(), distinct.count(), latest.count()
-
+    latest = distinct.transform(latest_by_key(contract.business_key, contract.latest_by, ORDER)).persist()
+    rows_in, n_parsed, n_distinct, n_latest = typed.count(), parsed.count(), distinct.count(), latest.count()
     evaluation = dq.evaluate(spark, latest.drop("_corrupt"), contract)
-    failed = F.concat("_dq_failed", "_ref_failed")
-    checked = evaluation.rows.withColumn("_dq_failed_rules", failed).drop("_dq_failed", "_ref_failed")
-    value_cols = contract.column_names + [d.name for d in contract.derived]
-    quarantine = (
-        checked.where(F.size("_dq_failed_rules") > 0)
-        .unionByName(corrupt.withColumn("_dq_failed_rules", F.array(F.lit(CORRUPT_RULE))), allowMissingColumns=True)
-        .select(
-            *value_cols,
-            "_dq_failed_rules",
-            "_raw",
-            "_batch_id",
-            "_source_file",
-            F.lit(started).alias("_quarantined_at"),
-        )
+    rows = evaluation.rows.transform(flag_unknown_references(spark, config, contract)).unionByName(
+        corrupt, allowMissingColumns=True
     )
-    valid = checked.where(F.size("_dq_failed_rules") == 0).select(
-        *value_cols, "_batch_id", "_source_file", "_ingested_at", F.lit(started).alias("_processed_at")
+    return Checked(
+        rows,
+        evaluation,
+        rows_in,
+        n_parsed - n_distinct,
+        n_distinct - n_latest,
+        (typed, distinct, latest, evaluation.rows),
     )
 
-    quarantined_by_rule = {
+
+def with_metadata(df: DataFrame, contract: Contract, metadata, stamped_at) -> DataFrame:
+    """The value columns, then the declared metadata columns (contracts/silver/metadata.yaml)."""
+    stamps = {c: F.lit(stamped_at) for c in STAMPED}
+    value_cols = contract.column_names + [d.name for d in contract.derived]
+    return df.select(*value_cols, *[stamps.get(m.name, F.col(m.name)).alias(m.name) for m in metadata])
+
+
+def count_by_check(quarantine: DataFrame) -> dict[str, int]:
+    return {
         r["rule"]: r["n"]
-        for r in quarantine.select(F.explode("_dq_failed_rules").alias("rule"))
+        for r in quarantine.select(F.explode(dq.FAILED).alias("rule"))
         .groupBy("rule")
         .count()
         .withColumnRenamed("count", "n")
         .collect()
     }
-    n_quarantined = quarantine.count()
-    outcomes = evaluation.outcomes + _pseudo_outcomes(contract, quarantined_by_rule)
-    dataset_failures = evaluation.dataset_failures(contract)
+
+
+def record_dq_results(spark, config, contract: Contract, batch_ids: list[str], outcomes: list[dict]) -> None:
     now = ops.now()
     ops.append_rows(
         spark,
@@ -169,85 +177,82 @@ def clean_entity(spark, config, contract: Contract) -> dict:
         ],
     )
     metrics.publish_rule_outcomes(contract.entity, outcomes)  # what the DQ alarm watches
+
+
+def publish(spark, config, contract: Contract, valid: DataFrame, quarantine: DataFrame, batch_ids, n_quarantined):
+    """MERGE valid rows by key, append the quarantine and the versions log, mark the batches done."""
+    merged = delta_io.merge_upsert(
+        spark,
+        valid,
+        config.paths.silver(contract.entity),
+        contract.business_key,
+        newer_than=contract.latest_by,
+        partition_by=contract.partition_by,
+    )
+    if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
+        delta_io.append(valid, config.paths.silver(f"{contract.entity}_versions"))
+    q_path = config.paths.quarantine(contract.entity)
+    if n_quarantined or not delta_io.exists(spark, q_path):  # created even when empty: queries expect it
+        delta_io.append(quarantine, q_path)
+    ops.append_rows(
+        spark, config, "batches_processed", [(LAYER, contract.entity, b, config.run_id, ops.now()) for b in batch_ids]
+    )
+    return merged
+
+
+def clean_entity(spark, config, contract: Contract) -> dict:
+    """Pending bronze batches → checked rows → (valid, quarantine) → DQ outcomes → published (or held)."""
+    t0, started = time.monotonic(), ops.now()
+    summary = {**EMPTY_SUMMARY, "entity": contract.entity, "source": contract.source}
+    pending = pending_bronze(spark, config, contract)
+    batch_ids = [r[0] for r in pending.select("_batch_id").distinct().collect()] if pending is not None else []
+    if not batch_ids:
+        ops.record_run(spark, config, "silver_clean", contract.entity, 0, 0, started_at=started)
+        return {**summary, "seconds": time.monotonic() - t0}
+
+    checked = check_batch(spark, config, contract, pending)
+    valid, quarantine = dq.split(checked.rows)
+    metadata = tables.load_silver_metadata(config.contracts_dir)
+    valid = with_metadata(valid, contract, metadata["entity"], started)
+    quarantine = with_metadata(quarantine, contract, metadata["quarantine"], started)
+
+    quarantined_by_rule = count_by_check(quarantine)
+    n_quarantined = quarantine.count()
+    outcomes = checked.evaluation.outcomes + [
+        dq.check_outcome(name, text, quarantined_by_rule.get(name, 0)) for name, text in row_checks(contract)
+    ]
+    dataset_failures = checked.evaluation.dataset_failures(contract)
+    record_dq_results(spark, config, contract, batch_ids, outcomes)
     summary.update(
-        rows_in=rows_in,
+        rows_in=checked.rows_in,
         quarantined=n_quarantined,
-        exact_duplicates=n_parsed - n_distinct,
-        superseded=n_distinct - n_latest,
+        exact_duplicates=checked.exact_duplicates,
+        superseded=checked.superseded,
         quarantined_by_rule=quarantined_by_rule,
-        warned_by_rule={
-            o["rule_name"]: o["failed_rows"]
-            for o in evaluation.outcomes
-            if o["severity"] == "warn" and o["failed_rows"]
-        },
+        warned_by_rule=checked.evaluation.warned_rows(),
         outcomes=outcomes,
         failed_dataset_rules=dataset_failures,
     )
-
-    if dataset_failures:  # nothing of this batch is published; it is retried on the next run
-        ops.record_run(
-            spark,
-            config,
-            "silver_clean",
-            contract.entity,
-            rows_in,
-            0,
-            n_quarantined,
-            summary["exact_duplicates"] + summary["superseded"],
-            started,
-            status="FAILED_DQ",
-        )
-    else:
-        n_valid = valid.count()
-        merged = delta_io.merge_upsert(
-            spark,
-            valid,
-            config.paths.silver(contract.entity),
-            contract.business_key,
-            newer_than=contract.latest_by,
-            partition_by=contract.partition_by,
-        )
-        if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
-            delta_io.append(valid, config.paths.silver(f"{contract.entity}_versions"))
-        q_path = config.paths.quarantine(contract.entity)
-        if n_quarantined or not delta_io.exists(spark, q_path):  # created even when empty: queries expect it
-            delta_io.append(quarantine, q_path)
-        ops.append_rows(
-            spark, config, "batches_processed", [(LAYER, contract.entity, b, config.run_id, now) for b in batch_ids]
-        )
-        ops.record_run(
-            spark,
-            config,
-            "silver_clean",
-            contract.entity,
-            rows_in,
-            n_valid,
-            n_quarantined,
-            summary["exact_duplicates"] + summary["superseded"],
-            started,
-        )
-        summary.update(valid=n_valid, **merged)
-    for df in (typed, distinct, latest, evaluation.rows):
+    if not dataset_failures:  # otherwise nothing of this batch is published; the next run retries it
+        summary.update(valid=valid.count())
+        summary.update(publish(spark, config, contract, valid, quarantine, batch_ids, n_quarantined))
+    dropped = checked.exact_duplicates + checked.superseded
+    status = "FAILED_DQ" if dataset_failures else "SUCCEEDED"
+    ops.record_run(
+        spark,
+        config,
+        "silver_clean",
+        contract.entity,
+        checked.rows_in,
+        summary["valid"],
+        n_quarantined,
+        dropped,
+        started,
+        status,
+    )
+    for df in checked.cached:
         df.unpersist()
     return {**summary, "seconds": time.monotonic() - t0}
-
-
-def _pseudo_outcomes(contract: Contract, quarantined_by_rule: dict) -> list[dict]:
-    """Checks outside DQDL (bronze parsing, references) recorded in ops.dq_results like rules."""
-    checks = [(CORRUPT_RULE, "bronze record parses")] + [
-        (f"unknown_{r.column}", f"{r.column} references {r.entity}.{r.key}") for r in contract.references
-    ]
-    return [
-        {
-            "rule_name": name,
-            "rule": text,
-            "severity": "error",
-            "outcome": "Failed" if quarantined_by_rule.get(name) else "Passed",
-            "failure_reason": f"{quarantined_by_rule[name]} rows" if quarantined_by_rule.get(name) else None,
-            "failed_rows": int(quarantined_by_rule.get(name, 0)),
-        }
-        for name, text in checks
-    ]
 
 
 def run(spark, config) -> list[dict]:

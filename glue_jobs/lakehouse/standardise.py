@@ -1,12 +1,19 @@
-"""Pure column and DataFrame transforms that turn bronze strings into typed, tidy silver values."""
+"""Pure column and DataFrame transforms that turn bronze strings into typed, tidy silver values.
+
+STANDARDISERS is the one list of standardiser names: contracts accept exactly its keys.
+"""
+
+from __future__ import annotations
 
 from functools import reduce
+from typing import TYPE_CHECKING
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.contracts import Column as ContractColumn
-from lakehouse.contracts import Contract
+if TYPE_CHECKING:  # contracts imports STANDARDISERS from here; only the type hints go the other way
+    from lakehouse.contracts import Column as ContractColumn
+    from lakehouse.contracts import Contract
 
 
 def blank_to_null(col: Column) -> Column:

@@ -2,6 +2,10 @@
 mock_provider "aws" {}
 
 variables {
+  silver_metadata = {
+    entity     = [{ name = "_batch_id", type = "string" }, { name = "_processed_at", type = "timestamp" }]
+    quarantine = [{ name = "_dq_failed_rules", type = "array<string>" }, { name = "_raw", type = "string" }, { name = "_batch_id", type = "string" }, { name = "_quarantined_at", type = "timestamp" }]
+  }
   database_prefix = "lh_dev"
   lake_root       = "s3://lh-dev-lake-123456789012"
   contracts = {
@@ -63,6 +67,14 @@ run "catalog" {
     condition = alltrue([for n in ["_dq_failed_rules", "_raw", "_quarantined_at", "_batch_id"] :
     contains([for c in aws_glue_catalog_table.silver["quarantine_sales"].storage_descriptor[0].columns : c.name], n)])
     error_message = "Quarantine tables carry _dq_failed_rules, _raw, _quarantined_at and the silver metadata."
+  }
+  assert {
+    condition     = [for c in aws_glue_catalog_table.silver["quarantine_sales"].storage_descriptor[0].columns : c.name] == ["transaction_id", "sale_date", "unit_price", "amount_mismatch", "_dq_failed_rules", "_raw", "_batch_id", "_quarantined_at"]
+    error_message = "Quarantine columns (not partitioned) are the contract's then silver_metadata.quarantine, in order."
+  }
+  assert {
+    condition     = [for c in aws_glue_catalog_table.silver["products"].storage_descriptor[0].columns : c.name] == ["product_id", "_batch_id", "_processed_at"]
+    error_message = "Entity columns are the contract's then silver_metadata.entity, in order."
   }
   assert {
     condition     = aws_glue_catalog_table.silver["sales"].parameters["spark.sql.sources.provider"] == "delta" && aws_glue_catalog_table.silver["sales"].parameters["table_type"] == "DELTA"

@@ -268,6 +268,8 @@ def test_crawlers_follow_their_definitions(by_type):
         assert target["create_native_delta_table"] is definition.get("create_native_delta_table", True)
         if "tables" in definition:
             tables = definition["tables"]
+        elif definition.get("tables_from_gold_tables"):
+            tables = [t.stem for t in (REPO / "contracts" / "gold").glob("*.yaml")]
         elif "tables_from_crawler" in definition:
             tables = CRAWLERS[definition["tables_from_crawler"]]["tables"]
         else:

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import yaml
+from lakehouse.tables import load_gold_tables, load_silver_metadata
 
 REPO = Path(__file__).resolve().parents[2]
 UTC = dt.UTC
@@ -504,7 +505,7 @@ def _spark_type(name: str):
 
 
 def schema(cols: str):
-    """'a string, b int, ...' → StructType (types as written in docs/TABLES.md)."""
+    """'a string, b int, ...' → StructType (types as written in contracts/)."""
     from pyspark.sql import types as T
 
     fields, depth, cur = [], 0, ""
@@ -520,29 +521,7 @@ def schema(cols: str):
     return T.StructType(fields)
 
 
-GOLD_SCHEMAS = {
-    "dim_date": "date_key int, date date, year int, quarter int, month int, month_name string, "
-    "day_of_month int, day_of_week int, day_name string, is_weekend boolean",
-    "dim_store": "store_id string, store_name string, city string",
-    "dim_product": "product_id string, product_name string, category string, brand string, "
-    "unit_cost decimal(12,2), list_price decimal(12,2)",
-    "dim_customer": "customer_sk string, customer_id string, first_name string, last_name string, email string, "
-    "phone string, street string, city string, state string, postcode string, country string, loyalty_tier string, "
-    "attr_hash string, valid_from timestamp, valid_to timestamp, is_current boolean",
-    "fact_sales": "transaction_id string, date_key int, sale_date date, store_id string, product_id string, "
-    "customer_id string, customer_sk string, quantity int, unit_price decimal(12,2), amount_local decimal(14,2), "
-    "currency string, fx_rate decimal(18,8), fx_rate_date date, amount_usd decimal(14,2), fx_missing boolean, "
-    "payment_method string",
-    "daily_sales": "sale_date date, store_id string, category string, orders bigint, units bigint, "
-    "revenue_usd decimal(18,2), unconverted_sales bigint",
-    "customer_360": "customer_id string, loyalty_tier string, city string, country string, orders bigint, "
-    "lifetime_value_usd decimal(18,2), avg_order_value_usd decimal(18,2), first_order_date date, "
-    "last_order_date date, recency_days int, frequency bigint, monetary decimal(18,2), r_score int, f_score int, "
-    "m_score int, segment string, churn_risk string, web_sessions bigint, web_events bigint, "
-    "last_web_event_ts timestamp",
-    "product_performance": "month date, product_id string, product_name string, category string, orders bigint, "
-    "units bigint, revenue_usd decimal(18,2), category_rank int",
-}
+GOLD_SCHEMAS = {name: t.ddl for name, t in load_gold_tables(REPO / "contracts").items()}  # contracts/gold/*.yaml
 OPS_SCHEMAS = {
     "dq_results": "run_id string, batch_id string, source string, entity string, rule_name string, rule string, "
     "severity string, outcome string, failure_reason string, failed_rows bigint, evaluated_at timestamp",
@@ -563,7 +542,7 @@ def gold_rows() -> dict[str, list[tuple]]:
 
 
 def silver_schema(entity: str, quarantine: bool = False) -> str:
-    """silver.<entity> / silver.quarantine_<entity> columns, from the entity's contract (TABLES.md)."""
+    """silver.<entity> / silver.quarantine_<entity> columns: the entity's contract, then contracts/silver/metadata.yaml."""
     for path in sorted((REPO / "contracts").glob("*.yaml")):
         c = yaml.safe_load(path.read_text())
         if c["entity"] == entity:
@@ -572,10 +551,8 @@ def silver_schema(entity: str, quarantine: bool = False) -> str:
         raise KeyError(entity)
     cols = [f"{col['name']} {col['type']}" for col in c["columns"]]
     cols += [f"{col['name']} {col['type']}" for col in c.get("derived") or []]
-    cols += ["_batch_id string", "_source_file string", "_ingested_at timestamp", "_processed_at timestamp"]
-    if quarantine:
-        cols += ["_dq_failed_rules array<string>", "_raw string", "_quarantined_at timestamp"]
-    return ", ".join(cols)
+    metadata = load_silver_metadata(REPO / "contracts")["quarantine" if quarantine else "entity"]
+    return ", ".join(cols + [f"{col.name} {col.type}" for col in metadata])
 
 
 def _dict_rows(struct, dicts: list[dict]) -> list[tuple]:

@@ -32,6 +32,8 @@ def _valid() -> dict:
         (lambda c: c.update(business_key=["nope"]), "business_key"),
         (lambda c: c["dq"][0].update(severity="fatal"), "dq[0].severity"),
         (lambda c: c["dq"][1].pop("rule"), "dq[1].rule"),
+        (lambda c: c["dq"][2].pop("scope"), "dq[2].scope"),
+        (lambda c: c["dq"][2].update(scope="table"), "dq[2].scope"),
         (lambda c: c.update(pii={"brand": "encrypt"}), "pii.brand"),
         (lambda c: c.update(pii={"ghost": "hash"}), "pii.ghost"),
     ],

@@ -47,7 +47,7 @@ def _evaluate(spark, rule: str, values):
         format="csv",
         business_key=("v",),
         columns=(Column("v", "v", "string"),),
-        rules=(Rule("r", rule, "error"),),
+        rules=(Rule("r", rule, "error", "row"),),
     )
     return dq.evaluate(spark, df, contract)
 
@@ -72,17 +72,51 @@ def test_row_level_errors_quarantine_warns_count_and_batch_rules_fail(spark):
         business_key=("id",),
         columns=(Column("id", "id", "string"),),
         rules=(
-            Rule("id_complete", 'IsComplete "id"', "error"),
-            Rule("q_positive", 'ColumnValues "q" > 0', "error"),
-            Rule("pm_known", 'ColumnValues "pm" in ["cash", "card"]', "warn"),
-            Rule("enough_rows", "RowCount > 5", "error"),
-            Rule("id_unique", 'IsUnique "id"', "warn"),
+            Rule("id_complete", 'IsComplete "id"', "error", "row"),
+            Rule("q_positive", 'ColumnValues "q" > 0', "error", "row"),
+            Rule("pm_known", 'ColumnValues "pm" in ["cash", "card"]', "warn", "row"),
+            Rule("enough_rows", "RowCount > 5", "error", "dataset"),
+            Rule("id_unique", 'IsUnique "id"', "warn", "dataset"),
         ),
     )
     ev = dq.evaluate(spark, df, contract)
-    rows = {r["q"]: (sorted(r["_dq_failed"]), r["_dq_warned"]) for r in ev.rows.collect()}
+    rows = {r["q"]: (sorted(r[dq.FAILED]), r[dq.WARNED]) for r in ev.rows.collect()}
     assert rows == {1: ([], []), 2: (["id_complete"], ["pm_known"]), -3: (["q_positive"], [])}
     outcomes = {o["rule_name"]: (o["outcome"], o["failed_rows"]) for o in ev.outcomes}
     assert outcomes["id_complete"] == ("Failed", 1) and outcomes["pm_known"] == ("Failed", 1)
     assert outcomes["id_unique"][0] == "Passed"
     assert [f["rule_name"] for f in ev.dataset_failures(contract)] == ["enough_rows"]
+
+
+def test_scope_is_declared_a_row_rule_declared_dataset_judges_the_batch(spark):
+    """The same ColumnValues rule quarantines rows when declared `row`, stops the batch when `dataset`."""
+    df = spark.createDataFrame([(1,), (-3,)], "q int")
+
+    def contract(scope):
+        rule = Rule("q_positive", 'ColumnValues "q" > 0', "error", scope)
+        return Contract("t", "t", "t", "csv", ("q",), (Column("q", "q", "int"),), (rule,))
+
+    as_row, as_dataset = contract("row"), contract("dataset")
+    ev = dq.evaluate(spark, df, as_row)
+    assert {r["q"]: r[dq.FAILED] for r in ev.rows.collect()} == {1: [], -3: ["q_positive"]}
+    assert ev.dataset_failures(as_row) == []
+    ev = dq.evaluate(spark, df, as_dataset)
+    assert {r["q"]: r[dq.FAILED] for r in ev.rows.collect()} == {1: [], -3: []}
+    assert [f["rule_name"] for f in ev.dataset_failures(as_dataset)] == ["q_positive"]
+
+
+def test_every_check_flags_the_same_column_and_split_returns_valid_and_quarantine(spark):
+    from chispa import assert_df_equality
+    from pyspark.sql import functions as F
+
+    df = spark.createDataFrame([("a", 1), ("b", -1), (None, -2)], "id string, q int")
+    checked = df.transform(dq.flag("id_complete", F.col("id").isNull())).transform(
+        dq.flag("q_positive", F.col("q") <= 0)
+    )
+    valid, quarantine = dq.split(checked)
+    assert_df_equality(valid, spark.createDataFrame([("a", 1)], "id string, q int"), ignore_nullable=True)
+    expected = spark.createDataFrame(
+        [("b", -1, ["q_positive"]), (None, -2, ["id_complete", "q_positive"])],
+        f"id string, q int, {dq.FAILED} array<string>",
+    )
+    assert_df_equality(quarantine, expected, ignore_row_order=True, ignore_nullable=True)

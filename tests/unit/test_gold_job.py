@@ -1,7 +1,6 @@
-"""Gold job on a tiny inline silver lake: schemas = docs/TABLES.md, hand-computed figures,
+"""Gold job on a tiny inline silver lake: schemas = contracts/gold/*.yaml, hand-computed figures,
 SCD2 key at the sale date, manifests and exports, re-run stability and no clear PII."""
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -9,45 +8,14 @@ from pathlib import Path
 import pytest
 from lakehouse.config import JobConfig
 from lakehouse.gold import run
-from lakehouse.gold.job import TABLES
+from lakehouse.tables import load_gold_tables
 
 REPO = Path(__file__).resolve().parents[2]
 D = Decimal
-TYPES = {"int", "bigint", "string", "date", "timestamp", "boolean", "double"}
+DECLARED = load_gold_tables(REPO / "contracts")
+TABLES = list(DECLARED)
 META = "_batch_id string, _source_file string, _ingested_at timestamp, _processed_at timestamp"
 M = ("b1", "f", datetime(2024, 1, 9), datetime(2024, 1, 9))
-
-
-def _split_top(text: str) -> list[str]:
-    parts, depth, cur = [], 0, ""
-    for ch in text:
-        depth += ch == "("
-        depth -= ch == ")"
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    return [p.strip() for p in parts + [cur] if p.strip()]
-
-
-def documented_gold_schemas() -> dict[str, list[tuple[str, str]]]:
-    """Parse the gold table of docs/TABLES.md into {table: [(column, type)]} (no type = string)."""
-    text = (REPO / "docs" / "TABLES.md").read_text().split("## gold", 1)[1]
-    out = {}
-    for line in text.splitlines():
-        m = re.match(r"\|\s*`(\w+)`\s*\|[^|]*\|(.*)\|\s*$", line)
-        if not m:
-            continue
-        cols = []
-        for item in _split_top(m.group(2).split(" — ")[0]):
-            tokens = item.split()
-            typ = (
-                tokens[1] if len(tokens) > 1 and (tokens[1] in TYPES or tokens[1].startswith("decimal(")) else "string"
-            )
-            cols.append((tokens[0], typ))
-        out[m.group(1)] = cols
-    return out
 
 
 # customer_id, first, last, email, phone, street, city, state, postcode, country, tier, signup, updated
@@ -249,11 +217,22 @@ def first_run(spark, lake):
     return run(spark, JobConfig(lake, (), "run-1", pii_salt="test-salt"))
 
 
-def test_schemas_match_the_documented_tables(spark, lake, first_run):
-    documented = documented_gold_schemas()
-    assert set(documented) == set(TABLES)
-    for name in TABLES:
-        assert table(spark, lake, name).dtypes == documented[name], name
+def test_schemas_match_the_declared_tables(spark, lake, first_run):
+    assert set(first_run["tables"]) == set(DECLARED)
+    for name, declared in DECLARED.items():
+        expected = [(c.name, c.type.replace(" ", "")) for c in declared.columns]
+        assert table(spark, lake, name).dtypes == expected, name
+
+
+def test_declared_keys_are_unique_and_not_null(spark, lake, first_run):
+    from pyspark.sql import functions as F
+
+    for name, declared in DECLARED.items():
+        df = table(spark, lake, name)
+        for col in declared.not_null:
+            assert df.where(F.col(col).isNull()).count() == 0, f"{name}.{col} has nulls"
+        if declared.unique_key:
+            assert df.groupBy(*declared.unique_key).count().where("count > 1").count() == 0, name
 
 
 def test_summary_counts(first_run):

@@ -49,12 +49,14 @@ def test_protect_rejects_unknown_method():
         protect({"x": "encrypt"}, "k")
 
 
-def test_resolve_salt_prefers_job_then_env(monkeypatch):
+def test_resolve_salt_prefers_job_then_env_then_warns(monkeypatch, caplog):
     monkeypatch.setenv("LAKEHOUSE_PII_SALT", "from-env")
     assert resolve_salt("from-ssm") == "from-ssm"
     assert resolve_salt(None) == "from-env"
+    assert "dev salt" not in caplog.text
     monkeypatch.delenv("LAKEHOUSE_PII_SALT")
-    assert resolve_salt(None) == "lakehouse-local-dev-salt"
+    fallback = resolve_salt(None)
+    assert fallback not in ("from-ssm", "from-env") and "public dev salt" in caplog.text
 
 
 # ---------------------------------------------------------------- FX as-of

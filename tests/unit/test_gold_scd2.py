@@ -162,7 +162,7 @@ def test_version_at_picks_the_version_valid_on_the_sale_date(spark):
         ],
         "transaction_id string, customer_id string, sale_date date",
     )
-    got = {r.transaction_id: r.customer_sk for r in scd2.version_at(dim, facts).collect()}
+    got = {r.transaction_id: r.customer_sk for r in facts.transform(scd2.version_at, dim).collect()}
     # t2: the version opened later that day is the one in effect at the end of the sale date;
     # t4: a sale before the first known version takes the first version; t5: unknown customer
     assert got == {"t1": "a", "t2": "b", "t3": "a", "t4": "c", "t5": None, "t6": "a"}

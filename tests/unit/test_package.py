@@ -22,8 +22,9 @@ def test_zip_ships_the_glue_package_and_nothing_local(tmp_path):
     assert shipped_modules == expected
     local_only = [n for n in names if n.startswith("lakehouse_local") or "/engines/" in n]
     assert not local_only, f"local-only modules in the Glue zip: {local_only}"
-    contracts = sorted(p.name for p in (REPO / "contracts").glob("*.yaml"))
-    assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("lakehouse/bundled_contracts/")) == contracts
+    contracts = sorted(p.relative_to(REPO / "contracts").as_posix() for p in (REPO / "contracts").rglob("*.yaml"))
+    bundled = sorted(n.removeprefix("lakehouse/bundled_contracts/") for n in names if "/bundled_contracts/" in n)
+    assert bundled == contracts and "silver/metadata.yaml" in bundled
 
 
 def test_glue_code_never_imports_the_local_package():

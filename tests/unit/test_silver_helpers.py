@@ -2,10 +2,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from lakehouse import delta_io
+from chispa import assert_df_equality
+from lakehouse import delta_io, dq
 from lakehouse.contracts import Reference, load_contracts
 from lakehouse.errors import ContractError
-from lakehouse.silver import dependency_order, unknown_references
+from lakehouse.silver import dependency_order, flag_unknown_references
 
 CONTRACTS = load_contracts(Path(__file__).resolve().parents[2] / "contracts")
 
@@ -34,14 +35,15 @@ def test_unknown_reference_is_flagged_known_and_null_are_not(spark, job_config):
     sales = spark.createDataFrame(
         [("T1", "P1"), ("T2", "P9"), ("T3", None)], "transaction_id string, product_id string"
     )
-    flagged = {
-        r["transaction_id"]: r["_ref_failed"]
-        for r in unknown_references(spark, job_config, CONTRACTS["pos_sales"], sales).collect()
-    }
-    assert flagged == {"T1": [], "T2": ["unknown_product_id"], "T3": []}
+    expected = spark.createDataFrame(
+        [("T1", "P1", []), ("T2", "P9", ["unknown_product_id"]), ("T3", None, [])],
+        f"transaction_id string, product_id string, {dq.FAILED} array<string>",
+    )
+    flagged = sales.transform(flag_unknown_references(spark, job_config, CONTRACTS["pos_sales"]))
+    assert_df_equality(flagged, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_before_the_referenced_entity_exists_every_key_is_unknown(spark, job_config):
     sales = spark.createDataFrame([("T1", "P1")], "transaction_id string, product_id string")
-    flagged = unknown_references(spark, job_config, CONTRACTS["pos_sales"], sales).first()["_ref_failed"]
+    flagged = sales.transform(flag_unknown_references(spark, job_config, CONTRACTS["pos_sales"])).first()[dq.FAILED]
     assert flagged == ["unknown_product_id"]

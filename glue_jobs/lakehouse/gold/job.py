@@ -1,40 +1,100 @@
 """The gold job: silver → dim_customer (SCD2 MERGE), FX-converted fact_sales, dims and marts.
 
-`run(spark, config)` is what glue_jobs/gold_aggregates.py and the local runner call.
+`run(spark, config)` is what glue_jobs/gold_aggregates.py and the local runner call. Every gold
+table is declared in contracts/gold/<table>.yaml; each one built is checked against its
+declaration before it is written, and a declared table that was not built fails the run.
 """
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse import delta_io, ops
+from lakehouse.errors import ContractError
 from lakehouse.gold import marts, publish, scd2, star
-from lakehouse.gold.contracts import gold_settings
+from lakehouse.gold.contracts import GoldSettings, gold_settings
 from lakehouse.gold.fx import fx_asof
 from lakehouse.gold.pii import protect, resolve_salt
+from lakehouse.tables import GoldTable, conform, load_gold_tables, schema_problems
 
 log = logging.getLogger(__name__)
 
-TABLES = [
-    "dim_customer",
-    "dim_date",
-    "dim_store",
-    "dim_product",
-    "fact_sales",
-    "daily_sales",
-    "customer_360",
-    "product_performance",
-]
+# The silver columns gold reads, per entity (customers also need the contract's SCD2 columns).
+SILVER_NEEDS = {
+    "sales": (
+        "transaction_id",
+        "sale_date",
+        "store_id",
+        "store_name",
+        "city",
+        "product_id",
+        "product_name",
+        "category",
+        "customer_id",
+        "quantity",
+        "unit_price",
+        "total_amount",
+        "currency",
+        "payment_method",
+    ),
+    "customers": ("customer_id",),
+    "products": ("product_id", "product_name", "category", "brand", "unit_cost", "list_price"),
+    "fx_rates": ("rate_date", "currency", "rate_to_usd"),
+    "web_events": ("customer_id", "session_id", "event_ts"),
+}
+VERSIONS_ENTITY = "customers_versions"
 
 
-def _required(spark: SparkSession, paths, entity: str) -> DataFrame:
-    df = publish.read_delta(spark, paths.silver(entity))
+@dataclass
+class SilverInputs:
+    sales: DataFrame
+    customers: DataFrame  # every valid delivered version (see customer_versions)
+    products: DataFrame
+    fx_rates: DataFrame
+    web_events: DataFrame | None  # optional: customer_360 then shows no web engagement
+
+
+def read_silver(spark: SparkSession, paths, entity: str, needs=(), optional=False, read_from=None) -> DataFrame | None:
+    """silver.<entity> (or `read_from`), after checking it has the columns gold needs; names what is missing."""
+    location = paths.silver(read_from or entity)
+    df = delta_io.read_if_exists(spark, location)
     if df is None:
-        raise FileNotFoundError(f"silver.{entity} not found at {paths.silver(entity)}: run silver_clean first")
+        if optional:
+            return None
+        raise FileNotFoundError(f"silver.{entity} not found at {location}: run silver_clean first")
+    missing = [c for c in (*SILVER_NEEDS[entity], *needs) if c not in df.columns]
+    if missing:
+        raise ContractError(location, "columns", f"gold needs {missing} from silver.{entity}, which lacks them")
     return df
+
+
+def read_silver_inputs(spark: SparkSession, paths, settings: GoldSettings) -> SilverInputs:
+    scd2_needs = (*settings.scd2_tracked, settings.scd2_effective_from)
+    return SilverInputs(
+        sales=read_silver(spark, paths, "sales"),
+        customers=customer_versions(spark, paths, scd2_needs),
+        products=read_silver(spark, paths, "products"),
+        fx_rates=read_silver(spark, paths, "fx_rates"),
+        web_events=read_silver(spark, paths, "web_events", optional=True),
+    )
+
+
+def customer_versions(spark: SparkSession, paths, needs=()) -> DataFrame:
+    """Every valid delivered customer version when silver keeps that log, else silver.customers.
+
+    silver.customers holds only the latest version per key (a late-arriving older version is
+    valid but never replaces it), so gold sees late versions only through an append-only
+    silver/customers_versions table of all valid deliveries. Without it, each gold run adds
+    the versions current in silver at that run (history still builds batch by batch).
+    """
+    if delta_io.exists(spark, paths.silver(VERSIONS_ENTITY)):
+        return read_silver(spark, paths, "customers", needs, read_from=VERSIONS_ENTITY)
+    return read_silver(spark, paths, "customers", needs)
 
 
 def enrich_sales(sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame, products: DataFrame) -> DataFrame:
@@ -49,100 +109,99 @@ def enrich_sales(sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame,
         .withColumn("category", F.coalesce("_p_cat", "category"))
         .drop("_p_name", "_p_cat")
     )
-    with_fx = base.transform(fx_asof(fx_rates))
-    with_sk = scd2.version_at(dim_customer, with_fx)
-    return star.fact_sales(with_sk, extra=("category", "product_name"))
+    return (
+        base.transform(fx_asof(fx_rates))
+        .transform(scd2.version_at, dim_customer)
+        .transform(star.fact_sales, extra=("category", "product_name"))
+    )
 
 
-VERSIONS_ENTITY = "customers_versions"
+class GoldWriter:
+    """Writes declared gold tables: checks each against its YAML, refreshes manifest and export, counts rows."""
+
+    def __init__(self, spark: SparkSession, paths, declared: dict[str, GoldTable]):
+        self.spark, self.paths, self.declared = spark, paths, declared
+        self.rows: dict[str, int] = {}
+
+    def _declaration(self, name: str) -> GoldTable:
+        if name not in self.declared:
+            raise ContractError("contracts/gold/", name, f"gold.{name} is built but has no contracts/gold/{name}.yaml")
+        return self.declared[name]
+
+    def overwrite(self, name: str, df: DataFrame) -> None:
+        publish.overwrite_table(self.spark, conform(df, self._declaration(name)), self.paths.gold(name))
+        self.refresh(name)
+
+    def refresh(self, name: str) -> None:
+        """For a table written in place (dim_customer's MERGE): check what is stored, then refresh consumers."""
+        table = self._declaration(name)
+        problems = schema_problems(delta_io.read(self.spark, self.paths.gold(name)), table)
+        if problems:
+            raise ContractError(table.path, "columns", "stored table disagrees: " + "; ".join(problems))
+        self.rows[name] = publish.refresh_consumers(self.spark, self.paths.gold(name), self.paths.exports(name))
+
+    def check_all_written(self) -> None:
+        unbuilt = sorted(set(self.declared) - set(self.rows))
+        if unbuilt:
+            raise ContractError("contracts/gold/", "table", f"declared but not built by the gold job: {unbuilt}")
 
 
-def customer_versions(spark: SparkSession, paths) -> DataFrame:
-    """Every valid delivered customer version when silver keeps that log, else silver.customers.
-
-    silver.customers holds only the latest version per key (a late-arriving older version is
-    valid but never replaces it), so gold sees late versions only through an append-only
-    silver/customers_versions table of all valid deliveries. Without it, each gold run adds
-    the versions current in silver at that run (history still builds batch by batch).
-    """
-    log_df = publish.read_delta(spark, paths.silver(VERSIONS_ENTITY))
-    return log_df if log_df is not None else _required(spark, paths, "customers")
-
-
-def run(spark: SparkSession, config) -> dict:
-    """Build every gold table; returns a summary (rows per table, SCD2 and FX counts, seconds)."""
-    t0 = time.time()
-    started = datetime.now(UTC)
-    paths = config.paths
-    settings = gold_settings(getattr(config, "contracts_dir", None))
-    salt = resolve_salt(getattr(config, "pii_salt", None))
-    summary: dict = {"run_id": getattr(config, "run_id", None), "tables": {}}
-
-    sales = _required(spark, paths, "sales")
-    customers = customer_versions(spark, paths)
-    products = _required(spark, paths, "products")
-    fx_rates = _required(spark, paths, "fx_rates")
-    web_events = publish.read_delta(spark, paths.silver("web_events"))
-
-    def done(table: str) -> int:
-        n = publish.refresh_consumers(spark, paths.gold(table), paths.exports(table))
-        summary["tables"][table] = n
-        return n
-
-    # 1. dim_customer: SCD2 MERGE of the silver versions (PII protected before writing).
+def build_dim_customer(spark, paths, customers: DataFrame, settings: GoldSettings, salt: str, out: GoldWriter):
+    """SCD2 MERGE of the silver versions (PII protected before writing); returns the dim and the MERGE counts."""
     staged = customers.transform(scd2.stage_versions(settings.scd2_tracked, settings.scd2_effective_from, salt))
     res = scd2.merge_scd2(
         spark, staged, paths.gold("dim_customer"), protect=protect(settings.pii.get("customers", {}), salt)
     )
-    done("dim_customer")
-    summary["scd2"] = vars(res)
-    dim_customer = spark.read.format("delta").load(paths.gold("dim_customer"))
+    out.refresh("dim_customer")
+    return delta_io.read(spark, paths.gold("dim_customer")), vars(res)
 
-    # 2. fact_sales with FX as-of and the customer version valid at the sale date.
-    enriched = enrich_sales(sales, fx_rates, dim_customer, products).persist(StorageLevel.MEMORY_AND_DISK)
+
+def fx_summary(enriched: DataFrame) -> dict:
+    """Sales, sales without a usable FX rate, and those per currency (warned when any)."""
+    fx = enriched.agg(
+        F.count(F.lit(1)).alias("sales"),
+        F.sum(F.col("fx_missing").cast("int")).alias("fx_missing"),
+    ).first()
+    missing_by_ccy = {
+        r["currency"]: r["n"]
+        for r in enriched.where("fx_missing").groupBy("currency").agg(F.count(F.lit(1)).alias("n")).collect()
+    }
+    summary = {"sales": fx["sales"], "fx_missing": fx["fx_missing"] or 0, "missing_by_currency": missing_by_ccy}
+    if summary["fx_missing"]:
+        log.warning(
+            "gold: %s sales without a usable FX rate (left out of USD figures): %s",
+            summary["fx_missing"],
+            missing_by_ccy,
+        )
+    return summary
+
+
+def run(spark: SparkSession, config) -> dict:
+    """Build every declared gold table; returns a summary (rows per table, SCD2 and FX counts, seconds)."""
+    t0, started = time.time(), datetime.now(UTC)
+    declared = load_gold_tables(config.contracts_dir)
+    settings = gold_settings(config.contracts_dir)
+    salt = resolve_salt(config.pii_salt)
+    silver = read_silver_inputs(spark, config.paths, settings)
+    out = GoldWriter(spark, config.paths, declared)
+    summary: dict = {"run_id": config.run_id, "tables": out.rows}
+
+    dim_customer, summary["scd2"] = build_dim_customer(spark, config.paths, silver.customers, settings, salt, out)
+    enriched = enrich_sales(silver.sales, silver.fx_rates, dim_customer, silver.products)
+    enriched = enriched.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        publish.overwrite_table(spark, star.fact_sales(enriched), paths.gold("fact_sales"))
-        done("fact_sales")
-        fx = enriched.agg(
-            F.count(F.lit(1)).alias("sales"),
-            F.sum(F.col("fx_missing").cast("int")).alias("fx_missing"),
-        ).first()
-        missing_by_ccy = {
-            r["currency"]: r["n"]
-            for r in enriched.where("fx_missing").groupBy("currency").agg(F.count(F.lit(1)).alias("n")).collect()
-        }
-        summary["fx"] = {
-            "sales": fx["sales"],
-            "fx_missing": fx["fx_missing"] or 0,
-            "missing_by_currency": missing_by_ccy,
-        }
-        if summary["fx"]["fx_missing"]:
-            log.warning(
-                "gold: %s sales without a usable FX rate (left out of USD figures): %s",
-                summary["fx"]["fx_missing"],
-                missing_by_ccy,
-            )
-
-        # 3. dimensions
-        for table, df in (
-            ("dim_date", star.dim_date(sales)),
-            ("dim_store", star.dim_store(sales)),
-            ("dim_product", star.dim_product(products)),
-        ):
-            publish.overwrite_table(spark, df, paths.gold(table))
-            done(table)
-
-        # 4. marts
-        current = dim_customer.where("is_current")
-        for table, df in (
-            ("daily_sales", marts.daily_sales(enriched)),
-            ("customer_360", marts.customer_360(enriched, current, web_events)),
-            ("product_performance", marts.product_performance(enriched)),
-        ):
-            publish.overwrite_table(spark, df, paths.gold(table))
-            done(table)
+        out.overwrite("fact_sales", star.fact_sales(enriched))
+        summary["fx"] = fx_summary(enriched)
+        out.overwrite("dim_date", star.dim_date(silver.sales))
+        out.overwrite("dim_store", star.dim_store(silver.sales))
+        out.overwrite("dim_product", star.dim_product(silver.products))
+        inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
+        for table in declared.values():
+            if table.build == "mart":
+                out.overwrite(table.name, marts.build(table.name, enriched, **inputs))
     finally:
         enriched.unpersist()
+    out.check_all_written()
 
     summary["seconds"] = round(time.time() - t0, 2)
     _record(spark, config, summary, started, rows_in=summary["fx"]["sales"])
@@ -150,11 +209,7 @@ def run(spark: SparkSession, config) -> dict:
 
 
 def _record(spark, config, summary, started, rows_in) -> None:
-    """One ops.pipeline_runs row per gold table, in one append (when lakehouse.ops is present)."""
-    try:
-        from lakehouse import ops
-    except ImportError:
-        return
+    """One ops.pipeline_runs row per gold table, in one append."""
     finished = ops.now()
     start = started.replace(tzinfo=None)
     rows = [
@@ -178,9 +233,8 @@ def _record(spark, config, summary, started, rows_in) -> None:
 
 def format_summary(summary: dict) -> str:
     lines = ["gold:"]
-    for table in TABLES:
-        if table in summary.get("tables", {}):
-            lines.append(f"  gold.{table:<20} {summary['tables'][table]:>8} rows")
+    for table, n in summary.get("tables", {}).items():
+        lines.append(f"  gold.{table:<20} {n:>8} rows")
     s, fx = summary.get("scd2", {}), summary.get("fx", {})
     if s:
         lines.append(

@@ -1,4 +1,8 @@
-"""Gold marts (pure transforms over the enriched sales frame).
+"""Gold marts: one function per contracts/gold/<table>.yaml with `build: mart`, same name.
+
+Each takes the enriched sales frame first (so `sales.transform(marts.daily_sales)` works) and,
+when it needs more, further gold inputs by parameter name (customers_current, web_events);
+`build` calls it that way and the gold job checks the result against the YAML.
 
 The enriched sales frame has the fact columns plus `category` and `product_name` (product
 master first, the sale's own values as fallback). Money is USD; a sale with fx_missing is
@@ -15,6 +19,8 @@ customer_360 scoring (documented thresholds, deterministic, ties share a score):
 - churn_risk: 'high' if no orders, R = 1 or recency > 90 days; 'medium' if R = 2 or
   recency > 30 days; else 'low'.
 """
+
+import inspect
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -55,8 +61,19 @@ def _score(col: str, ascending_is_better: bool) -> F.Column:
     return (F.lit(1) + F.floor(F.lit(5) * (F.rank().over(w) - 1) / n)).cast("int")
 
 
-def customer_360(sales: DataFrame, customers_current: DataFrame, web_events: DataFrame | None) -> DataFrame:
+def customer_360(sales: DataFrame, customers_current: DataFrame, web_events: DataFrame | None = None) -> DataFrame:
     """One row per customer (current dim version ∪ customers seen in sales)."""
+    return (
+        _customers_with_orders(sales, customers_current)
+        .transform(_rfm_scores)
+        .transform(_segment_and_churn)
+        .transform(_with_web_engagement, web_events)
+        .drop("_aov", "_as_of", "_has_orders")
+    )  # column order is the YAML's: the gold job selects the declared columns
+
+
+def _customers_with_orders(sales: DataFrame, customers_current: DataFrame) -> DataFrame:
+    """Every customer with order figures (zero when none) and recency against the last sale date."""
     as_of = sales.agg(F.max(F.col("sale_date").cast("date")).alias("_as_of"))
     orders = sales.groupBy("customer_id").agg(
         F.count(F.lit(1)).cast("bigint").alias("orders"),
@@ -67,7 +84,7 @@ def customer_360(sales: DataFrame, customers_current: DataFrame, web_events: Dat
     )
     people = customers_current.select("customer_id", "loyalty_tier", "city", "country")
     ids = people.select("customer_id").unionByName(orders.select("customer_id")).distinct()
-    base = (
+    return (
         ids.join(people, "customer_id", "left")
         .join(orders, "customer_id", "left")
         .crossJoin(as_of)
@@ -79,11 +96,18 @@ def customer_360(sales: DataFrame, customers_current: DataFrame, web_events: Dat
         .withColumn("monetary", F.col("lifetime_value_usd"))
         .withColumn("_has_orders", F.col("orders") > 0)
     )
-    scored = (
-        base.withColumn("r_score", F.when(F.col("_has_orders"), _score("recency_days", True)).otherwise(1))
-        .withColumn("f_score", F.when(F.col("_has_orders"), _score("frequency", False)).otherwise(1))
-        .withColumn("m_score", F.when(F.col("_has_orders"), _score("monetary", False)).otherwise(1))
+
+
+def _rfm_scores(customers: DataFrame) -> DataFrame:
+    has_orders = F.col("_has_orders")
+    return (
+        customers.withColumn("r_score", F.when(has_orders, _score("recency_days", True)).otherwise(1))
+        .withColumn("f_score", F.when(has_orders, _score("frequency", False)).otherwise(1))
+        .withColumn("m_score", F.when(has_orders, _score("monetary", False)).otherwise(1))
     )
+
+
+def _segment_and_churn(scored: DataFrame) -> DataFrame:
     r, f, m = F.col("r_score"), F.col("f_score"), F.col("m_score")
     segment = (
         F.when(~F.col("_has_orders"), "prospect")
@@ -100,44 +124,39 @@ def customer_360(sales: DataFrame, customers_current: DataFrame, web_events: Dat
         .when((r == 2) | (rec > 30), "medium")
         .otherwise("low")
     )
-    scored = scored.withColumn("segment", segment).withColumn("churn_risk", churn)
+    return scored.withColumn("segment", segment).withColumn("churn_risk", churn)
 
-    if web_events is not None:
-        web = (
-            web_events.where(F.col("customer_id").isNotNull())
-            .groupBy("customer_id")
-            .agg(
-                F.countDistinct("session_id").cast("bigint").alias("web_sessions"),
-                F.count(F.lit(1)).cast("bigint").alias("web_events"),
-                F.max("event_ts").cast("timestamp").alias("last_web_event_ts"),
-            )
+
+def _with_web_engagement(customers: DataFrame, web_events: DataFrame | None) -> DataFrame:
+    """web_sessions, web_events (0 without any) and last_web_event_ts per customer."""
+    if web_events is None:
+        web_events = customers.sparkSession.createDataFrame(
+            [], "customer_id string, session_id string, event_ts timestamp"
         )
-        scored = scored.join(web, "customer_id", "left")
-    else:
-        scored = scored.withColumn("last_web_event_ts", F.lit(None).cast("timestamp"))
-    return scored.select(
-        "customer_id",
-        "loyalty_tier",
-        "city",
-        "country",
-        "orders",
-        "lifetime_value_usd",
-        "avg_order_value_usd",
-        "first_order_date",
-        "last_order_date",
-        "recency_days",
-        "frequency",
-        "monetary",
-        "r_score",
-        "f_score",
-        "m_score",
-        "segment",
-        "churn_risk",
-        F.coalesce(F.col("web_sessions") if web_events is not None else F.lit(None), F.lit(0))
-        .cast("bigint")
-        .alias("web_sessions"),
-        F.coalesce(F.col("web_events") if web_events is not None else F.lit(None), F.lit(0))
-        .cast("bigint")
-        .alias("web_events"),
-        "last_web_event_ts",
+    web = (
+        web_events.where(F.col("customer_id").isNotNull())
+        .groupBy("customer_id")
+        .agg(
+            F.countDistinct("session_id").cast("bigint").alias("web_sessions"),
+            F.count(F.lit(1)).cast("bigint").alias("web_events"),
+            F.max("event_ts").cast("timestamp").alias("last_web_event_ts"),
+        )
     )
+    return (
+        customers.join(web, "customer_id", "left")
+        .withColumn("web_sessions", F.coalesce("web_sessions", F.lit(0)).cast("bigint"))
+        .withColumn("web_events", F.coalesce("web_events", F.lit(0)).cast("bigint"))
+    )
+
+
+def build(name: str, sales: DataFrame, **inputs) -> DataFrame:
+    """The mart `name` (contracts/gold/<name>.yaml, build: mart): the function of that name here,
+    given the enriched sales and, by parameter name, whichever further gold inputs it asks for."""
+    fn = globals().get(name)
+    if not callable(fn) or name.startswith("_"):
+        raise LookupError(f"contracts/gold/{name}.yaml declares a mart, but lakehouse.gold.marts has no {name}(sales)")
+    wanted = list(inspect.signature(fn).parameters)[1:]
+    unknown = [p for p in wanted if p not in inputs]
+    if unknown:
+        raise LookupError(f"marts.{name} asks for {unknown}; gold inputs are {sorted(inputs)}")
+    return sales.transform(fn, **{p: inputs[p] for p in wanted})

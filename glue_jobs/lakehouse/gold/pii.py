@@ -14,12 +14,25 @@ from pyspark.sql import functions as F
 log = logging.getLogger(__name__)
 
 SALT_ENV = "LAKEHOUSE_PII_SALT"
-DEV_SALT = "lakehouse-local-dev-salt"  # only when neither the job nor the env gives one
-METHODS = ("hash", "mask")
+DEV_SALT = "local-dev-salt-not-secret"  # local runs and bare calls only; never in AWS (the job reads SSM)
+
+
+def read_salt(parameter: str, ssm_client=None) -> str:
+    """The gold job's salt: $LAKEHOUSE_PII_SALT when set (local runs), else the decrypted SSM parameter."""
+    if os.environ.get(SALT_ENV):
+        return os.environ[SALT_ENV]
+    if ssm_client is None:
+        import boto3
+
+        ssm_client = boto3.client("ssm")
+    value = ssm_client.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+    if not value:
+        raise ValueError(f"SSM parameter {parameter} is empty: set the PII salt")
+    return value
 
 
 def resolve_salt(configured: str | None) -> str:
-    """The job's salt (from SSM in Glue), else $LAKEHOUSE_PII_SALT, else a dev salt (warned)."""
+    """The job's salt (read_salt), else $LAKEHOUSE_PII_SALT, else the public dev salt (warned)."""
     salt = configured or os.environ.get(SALT_ENV)
     if salt:
         return salt
@@ -44,17 +57,20 @@ def mask_col(col: Column) -> Column:
     )
 
 
+# The one list of PII actions a contract may declare (contracts accept exactly these keys).
+PROTECTIONS = {"hash": hash_col, "mask": lambda col, salt: mask_col(col)}
+
+
 def protect(pii: dict[str, str], salt: str):
     """Transform: hash or mask every PII column present in the frame, per the contract's map."""
-    bad = {c: m for c, m in pii.items() if m not in METHODS}
+    bad = {c: m for c, m in pii.items() if m not in PROTECTIONS}
     if bad:
-        raise ValueError(f"unknown PII method(s) {bad}; expected one of {METHODS}")
+        raise ValueError(f"unknown PII method(s) {bad}; expected one of {sorted(PROTECTIONS)}")
 
     def transform(df: DataFrame) -> DataFrame:
         for column, method in pii.items():
             if column in df.columns:
-                protected = hash_col(F.col(column), salt) if method == "hash" else mask_col(F.col(column))
-                df = df.withColumn(column, protected)
+                df = df.withColumn(column, PROTECTIONS[method](F.col(column), salt))
         return df
 
     return transform

@@ -10,14 +10,6 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse import delta_io
 
 
-def is_delta(spark: SparkSession, path: str) -> bool:
-    return delta_io.exists(spark, path)
-
-
-def read_delta(spark: SparkSession, path: str) -> DataFrame | None:
-    return delta_io.read(spark, path) if is_delta(spark, path) else None
-
-
 def write_manifest(spark: SparkSession, path: str) -> None:
     from delta.tables import DeltaTable
 
@@ -25,7 +17,7 @@ def write_manifest(spark: SparkSession, path: str) -> None:
 
 
 def export_snapshot(spark: SparkSession, path: str, export_path: str) -> None:
-    spark.read.format("delta").load(path).write.mode("overwrite").parquet(export_path)
+    delta_io.read(spark, path).write.mode("overwrite").parquet(export_path)
 
 
 def overwrite_table(spark: SparkSession, df: DataFrame, path: str) -> None:
@@ -34,13 +26,10 @@ def overwrite_table(spark: SparkSession, df: DataFrame, path: str) -> None:
 
 def row_count(spark: SparkSession, path: str) -> int:
     """Rows of the current snapshot: from the last overwrite's metrics when it was one, else counted."""
-    from delta.tables import DeltaTable
-
-    last = DeltaTable.forPath(spark, path).history(1).select("operation", "operationMetrics").first()
-    metrics = dict(last["operationMetrics"] or {}) if last else {}
-    if last and last["operation"] in ("WRITE", "CREATE TABLE AS SELECT") and "numOutputRows" in metrics:
+    operation, metrics = delta_io.last_operation(spark, path)
+    if operation in ("WRITE", "CREATE TABLE AS SELECT") and "numOutputRows" in metrics:
         return int(metrics["numOutputRows"])
-    return spark.read.format("delta").load(path).count()
+    return delta_io.read(spark, path).count()
 
 
 def refresh_consumers(spark: SparkSession, path: str, export_path: str) -> int:

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from lakehouse import delta_io
+
 OPEN_END = "9999-12-31 00:00:00"
 KEY = "customer_id"
 ATTRS = [
@@ -109,13 +111,6 @@ class Scd2Result:
     touched_keys: int
 
 
-def _metrics(spark: SparkSession, path: str) -> dict:
-    from delta.tables import DeltaTable
-
-    row = DeltaTable.forPath(spark, path).history(1).select("operation", "operationMetrics").first()
-    return dict(row["operationMetrics"] or {}) if row else {}
-
-
 def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) -> Scd2Result:
     """MERGE staged versions (stage_versions output, clear values) into the dim at `path`.
 
@@ -165,7 +160,7 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
         .whenNotMatchedInsert(condition="s._action = 'upsert'", values={c: f"s.`{c}`" for c in DIM_COLUMNS})
         .execute()
     )
-    m = _metrics(spark, path)
+    _, m = delta_io.last_operation(spark, path)
     n, cur = _counts(spark, path)
     return Scd2Result(
         rows=n,
@@ -188,8 +183,8 @@ def _counts(spark: SparkSession, path: str) -> tuple[int, int]:
     return int(r["n"]), int(r["cur"] or 0)
 
 
-def version_at(dim: DataFrame, facts: DataFrame, date_col: str = "sale_date") -> DataFrame:
-    """Transform helper: add customer_sk of the version valid at each fact's date.
+def version_at(facts: DataFrame, dim: DataFrame, date_col: str = "sale_date") -> DataFrame:
+    """Transform (`facts.transform(version_at, dim)`): add customer_sk of the version valid at each fact's date.
 
     The version valid at the *end* of the sale date (the latest one with valid_from before
     the next midnight); a sale dated before the customer's first known version takes that

@@ -1,26 +1,7 @@
 """Star schema for Redshift: dim_date, dim_store, dim_product and fact_sales (pure transforms)."""
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
-
-FACT_COLUMNS = [
-    "transaction_id",
-    "date_key",
-    "sale_date",
-    "store_id",
-    "product_id",
-    "customer_id",
-    "customer_sk",
-    "quantity",
-    "unit_price",
-    "amount_local",
-    "currency",
-    "fx_rate",
-    "fx_rate_date",
-    "amount_usd",
-    "fx_missing",
-    "payment_method",
-]
 
 
 def date_key(col) -> F.Column:
@@ -92,7 +73,3 @@ def fact_sales(sales_usd: DataFrame, extra: tuple[str, ...] = ()) -> DataFrame:
         "payment_method",
         *extra,
     )
-
-
-def empty_like(spark: SparkSession, df: DataFrame) -> DataFrame:
-    return spark.createDataFrame([], df.schema)

@@ -1,16 +1,7 @@
 locals {
-  # Columns every silver table carries (docs/TABLES.md), and the quarantine extras.
-  silver_metadata = [
-    { name = "_batch_id", type = "string" },
-    { name = "_source_file", type = "string" },
-    { name = "_ingested_at", type = "timestamp" },
-    { name = "_processed_at", type = "timestamp" },
-  ]
-  quarantine_metadata = [
-    { name = "_dq_failed_rules", type = "array<string>" },
-    { name = "_raw", type = "string" },
-    { name = "_quarantined_at", type = "timestamp" },
-  ]
+  # Metadata columns after each contract's columns, as declared in contracts/silver/metadata.yaml.
+  silver_metadata     = [for col in var.silver_metadata.entity : { name = col.name, type = col.type }]
+  quarantine_metadata = [for col in var.silver_metadata.quarantine : { name = col.name, type = col.type }]
 
   silver_tables = merge(
     { for e, c in var.contracts : e => {
@@ -18,7 +9,7 @@ locals {
       partition_by = c.partition_by
     } },
     { for e, c in var.contracts : "quarantine_${e}" => {
-      columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.silver_metadata, local.quarantine_metadata)
+      columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.quarantine_metadata)
       partition_by = []
     } },
     # SCD2 contracts: every valid version ever delivered (append-only), read by gold's history.

@@ -41,6 +41,14 @@ variable "contracts" {
   }))
 }
 
+variable "silver_metadata" {
+  description = "Decoded contracts/silver/metadata.yaml: the metadata columns silver.<entity> (entity) and silver.quarantine_<entity> (quarantine) carry after the contract's columns."
+  type = object({
+    entity     = list(object({ name = string, type = string }))
+    quarantine = list(object({ name = string, type = string }))
+  })
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
