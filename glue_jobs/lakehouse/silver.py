@@ -15,6 +15,7 @@ from lakehouse import contracts as contracts_mod
 from lakehouse import delta_io, dq, ops
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
+from lakehouse.progress import stage
 from lakehouse.standardise import apply_contract, drop_exact_duplicates, latest_by_key
 
 LAYER = "silver"
@@ -254,7 +255,11 @@ def run(spark, config) -> list[dict]:
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")  # unparsable dates → NULL, not an error
     all_contracts = contracts_mod.load_contracts(config.contracts_dir)
     selected = contracts_mod.select(all_contracts, config.sources)
-    results = [clean_entity(spark, config, c) for c in dependency_order(selected, all_contracts)]
+    results = []
+    for c in dependency_order(selected, all_contracts):
+        with stage(f"silver_clean {c.entity}") as s:
+            results.append(clean_entity(spark, config, c))
+            s.rows = results[-1]["rows_in"]
     failures = [
         f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"
         for r in results

@@ -15,6 +15,7 @@ from lakehouse.gold import marts, publish, scd2, star
 from lakehouse.gold.contracts import gold_settings
 from lakehouse.gold.fx import fx_asof
 from lakehouse.gold.pii import protect, resolve_salt
+from lakehouse.progress import stage
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +91,21 @@ def run(spark: SparkSession, config) -> dict:
         return n
 
     # 1. dim_customer: SCD2 MERGE of the silver versions (PII protected before writing).
-    staged = customers.transform(scd2.stage_versions(settings.scd2_tracked, settings.scd2_effective_from, salt))
-    res = scd2.merge_scd2(
-        spark, staged, paths.gold("dim_customer"), protect=protect(settings.pii.get("customers", {}), salt)
-    )
-    done("dim_customer")
+    with stage("gold_aggregates dim_customer") as s:
+        staged = customers.transform(scd2.stage_versions(settings.scd2_tracked, settings.scd2_effective_from, salt))
+        res = scd2.merge_scd2(
+            spark, staged, paths.gold("dim_customer"), protect=protect(settings.pii.get("customers", {}), salt)
+        )
+        s.rows = done("dim_customer")
     summary["scd2"] = vars(res)
     dim_customer = spark.read.format("delta").load(paths.gold("dim_customer"))
 
     # 2. fact_sales with FX as-of and the customer version valid at the sale date.
     enriched = enrich_sales(sales, fx_rates, dim_customer, products).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        publish.overwrite_table(spark, star.fact_sales(enriched), paths.gold("fact_sales"))
-        done("fact_sales")
+        with stage("gold_aggregates fact_sales") as s:
+            publish.overwrite_table(spark, star.fact_sales(enriched), paths.gold("fact_sales"))
+            s.rows = done("fact_sales")
         fx = enriched.agg(
             F.count(F.lit(1)).alias("sales"),
             F.sum(F.col("fx_missing").cast("int")).alias("fx_missing"),
@@ -129,8 +132,9 @@ def run(spark: SparkSession, config) -> dict:
             ("dim_store", star.dim_store(sales)),
             ("dim_product", star.dim_product(products)),
         ):
-            publish.overwrite_table(spark, df, paths.gold(table))
-            done(table)
+            with stage(f"gold_aggregates {table}") as s:
+                publish.overwrite_table(spark, df, paths.gold(table))
+                s.rows = done(table)
 
         # 4. marts
         current = dim_customer.where("is_current")
@@ -139,8 +143,9 @@ def run(spark: SparkSession, config) -> dict:
             ("customer_360", marts.customer_360(enriched, current, web_events)),
             ("product_performance", marts.product_performance(enriched)),
         ):
-            publish.overwrite_table(spark, df, paths.gold(table))
-            done(table)
+            with stage(f"gold_aggregates {table}") as s:
+                publish.overwrite_table(spark, df, paths.gold(table))
+                s.rows = done(table)
     finally:
         enriched.unpersist()
 
