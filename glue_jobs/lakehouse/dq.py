@@ -5,6 +5,11 @@ whose type judges single rows (IsComplete, ColumnValues, ColumnLength) quarantin
 that fail them when their severity is `error` and only count them when it is `warn`. The
 other rules judge the whole batch (RowCount, IsUnique, Completeness thresholds, ...): a
 failure is recorded, and with severity `error` it stops the batch from being published.
+
+Each outcome carries two separate facts: `outcome`, the evaluator's verdict on the rule, and
+`flagged_rows`, the rows its row-level check flagged. They can disagree on purpose: a dataset
+rule (`Completeness "phone" > 0.8`, `IsUnique`) passes when its threshold is met even though some
+rows are flagged; `outcome_note` says so in words.
 """
 
 import re
@@ -40,7 +45,7 @@ def _normalise(text: str) -> str:
 @dataclass
 class Evaluation:
     rows: DataFrame  # input + _dq_failed (error row rules), _dq_warned (warn row rules), _dq_all_failed
-    outcomes: list[dict]  # one per rule: rule_name, rule, severity, outcome, failure_reason, failed_rows
+    outcomes: list[dict]  # per rule: rule_name, rule, severity, outcome, failure_reason, flagged_rows, outcome_note
 
     def dataset_failures(self, contract: Contract) -> list[dict]:
         """Failed rules that judge the batch as a whole and have severity error."""
@@ -68,7 +73,7 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
         .drop(*OUTCOME_COLUMNS)
         .persist()
     )  # the very frame returned, so the caller's unpersist() releases it
-    failed_counts = {
+    flagged_counts = {
         r["name"]: r["n"]
         for r in rows.select(F.explode("_dq_all_failed").alias("name"))
         .groupBy("name")
@@ -80,14 +85,32 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
     for o in result["ruleOutcomes"].collect():
         rule = by_text.get(_normalise(o["Rule"]))
         name = rule.name if rule else o["Rule"]
+        severity = rule.severity if rule else "error"
+        flagged = int(flagged_counts.get(name, 0))
         outcomes.append(
             {
                 "rule_name": name,
                 "rule": o["Rule"],
-                "severity": rule.severity if rule else "error",
+                "severity": severity,
                 "outcome": o["Outcome"],
                 "failure_reason": o["FailureReason"],
-                "failed_rows": int(failed_counts.get(name, 0)),
+                "flagged_rows": flagged,
+                "outcome_note": outcome_note(rule is not None and is_row_level(rule), severity, o["Outcome"], flagged),
             }
         )
     return Evaluation(rows, outcomes)
+
+
+def outcome_note(row_level: bool, severity: str, outcome: str, flagged: int) -> str | None:
+    """Why the evaluator's outcome and the flagged-row count read as they do (None when obvious)."""
+    if outcome == "Passed":
+        if not flagged:
+            return None
+        return f"passed: dataset-level threshold met although {flagged} rows were flagged (rows kept)"
+    if not row_level:
+        if flagged:
+            return f"failed at dataset level; {flagged} rows flagged (rows kept, batch judged as a whole)"
+        return "failed at dataset level; no single row is to blame"
+    if severity == "error":
+        return f"failed: {flagged} rows quarantined"
+    return f"failed: {flagged} rows kept and counted (severity {severity})"

@@ -145,6 +145,10 @@ def clean_entity(spark, config, contract: Contract) -> dict:
         .collect()
     }
     n_quarantined = quarantine.count()
+    # distinct rows flagged by any rule or check (a row failing three rules counts once); corrupt rows too
+    n_flagged_any = checked.where((F.size("_dq_all_failed") > 0) | (F.size("_dq_failed_rules") > 0)).count() + (
+        rows_in - n_parsed
+    )
     outcomes = evaluation.outcomes + _pseudo_outcomes(contract, quarantined_by_rule)
     dataset_failures = evaluation.dataset_failures(contract)
     now = ops.now()
@@ -163,7 +167,9 @@ def clean_entity(spark, config, contract: Contract) -> dict:
                 o["severity"],
                 o["outcome"],
                 o["failure_reason"],
-                o["failed_rows"],
+                o["flagged_rows"],
+                o["outcome_note"],
+                n_flagged_any,
                 now,
             )
             for o in outcomes
@@ -176,9 +182,9 @@ def clean_entity(spark, config, contract: Contract) -> dict:
         superseded=n_distinct - n_latest,
         quarantined_by_rule=quarantined_by_rule,
         warned_by_rule={
-            o["rule_name"]: o["failed_rows"]
+            o["rule_name"]: o["flagged_rows"]
             for o in evaluation.outcomes
-            if o["severity"] == "warn" and o["failed_rows"]
+            if o["severity"] == "warn" and o["flagged_rows"]
         },
         outcomes=outcomes,
         failed_dataset_rules=dataset_failures,
@@ -237,17 +243,21 @@ def _pseudo_outcomes(contract: Contract, quarantined_by_rule: dict) -> list[dict
     checks = [(CORRUPT_RULE, "bronze record parses")] + [
         (f"unknown_{r.column}", f"{r.column} references {r.entity}.{r.key}") for r in contract.references
     ]
-    return [
-        {
-            "rule_name": name,
-            "rule": text,
-            "severity": "error",
-            "outcome": "Failed" if quarantined_by_rule.get(name) else "Passed",
-            "failure_reason": f"{quarantined_by_rule[name]} rows" if quarantined_by_rule.get(name) else None,
-            "failed_rows": int(quarantined_by_rule.get(name, 0)),
-        }
-        for name, text in checks
-    ]
+    outcomes = []
+    for name, text in checks:
+        n = int(quarantined_by_rule.get(name, 0))
+        outcomes.append(
+            {
+                "rule_name": name,
+                "rule": text,
+                "severity": "error",
+                "outcome": "Failed" if n else "Passed",
+                "failure_reason": f"{n} rows" if n else None,
+                "flagged_rows": n,
+                "outcome_note": f"failed: {n} rows quarantined" if n else None,
+            }
+        )
+    return outcomes
 
 
 def run(spark, config) -> list[dict]:
