@@ -54,12 +54,10 @@ def verbose() -> bool:
 
 def log4j2_properties() -> str:
     """Log4j 2 configuration of the local driver JVM (Spark's default layout on stderr)."""
-    level = "info" if verbose() else "warn"
     lines = [
-        f"rootLogger.level = {level}",
-        # Spark resets the root level to this logger's (WARN if unset) in a shell-like driver, and says so.
-        "logger.repl.name = org.apache.spark.repl.Main",
-        f"logger.repl.level = {level}",
+        # WARN is also the level PySpark's driver resets the root to at start: being equal, Spark
+        # prints no "Setting default log level" banner. --verbose raises it to INFO once started.
+        "rootLogger.level = warn",
         "rootLogger.appenderRef.console.ref = console",
         "appender.console.type = Console",
         "appender.console.name = console",
@@ -166,6 +164,8 @@ def get_spark(app_name: str = "lakehouse"):
             .config("spark.hadoop.fs.s3a.secret.key", os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
         )
     spark = builder.getOrCreate()
+    if verbose():
+        spark.sparkContext.setLogLevel("INFO")
     quiet_jvm(spark)
     return spark
 
