@@ -15,12 +15,13 @@ def test_stage_prints_start_end_rows_and_rate(capsys):
     assert len(out) == 2
 
 
-def test_heartbeat_names_the_stage_and_elapsed_time_while_it_runs(capsys):
+def test_heartbeat_names_the_stage_and_elapsed_time_while_it_runs(capsys, monkeypatch):
+    monkeypatch.setattr("lakehouse.progress.MAX_HEARTBEAT_GAP", 0.1)
     with stage("gold fact_sales", heartbeat=0.05):
-        time.sleep(0.3)
+        time.sleep(0.5)  # beats at ~0.05, 0.15 (gap doubled), then every 0.1 (capped): 0.25, 0.35, 0.45
     out = capsys.readouterr().out.splitlines()
     beats = [line for line in out if "still running" in line]
-    assert len(beats) >= 2, out
+    assert 3 <= len(beats) <= 6, out
     assert all(re.fullmatch(r"\[gold fact_sales\] still running \(\d+ s\)", b) for b in beats)
     assert out[-1].startswith("[gold fact_sales] done in ") and "rows" not in out[-1]
 

@@ -37,7 +37,10 @@ def test_quiet_log4j2_config_keeps_warnings_but_mutes_known_noise(monkeypatch):
         for k in props
         if k.startswith("logger.quiet") and k.endswith(".name")
     }
-    assert muted == {"org.apache.hadoop.util.NativeCodeLoader": "error"}
+    assert muted == {
+        "org.apache.hadoop.util.NativeCodeLoader": "error",
+        "org.apache.spark.sql.catalyst.util.SparkStringUtils": "error",
+    }
 
 
 def test_verbose_shows_everything(monkeypatch):
