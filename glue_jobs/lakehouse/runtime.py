@@ -130,6 +130,9 @@ def get_spark(app_name: str = "lakehouse"):
     """A local SparkSession with Delta, Deequ and s3a (for the moto emulator)."""
     from pyspark.sql import SparkSession
 
+    existing = SparkSession.getActiveSession()
+    if existing is not None:  # the local runner's next job: reuse it (re-configuring only earns a WARN)
+        return existing
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local Spark stays on loopback
     builder = (
         SparkSession.builder.appName(app_name)
