@@ -1,10 +1,13 @@
 -- SCD2 point-in-time lookup: the version of one customer that was valid at a given moment
 -- (valid_from inclusive, valid_to exclusive; the current version has valid_to 9999-12-31).
--- Edit the two literals in `lookup` before running.
+-- Parameters: the two literals in `lookup`. Defaults answer on the sample lake (`make lake`:
+-- 2000 rows, 3 batches, seed 7): customer C000016 on 2024-01-15, between its first version
+-- (2024-01-01 06:15, tier silver) and its change of 2024-01-29 06:14 (tier platinum), so it
+-- returns one row: the first version.
 WITH lookup AS (
     SELECT
-        'C0001' AS customer_id,
-        TIMESTAMP '2024-03-01 00:00:00' AS as_of
+        'C000016' AS customer_id,
+        TIMESTAMP '2024-01-15 00:00:00' AS as_of
 )
 
 SELECT

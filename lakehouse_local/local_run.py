@@ -85,7 +85,11 @@ def main(argv=None) -> int:
     ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--fresh", action="store_true", help="delete the lake first")
+    ap.add_argument("--verbose", action="store_true", help="show every Spark/JVM log line (LAKEHOUSE_VERBOSE=1)")
     args = ap.parse_args(argv)
+    if args.verbose:
+        os.environ["LAKEHOUSE_VERBOSE"] = "1"  # read by lakehouse.runtime when it starts the JVM
+    sys.stdout.reconfigure(line_buffering=True)  # each line as it happens, also when piped to a file
     from lakehouse.gold.pii import DEV_SALT, SALT_ENV
 
     os.environ.setdefault(SALT_ENV, DEV_SALT)

@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 from lakehouse import contracts as contracts_mod
 from lakehouse import delta_io, ops
 from lakehouse.contracts import Contract
+from lakehouse.progress import stage
 
 LANDING_SUFFIXES = {"csv": (".csv",), "json": (".json", ".jsonl", ".ndjson"), "parquet": (".parquet",)}
 
@@ -233,4 +234,9 @@ def run(spark, config) -> list[dict]:
     for folder in unclaimed_landing(spark, config, all_contracts.values()):
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
-    return [ingest_source(spark, config, c) for c in selected]
+    results = []
+    for c in selected:
+        with stage(f"bronze_ingest {c.source}") as s:
+            results.append(ingest_source(spark, config, c))
+            s.rows = results[-1]["rows"]
+    return results

@@ -7,6 +7,11 @@ parsing, references), added with `flag`. A rule's `scope` is declared in the con
 - `row`: rows failing it are quarantined (severity error) or only counted (severity warn);
 - `dataset`: it judges the batch (RowCount, IsUnique, Completeness thresholds, ...); a failure
   is recorded, and with severity error it stops the batch from being published.
+
+Each outcome carries two separate facts: `outcome`, the evaluator's verdict on the rule, and
+`flagged_rows`, the rows its row-level check flagged. They can disagree on purpose: a dataset
+rule (`Completeness "phone" > 0.8`, `IsUnique`) passes when its threshold is met even though some
+rows are flagged; `outcome_note` says so in words.
 """
 
 import re
@@ -60,7 +65,8 @@ def check_outcome(name: str, text: str, failed_rows: int) -> dict:
         "severity": "error",
         "outcome": "Failed" if failed_rows else "Passed",
         "failure_reason": f"{failed_rows} rows" if failed_rows else None,
-        "failed_rows": int(failed_rows),
+        "flagged_rows": int(failed_rows),
+        "outcome_note": outcome_note(True, "error", "Failed" if failed_rows else "Passed", int(failed_rows)),
     }
 
 
@@ -72,7 +78,7 @@ def _normalise(text: str) -> str:
 @dataclass
 class Evaluation:
     rows: DataFrame  # input + FAILED (error row rules), WARNED (warn row rules), ALL_FAILED
-    outcomes: list[dict]  # one per rule: rule_name, rule, severity, outcome, failure_reason, failed_rows
+    outcomes: list[dict]  # per rule: rule_name, rule, severity, outcome, failure_reason, flagged_rows, outcome_note
 
     def dataset_failures(self, contract: Contract) -> list[dict]:
         """Failed rules of scope dataset and severity error."""
@@ -85,7 +91,7 @@ class Evaluation:
 
     def warned_rows(self) -> dict[str, int]:
         """Rows failing each warn rule (kept, only counted)."""
-        return {o["rule_name"]: o["failed_rows"] for o in self.outcomes if o["severity"] == "warn" and o["failed_rows"]}
+        return {o["rule_name"]: o["flagged_rows"] for o in self.outcomes if o["severity"] == "warn" and o["flagged_rows"]}
 
 
 def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
@@ -110,8 +116,8 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
 
 
 def _rule_outcomes(rule_outcomes: DataFrame, rows: DataFrame, contract: Contract) -> list[dict]:
-    """One outcome per rule, with the number of rows that failed it."""
-    failed_counts = {
+    """One outcome per rule, with the number of rows its row-level check flagged."""
+    flagged_counts = {
         r["name"]: r["n"]
         for r in rows.select(F.explode(ALL_FAILED).alias("name")).groupBy("name").agg(F.count("*").alias("n")).collect()
     }
@@ -120,14 +126,32 @@ def _rule_outcomes(rule_outcomes: DataFrame, rows: DataFrame, contract: Contract
     for o in rule_outcomes.collect():
         rule = by_text.get(_normalise(o["Rule"]))
         name = rule.name if rule else o["Rule"]
+        severity = rule.severity if rule else "error"
+        flagged = int(flagged_counts.get(name, 0))
         outcomes.append(
             {
                 "rule_name": name,
                 "rule": o["Rule"],
-                "severity": rule.severity if rule else "error",
+                "severity": severity,
                 "outcome": o["Outcome"],
                 "failure_reason": o["FailureReason"],
-                "failed_rows": int(failed_counts.get(name, 0)),
+                "flagged_rows": flagged,
+                "outcome_note": outcome_note(rule is not None and rule.scope == "row", severity, o["Outcome"], flagged),
             }
         )
     return outcomes
+
+
+def outcome_note(row_level: bool, severity: str, outcome: str, flagged: int) -> str | None:
+    """Why the evaluator's outcome and the flagged-row count read as they do (None when obvious)."""
+    if outcome == "Passed":
+        if not flagged:
+            return None
+        return f"passed: dataset-level threshold met although {flagged} rows were flagged (rows kept)"
+    if not row_level:
+        if flagged:
+            return f"failed at dataset level; {flagged} rows flagged (rows kept, batch judged as a whole)"
+        return "failed at dataset level; no single row is to blame"
+    if severity == "error":
+        return f"failed: {flagged} rows quarantined"
+    return f"failed: {flagged} rows kept and counted (severity {severity})"

@@ -47,7 +47,7 @@ def enabled() -> bool:
 
 
 def datums(entity: str, outcomes: Iterable[dict], timestamp: datetime) -> list[dict]:
-    """MetricData entries for the outcomes (dicts with rule_name, outcome, failed_rows)."""
+    """MetricData entries for the outcomes (dicts with rule_name, outcome, flagged_rows)."""
     out = []
     for o in outcomes:
         if o["outcome"] not in ("Passed", "Failed"):
@@ -58,8 +58,8 @@ def datums(entity: str, outcomes: Iterable[dict], timestamp: datetime) -> list[d
         ]
         base = {"Dimensions": dims, "Timestamp": timestamp}
         out.append({**base, "MetricName": RULE_FAILED, "Value": 1.0 if o["outcome"] == "Failed" else 0.0})
-        if o.get("failed_rows") is not None:
-            out.append({**base, "MetricName": FAILED_ROWS, "Value": float(o["failed_rows"]), "Unit": "Count"})
+        if o.get("flagged_rows") is not None:
+            out.append({**base, "MetricName": FAILED_ROWS, "Value": float(o["flagged_rows"]), "Unit": "Count"})
     return out
 
 

@@ -12,8 +12,8 @@ SCHEMAS = {
     "rows_quarantined bigint, duplicates_dropped bigint, started_at timestamp, "
     "finished_at timestamp, seconds double, status string",
     "dq_results": "run_id string, batch_id string, source string, entity string, rule_name string, rule string, "
-    "severity string, outcome string, failure_reason string, failed_rows bigint, "
-    "evaluated_at timestamp",
+    "severity string, outcome string, failure_reason string, flagged_rows bigint, outcome_note string, "
+    "rows_flagged_by_any_rule bigint, evaluated_at timestamp",
     "ingest_ledger": "source string, file string, batch_id string, records bigint, ingested_at timestamp",
     "schema_drift": "source string, file string, batch_id string, extra_columns array<string>, "
     "missing_columns array<string>, detected_at timestamp",

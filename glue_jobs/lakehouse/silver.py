@@ -16,6 +16,7 @@ from lakehouse import contracts as contracts_mod
 from lakehouse import delta_io, dq, metrics, ops, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
+from lakehouse.progress import stage
 from lakehouse.standardise import apply_contract, drop_exact_duplicates, latest_by_key
 
 LAYER = "silver"
@@ -153,7 +154,9 @@ def count_by_check(quarantine: DataFrame) -> dict[str, int]:
     }
 
 
-def record_dq_results(spark, config, contract: Contract, batch_ids: list[str], outcomes: list[dict]) -> None:
+def record_dq_results(
+    spark, config, contract: Contract, batch_ids: list[str], outcomes: list[dict], n_flagged_any: int
+) -> None:
     now = ops.now()
     ops.append_rows(
         spark,
@@ -170,7 +173,9 @@ def record_dq_results(spark, config, contract: Contract, batch_ids: list[str], o
                 o["severity"],
                 o["outcome"],
                 o["failure_reason"],
-                o["failed_rows"],
+                o["flagged_rows"],
+                o["outcome_note"],
+                n_flagged_any,
                 now,
             )
             for o in outcomes
@@ -222,7 +227,9 @@ def clean_entity(spark, config, contract: Contract) -> dict:
         dq.check_outcome(name, text, quarantined_by_rule.get(name, 0)) for name, text in row_checks(contract)
     ]
     dataset_failures = checked.evaluation.dataset_failures(contract)
-    record_dq_results(spark, config, contract, batch_ids, outcomes)
+    # distinct rows flagged by any rule or check (a row failing three rules counts once); corrupt rows too
+    n_flagged_any = checked.rows.where((F.size(dq.ALL_FAILED) > 0) | (F.size(dq.FAILED) > 0)).count()
+    record_dq_results(spark, config, contract, batch_ids, outcomes, n_flagged_any)
     summary.update(
         rows_in=checked.rows_in,
         quarantined=n_quarantined,
@@ -260,7 +267,11 @@ def run(spark, config) -> list[dict]:
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")  # unparsable dates → NULL, not an error
     all_contracts = contracts_mod.load_contracts(config.contracts_dir)
     selected = contracts_mod.select(all_contracts, config.sources)
-    results = [clean_entity(spark, config, c) for c in dependency_order(selected, all_contracts)]
+    results = []
+    for c in dependency_order(selected, all_contracts):
+        with stage(f"silver_clean {c.entity}") as s:
+            results.append(clean_entity(spark, config, c))
+            s.rows = results[-1]["rows_in"]
     failures = [
         f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"
         for r in results

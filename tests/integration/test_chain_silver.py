@@ -67,9 +67,9 @@ def test_quarantine_reasons_and_warnings_match_the_injected_faults(spark, chain_
     warned = {
         r["rule_name"]: r["n"]
         for r in ops.read(spark, config, "dq_results")
-        .where((F.col("entity") == entity) & (F.col("severity") == "warn") & (F.col("failed_rows") > 0))
+        .where((F.col("entity") == entity) & (F.col("severity") == "warn") & (F.col("flagged_rows") > 0))
         .groupBy("rule_name")
-        .agg(F.sum("failed_rows").alias("n"))
+        .agg(F.sum("flagged_rows").alias("n"))
         .collect()
     }
     assert warned == expected["warned_by_rule"]

@@ -332,111 +332,119 @@ def customer_360_rows() -> list[tuple]:
 
 
 # ----------------------------------------------------------------------------------- ops
-# run_id, batch_id, source, entity, rule_name, rule, severity, outcome, failure_reason, failed_rows, evaluated_at
+SOURCE_OF = {"sales": "pos_sales", "customers": "customers"}
+
+
+def _dq(run, entity, rule_name, rule, severity, outcome, flagged, note, any_rows, at):
+    """One ops.dq_results row (columns as lakehouse.ops declares them)."""
+    reason = f"{flagged} rows" if outcome == "Failed" and flagged else None
+    batch = f"b{run[1:]}"
+    return (
+        run,
+        batch,
+        SOURCE_OF[entity],
+        entity,
+        rule_name,
+        rule,
+        severity,
+        outcome,
+        reason,
+        flagged,
+        note,
+        any_rows,
+        ts(at),
+    )
+
+
+QTY, TOTAL, PAY, UNIQ = (
+    'ColumnValues "quantity" > 0',
+    "RowCount > 0",
+    'ColumnValues "payment_method" in [...]',
+    ('IsUnique "transaction_id"'),
+)
+EMAIL, TIER = 'ColumnValues "email" matches "..."', 'ColumnValues "loyalty_tier" in [...]'
+# run_id, batch_id, source, entity, rule_name, rule, severity, outcome (the evaluator's), failure_reason,
+# flagged_rows (rows the rule's row-level check flagged), outcome_note,
+# rows_flagged_by_any_rule (distinct rows of the run × entity flagged by any rule), evaluated_at.
+# r1 sales: 4 rows flagged in all; one of them fails both quantity_positive and payment_method_known.
+# r2 customers: 3 rows flagged; one fails both email_format and loyalty_tier_known.
 DQ_RESULTS = [
-    (
+    _dq(
         "r1",
-        "b1",
-        "pos_sales",
         "sales",
         "quantity_positive",
-        'ColumnValues "quantity" > 0',
+        QTY,
         "error",
         "Failed",
-        "2 rows",
         2,
-        ts("2024-03-01 06:00:00"),
+        "failed: 2 rows quarantined",
+        4,
+        "2024-03-01 06:00:00",
     ),
-    (
+    _dq("r1", "sales", "has_rows", TOTAL, "error", "Passed", None, None, 4, "2024-03-01 06:00:00"),
+    _dq(
         "r1",
-        "b1",
-        "pos_sales",
-        "sales",
-        "has_rows",
-        "RowCount > 0",
-        "error",
-        "Passed",
-        None,
-        None,
-        ts("2024-03-01 06:00:00"),
-    ),
-    (
-        "r1",
-        "b1",
-        "pos_sales",
         "sales",
         "payment_method_known",
-        'ColumnValues "payment_method" in [...]',
+        PAY,
         "warn",
         "Failed",
-        "1 row",
         1,
-        ts("2024-03-01 06:00:01"),
+        "failed: 1 rows kept and counted (severity warn)",
+        4,
+        "2024-03-01 06:00:01",
     ),
-    (
+    _dq(
         "r1",
-        "b1",
-        "customers",
+        "sales",
+        "transaction_id_unique",
+        UNIQ,
+        "warn",
+        "Passed",
+        2,
+        "passed: dataset-level threshold met although 2 rows were flagged (rows kept)",
+        4,
+        "2024-03-01 06:00:01",
+    ),
+    _dq("r1", "customers", "email_format", EMAIL, "error", "Passed", 0, None, 0, "2024-03-01 06:02:00"),
+    _dq("r2", "sales", "quantity_positive", QTY, "error", "Passed", 0, None, 0, "2024-03-02 06:00:00"),
+    _dq("r2", "sales", "has_rows", TOTAL, "error", "Passed", None, None, 0, "2024-03-02 06:00:00"),
+    _dq(
+        "r2",
         "customers",
         "email_format",
-        'ColumnValues "email" matches "..."',
-        "error",
-        "Passed",
-        None,
-        0,
-        ts("2024-03-01 06:02:00"),
-    ),
-    (
-        "r2",
-        "b2",
-        "pos_sales",
-        "sales",
-        "quantity_positive",
-        'ColumnValues "quantity" > 0',
-        "error",
-        "Passed",
-        None,
-        0,
-        ts("2024-03-02 06:00:00"),
-    ),
-    (
-        "r2",
-        "b2",
-        "pos_sales",
-        "sales",
-        "has_rows",
-        "RowCount > 0",
-        "error",
-        "Passed",
-        None,
-        None,
-        ts("2024-03-02 06:00:00"),
-    ),
-    (
-        "r2",
-        "b2",
-        "customers",
-        "customers",
-        "email_format",
-        'ColumnValues "email" matches "..."',
+        EMAIL,
         "error",
         "Failed",
-        "3 rows",
         3,
-        ts("2024-03-02 23:59:59"),
+        "failed: 3 rows quarantined",
+        3,
+        "2024-03-02 23:59:59",
     ),
-    (
+    _dq(
         "r2",
-        "b2",
-        "customers",
         "customers",
         "loyalty_tier_known",
-        'ColumnValues "loyalty_tier" in [...]',
+        TIER,
         "error",
         "Failed",
-        "1 row",
         1,
-        ts("2024-03-02 23:59:59"),
+        "failed: 1 rows quarantined",
+        3,
+        "2024-03-02 23:59:59",
+    ),
+    # a second run the same day: its flagged rows add to the day's distinct count
+    _dq(
+        "r3",
+        "sales",
+        "quantity_positive",
+        QTY,
+        "error",
+        "Failed",
+        2,
+        "failed: 2 rows quarantined",
+        2,
+        "2024-03-02 18:00:00",
     ),
 ]
 
@@ -524,7 +532,8 @@ def schema(cols: str):
 GOLD_SCHEMAS = {name: t.ddl for name, t in load_gold_tables(REPO / "contracts").items()}  # contracts/gold/*.yaml
 OPS_SCHEMAS = {
     "dq_results": "run_id string, batch_id string, source string, entity string, rule_name string, rule string, "
-    "severity string, outcome string, failure_reason string, failed_rows bigint, evaluated_at timestamp",
+    "severity string, outcome string, failure_reason string, flagged_rows bigint, outcome_note string, "
+    "rows_flagged_by_any_rule bigint, evaluated_at timestamp",
 }
 
 

@@ -160,7 +160,7 @@ def test_dq_trend(trino):
     rows = run(trino, "dq_trend")
     acc: dict[tuple, list] = defaultdict(list)
     for row in fx.DQ_RESULTS:
-        acc[(row[10].date(), row[3])].append(row)
+        acc[(row[12].date(), row[3])].append(row)
     assert [(r["run_date"], r["entity"]) for r in rows] == sorted(acc)
     for r in rows:
         rs = acc[(r["run_date"], r["entity"])]
@@ -168,20 +168,28 @@ def test_dq_trend(trino):
         assert r["rules_evaluated"] == len(rs)
         assert r["rules_failed"] == len(failed)
         assert r["error_rules_failed"] == sum(1 for x in failed if x[6] == "error")
-        assert r["failed_rows"] == sum(x[9] or 0 for x in rs)
+        assert r["rules_passed_with_flagged_rows"] == sum(1 for x in rs if x[7] == "Passed" and (x[9] or 0) > 0)
+        assert r["rule_row_flags"] == sum(x[9] or 0 for x in rs)
+        assert r["distinct_rows_flagged"] == sum({x[0]: x[11] for x in rs}.values())  # once per run
         assert r["pass_rate_pct"] == pct(len(rs) - len(failed), len(rs))
-    # by hand: 1 Mar sales: 3 rules, 2 failed (1 error + 1 warn), 3 failing rows, 33.33 % passed;
-    # the 23:59:59 customers results stay on 2 Mar (UTC day boundary).
+    # by hand: 1 Mar sales (run r1): 4 rules, 2 failed (1 error + 1 warn), IsUnique passed with 2 flagged
+    # rows; 2 + 1 + 2 = 5 rule flags but 4 distinct rows (one row fails two rules); 50 % passed.
+    # The 23:59:59 customers results stay on 2 Mar (UTC day boundary).
     first = rows[1]
     assert (
         first["run_date"],
         first["entity"],
         first["rules_failed"],
         first["error_rules_failed"],
-        first["failed_rows"],
+        first["rules_passed_with_flagged_rows"],
+        first["rule_row_flags"],
+        first["distinct_rows_flagged"],
         first["pass_rate_pct"],
-    ) == (dt.date(2024, 3, 1), "sales", 2, 1, 3, 33.33)
+    ) == (dt.date(2024, 3, 1), "sales", 2, 1, 1, 5, 4, 50.0)
     assert rows[2]["rules_evaluated"] == 2 and rows[2]["entity"] == "customers"
+    assert rows[2]["distinct_rows_flagged"] == 3 and rows[2]["rule_row_flags"] == 4
+    # 2 Mar sales: runs r2 (0 rows flagged) and r3 (2 rows): the day counts 2
+    assert (rows[3]["entity"], rows[3]["distinct_rows_flagged"], rows[3]["rules_evaluated"]) == ("sales", 2, 3)
 
 
 def test_quarantine_reasons_per_rule(trino):
@@ -277,11 +285,6 @@ def test_scd2_point_in_time_lookup(trino, customer_id, as_of):
     assert [
         (r["customer_sk"], r["loyalty_tier"], r["city"], r["valid_from"], r["valid_to"], r["is_current"]) for r in rows
     ] == [(c[0], c[11], c[7], c[13], c[14], c[15]) for c in expected]
-
-
-def test_scd2_lookup_file_runs_as_shipped(trino):
-    rows = run(trino, "scd2_customer_as_of")  # default literals: C0001 at 2024-03-01 00:00 → version 2
-    assert [(r["customer_sk"], r["loyalty_tier"]) for r in rows] == [("sk-c1-v2", "silver")]
 
 
 def test_view_customer_current(trino):

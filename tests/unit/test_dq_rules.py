@@ -82,9 +82,13 @@ def test_row_level_errors_quarantine_warns_count_and_batch_rules_fail(spark):
     ev = dq.evaluate(spark, df, contract)
     rows = {r["q"]: (sorted(r[dq.FAILED]), r[dq.WARNED]) for r in ev.rows.collect()}
     assert rows == {1: ([], []), 2: (["id_complete"], ["pm_known"]), -3: (["q_positive"], [])}
-    outcomes = {o["rule_name"]: (o["outcome"], o["failed_rows"]) for o in ev.outcomes}
+    outcomes = {o["rule_name"]: (o["outcome"], o["flagged_rows"]) for o in ev.outcomes}
     assert outcomes["id_complete"] == ("Failed", 1) and outcomes["pm_known"] == ("Failed", 1)
     assert outcomes["id_unique"][0] == "Passed"
+    notes = {o["rule_name"]: o["outcome_note"] for o in ev.outcomes}
+    assert notes["id_complete"] == "failed: 1 rows quarantined"
+    assert notes["pm_known"] == "failed: 1 rows kept and counted (severity warn)"
+    assert notes["enough_rows"] == "failed at dataset level; no single row is to blame"
     assert [f["rule_name"] for f in ev.dataset_failures(contract)] == ["enough_rows"]
 
 
@@ -120,3 +124,20 @@ def test_every_check_flags_the_same_column_and_split_returns_valid_and_quarantin
         f"id string, q int, {dq.FAILED} array<string>",
     )
     assert_df_equality(quarantine, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_passed_dataset_rule_with_flagged_rows_says_why(spark):
+    # 4 of 5 phones present: completeness 0.8 > 0.7 passes, yet the null row is flagged
+    df = spark.createDataFrame([("a",), (None,), ("c",), ("d",), ("e",)], "phone string")
+    contract = Contract(
+        path="t",
+        source="t",
+        entity="t",
+        format="csv",
+        business_key=("phone",),
+        columns=(Column("phone", "phone", "string"),),
+        rules=(Rule("phone_mostly", 'Completeness "phone" > 0.7', "warn", "dataset"),),
+    )
+    (o,) = dq.evaluate(spark, df, contract).outcomes
+    assert (o["outcome"], o["flagged_rows"]) == ("Passed", 1)
+    assert o["outcome_note"] == "passed: dataset-level threshold met although 1 rows were flagged (rows kept)"

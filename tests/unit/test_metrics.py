@@ -11,10 +11,10 @@ from moto import mock_aws
 
 WHEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 OUTCOMES = [
-    {"rule_name": "sale_id_complete", "outcome": "Passed", "failed_rows": 0},
-    {"rule_name": "quantity_positive", "outcome": "Failed", "failed_rows": 7},
-    {"rule_name": "row_count", "outcome": "Failed", "failed_rows": None},
-    {"rule_name": "fresh", "outcome": "Skipped", "failed_rows": None},
+    {"rule_name": "sale_id_complete", "outcome": "Passed", "flagged_rows": 0},
+    {"rule_name": "quantity_positive", "outcome": "Failed", "flagged_rows": 7},
+    {"rule_name": "row_count", "outcome": "Failed", "flagged_rows": None},
+    {"rule_name": "fresh", "outcome": "Skipped", "flagged_rows": None},
 ]
 
 
@@ -55,7 +55,7 @@ class Recorder:
 
 
 def test_requests_stay_within_the_put_metric_data_limits():
-    many = [{"rule_name": f"rule_{i}", "outcome": "Failed", "failed_rows": i} for i in range(1201)]
+    many = [{"rule_name": f"rule_{i}", "outcome": "Failed", "flagged_rows": i} for i in range(1201)]
     cw = Recorder()
     assert metrics.publish_rule_outcomes("sales", many, cloudwatch=cw, timestamp=WHEN) == 2402
     assert [len(data) for _, data in cw.calls] == [1000, 1000, 402]
@@ -63,7 +63,7 @@ def test_requests_stay_within_the_put_metric_data_limits():
 
 
 def test_requests_are_split_by_size_too():
-    long = [{"rule_name": "r" * 5000 + str(i), "outcome": "Failed", "failed_rows": 1} for i in range(900)]
+    long = [{"rule_name": "r" * 5000 + str(i), "outcome": "Failed", "flagged_rows": 1} for i in range(900)]
     cw = Recorder()
     assert metrics.publish_rule_outcomes("sales", long, cloudwatch=cw, timestamp=WHEN) == 1800
     assert len(cw.calls) > 2, "1800 datums of ~1.2 KB cannot fit in two 1 MB requests"

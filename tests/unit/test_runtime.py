@@ -26,3 +26,28 @@ def test_jar_list_matches_the_pinned_runtime():
 def test_sources_argument():
     assert parse_sources("all") == () and parse_sources("") == ()
     assert parse_sources(" pos_sales, customers ") == ("pos_sales", "customers")
+
+
+def test_quiet_log4j2_config_keeps_warnings_but_mutes_known_noise(monkeypatch):
+    monkeypatch.delenv(runtime.VERBOSE_ENV, raising=False)
+    props = dict(line.split(" = ", 1) for line in runtime.log4j2_properties().splitlines() if " = " in line)
+    assert props["rootLogger.level"] == "warn"  # real warnings from Spark, Delta, Deequ still show
+    muted = {
+        props[k]: props[k.replace(".name", ".level")]
+        for k in props
+        if k.startswith("logger.quiet") and k.endswith(".name")
+    }
+    assert muted == {
+        "org.apache.hadoop.util.NativeCodeLoader": "error",
+        "org.apache.spark.sql.catalyst.util.SparkStringUtils": "error",
+    }
+
+
+def test_verbose_shows_everything(monkeypatch):
+    monkeypatch.setenv(runtime.VERBOSE_ENV, "1")
+    assert "NativeCodeLoader" not in runtime.log4j2_properties()
+    monkeypatch.delenv(runtime.VERBOSE_ENV)
+    monkeypatch.setattr("sys.argv", ["silver_clean.py", "--JOB_NAME", "x", "--lakehouse_verbose", "true"])
+    assert runtime.verbose()  # the Glue job argument
+    monkeypatch.setattr("sys.argv", ["silver_clean.py", "--lakehouse_verbose", "false"])
+    assert not runtime.verbose()

@@ -20,6 +20,7 @@ from lakehouse.gold import marts, publish, scd2, star
 from lakehouse.gold.contracts import GoldSettings, gold_settings
 from lakehouse.gold.fx import fx_asof
 from lakehouse.gold.pii import protect, resolve_salt
+from lakehouse.progress import stage
 from lakehouse.tables import GoldTable, conform, load_gold_tables, schema_problems
 
 log = logging.getLogger(__name__)
@@ -129,8 +130,10 @@ class GoldWriter:
         return self.declared[name]
 
     def overwrite(self, name: str, df: DataFrame) -> None:
-        publish.overwrite_table(self.spark, conform(df, self._declaration(name)), self.paths.gold(name))
-        self.refresh(name)
+        with stage(f"gold_aggregates {name}") as s:
+            publish.overwrite_table(self.spark, conform(df, self._declaration(name)), self.paths.gold(name))
+            self.refresh(name)
+            s.rows = self.rows[name]
 
     def refresh(self, name: str) -> None:
         """For a table written in place (dim_customer's MERGE): check what is stored, then refresh consumers."""
@@ -186,7 +189,9 @@ def run(spark: SparkSession, config) -> dict:
     out = GoldWriter(spark, config.paths, declared)
     summary: dict = {"run_id": config.run_id, "tables": out.rows}
 
-    dim_customer, summary["scd2"] = build_dim_customer(spark, config.paths, silver.customers, settings, salt, out)
+    with stage("gold_aggregates dim_customer") as s:
+        dim_customer, summary["scd2"] = build_dim_customer(spark, config.paths, silver.customers, settings, salt, out)
+        s.rows = out.rows["dim_customer"]
     enriched = enrich_sales(silver.sales, silver.fx_rates, dim_customer, silver.products)
     enriched = enriched.persist(StorageLevel.MEMORY_AND_DISK)
     try:
