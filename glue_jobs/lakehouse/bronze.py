@@ -233,4 +233,5 @@ def run(spark, config) -> list[dict]:
     for folder in unclaimed_landing(spark, config, all_contracts.values()):
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
-    return [ingest_source(spark, config, c) for c in selected]
+    with ops.deferred(spark):  # one ops commit per table for the whole job
+        return [ingest_source(spark, config, c) for c in selected]
