@@ -254,7 +254,8 @@ def run(spark, config) -> list[dict]:
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")  # unparsable dates → NULL, not an error
     all_contracts = contracts_mod.load_contracts(config.contracts_dir)
     selected = contracts_mod.select(all_contracts, config.sources)
-    results = [clean_entity(spark, config, c) for c in dependency_order(selected, all_contracts)]
+    with ops.deferred(spark):  # one ops commit per table for the whole job
+        results = [clean_entity(spark, config, c) for c in dependency_order(selected, all_contracts)]
     failures = [
         f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"
         for r in results
