@@ -50,8 +50,8 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, part
     Returns Delta's operation metrics (rows inserted / updated) for the run summary.
     """
     if not exists(spark, path):
-        overwrite(df, path, partition_by)
-        return {"inserted": df.count(), "updated": 0}
+        overwrite(df, path, partition_by)  # rows written from the commit's metrics: no second pass over df
+        return {"inserted": int(last_metrics(spark, path).get("numOutputRows", 0)), "updated": 0}
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
     update_when = f"s.`{newer_than}` > t.`{newer_than}`" if newer_than else None
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
@@ -63,8 +63,14 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, part
         .whenNotMatchedInsertAll()
         .execute()
     )
-    metrics = table.history(1).select("operationMetrics").first()[0]
+    metrics = last_metrics(spark, path)
     return {
         "inserted": int(metrics.get("numTargetRowsInserted", 0)),
         "updated": int(metrics.get("numTargetRowsUpdated", 0)),
     }
+
+
+def last_metrics(spark, path: str) -> dict:
+    """operationMetrics of the table's latest commit (read from the Delta log, not from the data)."""
+    row = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").first()
+    return dict(row[0] or {}) if row else {}
