@@ -107,13 +107,16 @@ def clean_entity(spark, config, contract: Contract) -> dict:
         return {**summary, "seconds": time.monotonic() - t0}
 
     typed = pending.transform(apply_contract(contract, keep=BRONZE_META)).persist()
-    rows_in = typed.count()
+    # rows in and corrupt rows from one aggregate (one Spark job, not two counts)
+    sizes = typed.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("_corrupt"), 1)).alias("bad")).first()
+    rows_in, n_corrupt = sizes["n"], sizes["bad"]
+    n_parsed = rows_in - n_corrupt
     corrupt = typed.where("_corrupt")
     parsed = typed.where("NOT _corrupt")
     distinct = parsed.transform(drop_exact_duplicates("_raw", ORDER)).persist()
     latest = distinct.transform(latest_by_key(contract.business_key, contract.latest_by, ORDER))
     latest = unknown_references(spark, config, contract, latest).persist()
-    n_parsed, n_distinct, n_latest = parsed.count(), distinct.count(), latest.count()
+    n_distinct, n_latest = distinct.count(), latest.count()
 
     evaluation = dq.evaluate(spark, latest.drop("_corrupt"), contract)
     failed = F.concat("_dq_failed", "_ref_failed")
@@ -135,15 +138,15 @@ def clean_entity(spark, config, contract: Contract) -> dict:
         *value_cols, "_batch_id", "_source_file", "_ingested_at", F.lit(started).alias("_processed_at")
     )
 
-    quarantined_by_rule = {
-        r["rule"]: r["n"]
-        for r in quarantine.select(F.explode("_dq_failed_rules").alias("rule"))
-        .groupBy("rule")
-        .count()
-        .withColumnRenamed("count", "n")
-        .collect()
-    }
-    n_quarantined = quarantine.count()
+    # Quarantined rows and rows per failed rule from one grouped pass over the failing rows
+    # (one Spark job instead of a rule count, a quarantine count and a valid count).
+    failing = checked.where(F.size("_dq_failed_rules") > 0).groupBy("_dq_failed_rules").count().collect()
+    quarantined_by_rule: dict[str, int] = {CORRUPT_RULE: n_corrupt} if n_corrupt else {}
+    for r in failing:
+        for rule in r["_dq_failed_rules"]:
+            quarantined_by_rule[rule] = quarantined_by_rule.get(rule, 0) + r["count"]
+    n_failing = sum(r["count"] for r in failing)
+    n_quarantined = n_failing + n_corrupt
     outcomes = evaluation.outcomes + _pseudo_outcomes(contract, quarantined_by_rule)
     dataset_failures = evaluation.dataset_failures(contract)
     now = ops.now()
@@ -197,7 +200,7 @@ def clean_entity(spark, config, contract: Contract) -> dict:
             status="FAILED_DQ",
         )
     else:
-        n_valid = valid.count()
+        n_valid = n_latest - n_failing  # every checked row is either valid or failing
         merged = delta_io.merge_upsert(
             spark,
             valid,
