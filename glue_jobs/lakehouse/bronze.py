@@ -17,17 +17,18 @@ from lakehouse.contracts import Contract
 LANDING_SUFFIXES = {"csv": (".csv",), "json": (".json", ".jsonl", ".ndjson"), "parquet": (".parquet",)}
 
 
-def new_files(spark, config, contract: Contract) -> tuple[list[str], list[str]]:
+def ingested(spark, config) -> dict[str, set[str]]:
+    """{source: files already in the ingest ledger}, read once per job (one Spark job for every source)."""
+    done: dict[str, set[str]] = {}
+    for r in ops.read(spark, config, "ingest_ledger").select("source", "file").collect():
+        done.setdefault(r.source, set()).add(r.file)
+    return done
+
+
+def new_files(spark, config, contract: Contract, done: set[str]) -> tuple[list[str], list[str]]:
     """(files not ingested yet, files skipped because their suffix does not fit the contract's format)."""
     suffixes = LANDING_SUFFIXES[contract.format]
     listed = delta_io.list_files(spark, config.paths.landing(contract.source))
-    done = {
-        r.file
-        for r in ops.read(spark, config, "ingest_ledger")
-        .where(F.col("source") == contract.source)
-        .select("file")
-        .collect()
-    }
     wrong = [f for f in listed if not f.endswith(suffixes) and not f.rsplit("/", 1)[-1].startswith((".", "_"))]
     return [f for f in listed if f.endswith(suffixes) and f not in done], wrong
 
@@ -68,8 +69,7 @@ def parse_csv(spark, files: list[str], contract: Contract) -> tuple[DataFrame, l
     frames, drift = [], []
     by_header: dict[str, list[str]] = {}
     for f in files:
-        header = spark.read.text(f).limit(1).collect()
-        by_header.setdefault(header[0].value if header else "", []).append(f)
+        by_header.setdefault(delta_io.first_line(spark, f), []).append(f)
     wanted = contract.source_fields
     for header, group in by_header.items():
         names = [h.strip() for h in header.split(",")] if header else []
@@ -167,11 +167,16 @@ def _union(frames: list[DataFrame]) -> DataFrame:
     return out
 
 
-def ingest_source(spark, config, contract: Contract) -> dict:
-    """Append the new files of one source to bronze; returns the counts for the summary."""
+def ingest_source(spark, config, contract: Contract, done: set[str] | None = None) -> dict:
+    """Append the new files of one source to bronze; returns the counts for the summary.
+
+    `done`: the files of this source already ingested (read from the ledger when not given).
+    """
     started = ops.now()
     t0 = time.monotonic()
-    files, wrong = new_files(spark, config, contract)
+    if done is None:
+        done = ingested(spark, config).get(contract.source, set())
+    files, wrong = new_files(spark, config, contract, done)
     for f in wrong:
         print(
             f"bronze {contract.source}: skipped {f}: not a {contract.format} file "
@@ -234,4 +239,5 @@ def run(spark, config) -> list[dict]:
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
     with ops.deferred(spark):  # one ops commit per table for the whole job
-        return [ingest_source(spark, config, c) for c in selected]
+        done = ingested(spark, config)
+        return [ingest_source(spark, config, c, done.get(c.source, set())) for c in selected]

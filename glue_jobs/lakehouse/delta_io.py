@@ -16,6 +16,18 @@ def list_files(spark, root: str) -> list[str]:
     return sorted(found)
 
 
+def first_line(spark, path: str) -> str:
+    """The file's first line ("" when empty), read through Hadoop's FileSystem: no Spark job."""
+    jvm = spark.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    stream = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(hpath)
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8"))
+    try:
+        return reader.readLine() or ""
+    finally:
+        reader.close()
+
+
 def tables_under(spark, root: str) -> list[str]:
     """Names of the Delta tables directly under `root` (e.g. every gold table)."""
     name = root.rstrip("/").rsplit("/", 1)[-1]
