@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "glue_jobs"), str(ROOT)]
 os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
+os.environ.setdefault("LAKEHOUSE_PII_SALT", "local-dev-salt-not-secret")  # as local_run.main sets it
 
 CALLS: dict = defaultdict(lambda: [0, 0.0, 0])  # (site, call) → [count, seconds, spark jobs]
 _depth = [0]
@@ -117,6 +118,8 @@ def main() -> None:
             per_job.append(
                 (f"batch {batch} {name}", time.perf_counter() - t, spark_jobs() - jobs, delta_commits(lake) - commits)
             )
+            label, secs, n_jobs, n_commits = per_job[-1]
+            print(f"PROFILE job: {label} {secs:.1f} s, {n_jobs} Spark jobs, {n_commits} Delta commits", flush=True)
 
     print(f"\nPROFILE  rows={args.rows} batches={args.batches}  load average {os.getloadavg()[0]:.2f}")
     print(f"{'job':<28} {'seconds':>8} {'spark jobs':>11} {'delta commits':>14}")
