@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino trino-cli package lake test lint clean emulator
+.PHONY: setup venv jars trino trino-cli package lake test lint clean emulator bench profile
 
 setup: venv jars trino      ## everything a run or the tests need (idempotent)
 
@@ -35,6 +35,13 @@ lake: venv jars             ## generate sample data and run the whole chain loca
 
 test: setup                 ## the whole test suite (unit, integration, infra, sql)
 	$(PY) -m pytest
+
+BENCH_ROWS ?= 5000000
+bench: venv jars            ## Spark (the Glue jobs) vs DuckDB on BENCH_ROWS sales lines: stages, rows/s, memory, gold check, cost
+	$(PY) bench/lake_bench.py --rows $(BENCH_ROWS) $(if $(SCALES),--scales $(SCALES))
+
+profile: venv jars          ## where make lake's time goes: per job and call site, Spark jobs, Delta commits, seconds
+	$(PY) bench/profile_chain.py --rows $(ROWS) --batches $(BATCHES)
 
 lint: venv
 	$(VENV)/bin/ruff check glue_jobs lakehouse_local tests scripts bench

@@ -16,6 +16,18 @@ def list_files(spark, root: str) -> list[str]:
     return sorted(found)
 
 
+def first_line(spark, path: str) -> str:
+    """The file's first line ("" when empty), read through Hadoop's FileSystem: no Spark job."""
+    jvm = spark.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    stream = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(hpath)
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8"))
+    try:
+        return reader.readLine() or ""
+    finally:
+        reader.close()
+
+
 def tables_under(spark, root: str) -> list[str]:
     """Names of the Delta tables directly under `root` (e.g. every gold table)."""
     name = root.rstrip("/").rsplit("/", 1)[-1]
@@ -61,8 +73,8 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, part
     Returns Delta's operation metrics (rows inserted / updated) for the run summary.
     """
     if not exists(spark, path):
-        overwrite(df, path, partition_by)
-        return {"inserted": df.count(), "updated": 0}
+        overwrite(df, path, partition_by)  # rows written from the commit's metrics: no second pass over df
+        return {"inserted": int(last_operation(spark, path)[1].get("numOutputRows", 0)), "updated": 0}
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
     update_when = f"s.`{newer_than}` > t.`{newer_than}`" if newer_than else None
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")

@@ -91,7 +91,9 @@ class Evaluation:
 
     def warned_rows(self) -> dict[str, int]:
         """Rows failing each warn rule (kept, only counted)."""
-        return {o["rule_name"]: o["flagged_rows"] for o in self.outcomes if o["severity"] == "warn" and o["flagged_rows"]}
+        return {
+            o["rule_name"]: o["flagged_rows"] for o in self.outcomes if o["severity"] == "warn" and o["flagged_rows"]
+        }
 
 
 def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:

@@ -1,8 +1,12 @@
 """Operational tables under ops/: run log, DQ results, ingest ledger, schema drift, progress.
 
 Each is an append-only Delta table with a fixed schema, so Athena and the summary read them alike.
+A job writes its ops rows inside `deferred()`: they are appended together when the job ends
+(or fails), one Delta commit per ops table instead of one per entity and table.
 """
 
+from collections import defaultdict
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from lakehouse import delta_io
@@ -25,9 +29,36 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+_pending: dict | None = None  # (table, path) → rows, while a job defers its ops writes
+
+
 def append_rows(spark, config, table: str, rows: list[tuple]) -> None:
-    if rows:
-        delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), config.paths.ops(table))
+    if not rows:
+        return
+    if _pending is not None:
+        _pending[(table, config.paths.ops(table))].extend(rows)
+        return
+    delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), config.paths.ops(table))
+
+
+@contextmanager
+def deferred(spark):
+    """Hold every ops row written inside the block; append them at its end, one commit per table.
+
+    Flushed in `finally`, so a job that raises (e.g. a failed dataset-level DQ rule) still leaves
+    its rows. Rows are never read back inside the same job, so holding them changes no decision.
+    """
+    global _pending
+    if _pending is not None:  # nested: the outer block flushes
+        yield
+        return
+    _pending = defaultdict(list)
+    try:
+        yield
+    finally:
+        pending, _pending = _pending, None
+        for (table, path), rows in pending.items():
+            delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), path)
 
 
 def read(spark, config, table: str):

@@ -117,11 +117,14 @@ class Checked:
 def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checked:
     """Type, de-duplicate, keep the latest per key, then flag every row with the checks it fails."""
     typed = pending.transform(apply_contract(contract, keep=BRONZE_META)).persist()
+    # rows in and corrupt rows from one aggregate (one Spark job, not two counts)
+    sizes = typed.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("_corrupt"), 1)).alias("bad")).first()
+    rows_in, n_parsed = sizes["n"], sizes["n"] - sizes["bad"]
     corrupt = typed.where("_corrupt").transform(dq.flag(CORRUPT_RULE, F.lit(True)))
     parsed = typed.where("NOT _corrupt")
     distinct = parsed.transform(drop_exact_duplicates("_raw", ORDER)).persist()
     latest = distinct.transform(latest_by_key(contract.business_key, contract.latest_by, ORDER)).persist()
-    rows_in, n_parsed, n_distinct, n_latest = typed.count(), parsed.count(), distinct.count(), latest.count()
+    n_distinct, n_latest = distinct.count(), latest.count()
     evaluation = dq.evaluate(spark, latest.drop("_corrupt"), contract)
     rows = evaluation.rows.transform(flag_unknown_references(spark, config, contract)).unionByName(
         corrupt, allowMissingColumns=True
@@ -143,15 +146,31 @@ def with_metadata(df: DataFrame, contract: Contract, metadata, stamped_at) -> Da
     return df.select(*value_cols, *[stamps.get(m.name, F.col(m.name)).alias(m.name) for m in metadata])
 
 
-def count_by_check(quarantine: DataFrame) -> dict[str, int]:
-    return {
-        r["rule"]: r["n"]
-        for r in quarantine.select(F.explode(dq.FAILED).alias("rule"))
-        .groupBy("rule")
-        .count()
-        .withColumnRenamed("count", "n")
-        .collect()
-    }
+@dataclass
+class Tally:
+    """What the checks did to one batch, from one grouped pass over the checked rows."""
+
+    by_check: dict[str, int]  # quarantined rows per failed check (a row failing two counts under both)
+    quarantined: int
+    valid: int
+    flagged_any: int  # distinct rows flagged by any rule or check, quarantined or kept (counted once)
+
+
+def tally(rows: DataFrame) -> Tally:
+    """One Spark job instead of a count per rule, a quarantine count, a valid count and a flagged count."""
+    flagged = (F.size(dq.FAILED) > 0) | (F.size(dq.ALL_FAILED) > 0)  # size(NULL) = -1: corrupt rows have no DQDL
+    groups = rows.groupBy(F.col(dq.FAILED).alias("failed"), flagged.alias("flagged")).count().collect()
+    by_check: dict[str, int] = {}
+    for g in groups:
+        for name in g["failed"] or []:
+            by_check[name] = by_check.get(name, 0) + g["count"]
+    quarantined = sum(g["count"] for g in groups if g["failed"])
+    return Tally(
+        by_check,
+        quarantined,
+        sum(g["count"] for g in groups) - quarantined,
+        sum(g["count"] for g in groups if g["flagged"]),
+    )
 
 
 def record_dq_results(
@@ -221,15 +240,13 @@ def clean_entity(spark, config, contract: Contract) -> dict:
     valid = with_metadata(valid, contract, metadata["entity"], started)
     quarantine = with_metadata(quarantine, contract, metadata["quarantine"], started)
 
-    quarantined_by_rule = count_by_check(quarantine)
-    n_quarantined = quarantine.count()
+    counts = tally(checked.rows)
+    quarantined_by_rule, n_quarantined = counts.by_check, counts.quarantined
     outcomes = checked.evaluation.outcomes + [
         dq.check_outcome(name, text, quarantined_by_rule.get(name, 0)) for name, text in row_checks(contract)
     ]
     dataset_failures = checked.evaluation.dataset_failures(contract)
-    # distinct rows flagged by any rule or check (a row failing three rules counts once); corrupt rows too
-    n_flagged_any = checked.rows.where((F.size(dq.ALL_FAILED) > 0) | (F.size(dq.FAILED) > 0)).count()
-    record_dq_results(spark, config, contract, batch_ids, outcomes, n_flagged_any)
+    record_dq_results(spark, config, contract, batch_ids, outcomes, counts.flagged_any)
     summary.update(
         rows_in=checked.rows_in,
         quarantined=n_quarantined,
@@ -241,7 +258,7 @@ def clean_entity(spark, config, contract: Contract) -> dict:
         failed_dataset_rules=dataset_failures,
     )
     if not dataset_failures:  # otherwise nothing of this batch is published; the next run retries it
-        summary.update(valid=valid.count())
+        summary.update(valid=counts.valid)
         summary.update(publish(spark, config, contract, valid, quarantine, batch_ids, n_quarantined))
     dropped = checked.exact_duplicates + checked.superseded
     status = "FAILED_DQ" if dataset_failures else "SUCCEEDED"
@@ -268,10 +285,11 @@ def run(spark, config) -> list[dict]:
     all_contracts = contracts_mod.load_contracts(config.contracts_dir)
     selected = contracts_mod.select(all_contracts, config.sources)
     results = []
-    for c in dependency_order(selected, all_contracts):
-        with stage(f"silver_clean {c.entity}") as s:
-            results.append(clean_entity(spark, config, c))
-            s.rows = results[-1]["rows_in"]
+    with ops.deferred(spark):  # one ops commit per table for the whole job
+        for c in dependency_order(selected, all_contracts):
+            with stage(f"silver_clean {c.entity}") as s:
+                results.append(clean_entity(spark, config, c))
+                s.rows = results[-1]["rows_in"]
     failures = [
         f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"
         for r in results

@@ -67,3 +67,22 @@ def test_files_without_a_contract_or_with_the_wrong_suffix_are_reported_not_inge
     out = capsys.readouterr().out
     assert "landing/mystery/ has no contract" in out
     assert [Path(f).name for f in result[0]["skipped_files"]] == ["notes.txt"] and result[0]["rows"] == 0
+
+
+def test_line_numbers_stay_exact_when_a_file_is_read_as_several_blocks(spark, tmp_path):
+    contract = CONTRACTS["fx_rates"]
+    body = [f"2024-01-{d:02d},EUR,1.{d:02d}" for d in range(1, 29)]
+    f = _write(tmp_path / "big.csv", "rate_date,currency,rate_to_usd\n" + "\n".join(body) + "\n")
+    previous = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "100")  # ~4 lines per block: 8 parallel blocks
+    try:
+        lines = bronze._numbered_lines(spark, [f])
+        assert lines.rdd.getNumPartitions() > 1  # the file really is split
+        df, _ = bronze.parse_csv(spark, [f], contract)
+        rows = df.select("_source_line", "rate_to_usd").collect()
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", previous)
+    # line n of the file (header = line 1) holds day n - 1: numbers come from the file, not the engine
+    assert sorted((r["_source_line"], r["rate_to_usd"]) for r in rows) == [
+        (n, f"1.{n - 1:02d}") for n in range(2, len(body) + 2)
+    ]

@@ -1,0 +1,285 @@
+"""Spark (the real Glue jobs) against DuckDB (the same rules in SQL) on one generated lake, stage by stage.
+
+    .venv/bin/python bench/lake_bench.py [--rows 5000000] [--scales 500000,5000000,20000000] [--out /tmp/lake_bench]
+
+Data: the sample generator writes one batch of --base-rows sales (with every fault kind, plus
+products, fx_rates, customers and web_events); its pos_sales drop is then replicated with
+prefixed transaction ids up to --rows sales lines, in files of at most --file-rows lines (other
+sources stay at generator size). Each engine runs in its own process, so its peak memory is its own:
+- spark:  bronze_ingest → silver_clean → gold_aggregates, the real scripts through the local runner,
+          then the same three again with no new files (the idempotent re-run);
+- duckdb: bench/duckdb_lake.py (an independent SQL implementation of the sales path).
+Printed per stage and in total: wall seconds, sales rows/s, peak memory (MB), the Spark/DuckDB ratio;
+then gold daily_sales and product_performance compared row by row to the cent (a mismatch fails the
+run); then the Glue cost estimate. Figures go to <out>/bench.json and the chart to <out>/bench.png.
+"""
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "glue_jobs"), str(ROOT), str(ROOT / "bench")]
+
+STAGES = ("bronze", "silver", "gold")
+SPARK_JOBS = {
+    "bronze": ("bronze_ingest", {"--sources": "all"}),
+    "silver": ("silver_clean", {"--sources": "all"}),
+    "gold": ("gold_aggregates", {"--pii_salt_parameter": "local"}),
+}
+
+
+# ---------- data ----------
+def make_data(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
+    """Generator batch of base_rows, pos_sales replicated to `rows` lines; returns what was written."""
+    from lakehouse_local.sample_data import generate
+
+    sample, landing = out / "sample", out / "lake" / "landing"
+    shutil.rmtree(out / "lake", ignore_errors=True)
+    if not (sample / "ledger.json").exists() or json.loads((sample / "ledger.json").read_text())["rows"] != base_rows:
+        shutil.rmtree(sample, ignore_errors=True)
+        generate(sample, rows=base_rows, batches=1, seed=7)
+    for src in sorted((sample / "drops" / "001").glob("*/*")):
+        if src.parent.name != "pos_sales":
+            dest = landing / src.parent.name / "001" / src.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+    lines = (sample / "drops" / "001" / "pos_sales" / "pos_sales_001.csv").read_text().splitlines()
+    header, body = lines[0], lines[1:]
+    copies = max(1, math.ceil(rows / len(body)))
+    written, part, fh = 0, 0, None
+    for k in range(copies):
+        prefix = f"K{k:05d}"
+        for line in body:
+            if written % file_rows == 0:
+                if fh:
+                    fh.close()
+                part += 1
+                path = landing / "pos_sales" / "001" / f"pos_sales_001_part{part:04d}.csv"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fh = path.open("w", encoding="utf-8")
+                fh.write(header + "\n")
+            fh.write((prefix + line if line.startswith("T") else line) + "\n")  # a NULL id stays NULL
+            written += 1
+    fh.close()
+    return {"sales_lines": written, "copies": copies, "files": part, "base_rows": base_rows}
+
+
+# ---------- engines (each in its own process) ----------
+def peak_mb(pid: int | None = None) -> float:
+    """Peak resident memory (VmHWM) of a process, MB; this process when pid is None."""
+    if pid is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def engine_spark(lake: str) -> dict:
+    os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
+    os.environ.setdefault("LAKEHOUSE_PII_SALT", "bench-salt")
+    from lakehouse.runtime import get_spark
+
+    from lakehouse_local import local_run
+
+    jvm = get_spark("lake-bench").sparkContext._gateway.proc.pid  # the jobs reuse this session
+    result = {}
+    for label, stages in (("", STAGES), ("rerun_", STAGES)):
+        for stage in stages:
+            job, extra = SPARK_JOBS[stage]
+            t = time.perf_counter()
+            local_run.run_script(job, lake, extra)
+            result[label + stage] = {"seconds": time.perf_counter() - t, "peak_mb": peak_mb() + peak_mb(jvm)}
+    return result
+
+
+def engine_duckdb(lake: str) -> dict:
+    import duckdb
+    import duckdb_lake
+
+    out = Path(lake) / "duckdb"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    con = duckdb.connect(str(out / "bench.duckdb"))
+    con.execute("SET enable_progress_bar = false")
+    landing = f"{lake}/landing"
+    steps = {
+        "bronze": lambda: {
+            s: duckdb_lake.bronze(con, landing, s, str(out)) for s in ("pos_sales", "products", "fx_rates")
+        },
+        "silver": lambda: duckdb_lake.run_silver(con, str(out)),
+        "gold": lambda: duckdb_lake.run_gold(con, str(out)),
+    }
+    result = {}
+    for stage in STAGES:
+        t = time.perf_counter()
+        counts = steps[stage]()
+        result[stage] = {"seconds": time.perf_counter() - t, "peak_mb": peak_mb(), "counts": counts}
+    return result
+
+
+def run_engine(engine: str, lake: Path) -> dict:
+    figures = lake / f"{engine}.json"
+    log = lake.parent / f"{engine}.log"
+    with log.open("w") as fh:
+        subprocess.run(
+            [sys.executable, __file__, "--engine", engine, "--lake", str(lake)], check=True, stdout=fh, stderr=fh
+        )
+    return json.loads(figures.read_text())
+
+
+# ---------- checks, cost, report ----------
+def compare_gold(lake: Path) -> dict:
+    """Spark's gold (the Parquet export of the current Delta snapshot) against DuckDB's, to the cent."""
+    import duckdb
+
+    con = duckdb.connect()
+    checks = {
+        "daily_sales": (["sale_date", "store_id", "category"], ["orders", "units", "revenue_usd", "unconverted_sales"]),
+        "product_performance": (["month", "product_id"], ["orders", "units", "revenue_usd", "category_rank"]),
+    }
+    report = {}
+    for table, (keys, values) in checks.items():
+        spark_t = f"read_parquet('{lake}/exports/{table}/*.parquet')"
+        duck_t = f"read_parquet('{lake}/duckdb/gold_{table}.parquet')"
+        on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
+        differs = " OR ".join(f"s.{v} IS DISTINCT FROM d.{v}" for v in values)
+        n_spark = con.execute(f"SELECT count(*) FROM {spark_t}").fetchone()[0]
+        n_duck = con.execute(f"SELECT count(*) FROM {duck_t}").fetchone()[0]
+        bad = con.execute(
+            f"WITH s AS (SELECT *, true AS _in FROM {spark_t}), d AS (SELECT *, true AS _in FROM {duck_t}) "
+            f"SELECT count(*) FROM s FULL OUTER JOIN d ON {on} WHERE s._in IS NULL OR d._in IS NULL OR {differs}"
+        ).fetchone()[0]
+        total_spark = con.execute(f"SELECT sum(revenue_usd), sum(orders) FROM {spark_t}").fetchone()
+        total_duck = con.execute(f"SELECT sum(revenue_usd), sum(orders) FROM {duck_t}").fetchone()
+        report[table] = {
+            "rows_spark": n_spark,
+            "rows_duckdb": n_duck,
+            "mismatched_rows": bad,
+            "revenue_usd_spark": str(total_spark[0]),
+            "revenue_usd_duckdb": str(total_duck[0]),
+            "orders_spark": total_spark[1],
+            "orders_duckdb": total_duck[1],
+        }
+    return report
+
+
+def chart(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    x = range(len(STAGES))
+    ax.bar([i - 0.2 for i in x], [result["spark"][s]["seconds"] for s in STAGES], 0.4, label="Spark (Glue jobs)")
+    ax.bar([i + 0.2 for i in x], [result["duckdb"][s]["seconds"] for s in STAGES], 0.4, label="DuckDB")
+    ax.set_xticks(list(x), STAGES)
+    ax.set_ylabel("wall seconds")
+    ax.set_title(f"{result['data']['sales_lines']:,} sales lines per stage")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
+    t = time.perf_counter()
+    data = make_data(out, rows, base_rows, file_rows)
+    data["seconds"] = time.perf_counter() - t
+    lake = out / "lake"
+    result = {"data": data, "load_average": os.getloadavg()[0]}
+    result["spark"] = run_engine("spark", lake)
+    result["duckdb"] = run_engine("duckdb", lake)
+    result["gold_check"] = compare_gold(lake)
+    n = data["sales_lines"]
+    print(f"\nBENCH  {n:,} sales lines ({data['files']} files)   load average {result['load_average']:.2f}")
+    print(
+        f"{'stage':<8} {'spark s':>9} {'duckdb s':>9} {'ratio':>7} {'spark rows/s':>13} {'duckdb rows/s':>14} "
+        f"{'spark MB':>9} {'duckdb MB':>10}"
+    )
+    totals = {"spark": 0.0, "duckdb": 0.0}
+    for stage in STAGES:
+        s, d = result["spark"][stage], result["duckdb"][stage]
+        totals["spark"] += s["seconds"]
+        totals["duckdb"] += d["seconds"]
+        print(
+            f"{stage:<8} {s['seconds']:9.1f} {d['seconds']:9.2f} {s['seconds'] / d['seconds']:7.1f} "
+            f"{n / s['seconds']:13,.0f} {n / d['seconds']:14,.0f} {s['peak_mb']:9.0f} {d['peak_mb']:10.0f}"
+        )
+    peak = {e: max(result[e][s]["peak_mb"] for s in STAGES) for e in totals}
+    print(
+        f"{'total':<8} {totals['spark']:9.1f} {totals['duckdb']:9.2f} {totals['spark'] / totals['duckdb']:7.1f} "
+        f"{n / totals['spark']:13,.0f} {n / totals['duckdb']:14,.0f} {peak['spark']:9.0f} {peak['duckdb']:10.0f}"
+    )
+    rerun = sum(result["spark"][f"rerun_{s}"]["seconds"] for s in STAGES)
+    print(f"spark idempotent re-run (no new files): {rerun:.1f} s = {100 * rerun / totals['spark']:.0f} % of the run")
+    result["totals"] = {**totals, "ratio": totals["spark"] / totals["duckdb"], "rerun_seconds": rerun}
+    for table, c in result["gold_check"].items():
+        print(
+            f"gold.{table}: spark {c['rows_spark']} rows, duckdb {c['rows_duckdb']} rows, "
+            f"{c['mismatched_rows']} differ; revenue_usd spark {c['revenue_usd_spark']} "
+            f"duckdb {c['revenue_usd_duckdb']}"
+        )
+    from lakehouse_local.summary import cost_lines, glue_cost
+
+    result["glue_cost"] = glue_cost({s: result["spark"][s]["seconds"] for s in STAGES})
+    print("\n".join(cost_lines(result["glue_cost"])))
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=5_000_000, help="sales lines (default 5,000,000)")
+    ap.add_argument("--scales", default="", help="comma-separated row counts: one run each, then a scaling table")
+    ap.add_argument("--base-rows", type=int, default=20_000, help="sales rows the generator writes (replicated)")
+    ap.add_argument("--file-rows", type=int, default=1_000_000, help="sales lines per landing file")
+    ap.add_argument("--out", default="/tmp/lake_bench")
+    ap.add_argument("--engine", choices=("spark", "duckdb"), help=argparse.SUPPRESS)  # internal: one engine
+    ap.add_argument("--lake", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.engine:
+        figures = (engine_spark if args.engine == "spark" else engine_duckdb)(args.lake)
+        (Path(args.lake) / f"{args.engine}.json").write_text(json.dumps(figures, indent=2, default=str))
+        return 0
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    scales = [int(s) for s in args.scales.split(",") if s] or [args.rows]
+    results = {}
+    for rows in scales:
+        results[rows] = bench_scale(out, rows, args.base_rows, args.file_rows)
+    last = results[scales[-1]]
+    (out / "bench.json").write_text(json.dumps({str(k): v for k, v in results.items()}, indent=2, default=str))
+    chart(last, out / "bench.png")
+    if len(scales) > 1:
+        print(
+            f"\nSCALING  {'sales lines':>12} {'spark s':>9} {'duckdb s':>9} {'ratio':>6} "
+            f"{'spark MB':>9} {'duckdb MB':>10}"
+        )
+        for r in results.values():
+            peak = {e: max(r[e][s]["peak_mb"] for s in STAGES) for e in ("spark", "duckdb")}
+            print(
+                f"         {r['data']['sales_lines']:>12,} {r['totals']['spark']:9.1f} {r['totals']['duckdb']:9.2f} "
+                f"{r['totals']['ratio']:6.1f} {peak['spark']:9.0f} {peak['duckdb']:10.0f}"
+            )
+    print(f"\nfigures: {out / 'bench.json'}   chart: {out / 'bench.png'}")
+    bad = [
+        t for r in results.values() for t, c in r["gold_check"].items() if c["mismatched_rows"] or not c["rows_spark"]
+    ]
+    if bad:
+        print(f"GOLD FIGURES DIFFER between Spark and DuckDB: {sorted(set(bad))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

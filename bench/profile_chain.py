@@ -1,0 +1,140 @@
+"""Where the local chain's time goes: per job, per call site, in Spark jobs, Delta commits and seconds.
+
+    .venv/bin/python bench/profile_chain.py [--rows 2000] [--batches 3] [--lake /tmp/profile_lake]
+
+Runs the same chain as `make lake` (lakehouse_local.local_run, the real Glue scripts) on a fresh
+lake and prints:
+- per chain job (batch × job): wall seconds, Spark jobs started, Delta commits made;
+- per call site in the package: every Spark action, Delta write/MERGE/history/manifest and DQDL
+  evaluation, with its count, seconds and Spark jobs, attributed to the innermost `lakehouse`
+  function that made it. Time not covered by those calls is Python/JVM round trips and planning.
+
+Spark jobs are counted from the SparkContext's job ids, Delta commits from the _delta_log/*.json
+files that appear under the lake. Instrumentation wraps the calls from outside; the code under
+measurement is not changed.
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "glue_jobs"), str(ROOT)]
+os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
+os.environ.setdefault("LAKEHOUSE_PII_SALT", "local-dev-salt-not-secret")  # as local_run.main sets it
+
+CALLS: dict = defaultdict(lambda: [0, 0.0, 0])  # (site, call) → [count, seconds, spark jobs]
+_depth = [0]
+
+
+def spark_jobs() -> int:
+    """Spark jobs started so far in this process (job ids are sequential)."""
+    from pyspark import SparkContext
+
+    sc = SparkContext._active_spark_context
+    if sc is None:
+        return 0
+    ids = sc.statusTracker().getJobIdsForGroup(None)
+    return max(ids) + 1 if ids else 0
+
+
+def call_site() -> str:
+    f = sys._getframe(2)
+    while f is not None:
+        name = f.f_code.co_filename
+        if "/lakehouse/" in name and "/lakehouse_local/" not in name:
+            module = name.split("/lakehouse/", 1)[1].removesuffix(".py").replace("/", ".")
+            return f"{module}.{f.f_code.co_name}"
+        f = f.f_back
+    return "(outside the package)"
+
+
+def wrap(owner, attr: str, label: str) -> None:
+    original = getattr(owner, attr)
+
+    def measured(*args, **kwargs):
+        if _depth[0]:  # nested inside a measured call: counted by the outer one
+            return original(*args, **kwargs)
+        site = call_site()
+        _depth[0] += 1
+        jobs, t = spark_jobs(), time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _depth[0] -= 1
+            entry = CALLS[(site, label)]
+            entry[0] += 1
+            entry[1] += time.perf_counter() - t
+            entry[2] += spark_jobs() - jobs
+
+    setattr(owner, attr, measured)
+
+
+def instrument() -> None:
+    from delta.tables import DeltaMergeBuilder, DeltaTable
+    from pyspark.sql import DataFrame, DataFrameWriter
+
+    for attr in ("count", "collect", "first", "take", "toPandas", "toLocalIterator"):
+        wrap(DataFrame, attr, f"DataFrame.{attr}")
+    wrap(DataFrameWriter, "save", "write (Delta)")
+    wrap(DataFrameWriter, "parquet", "write (Parquet export)")
+    wrap(DeltaMergeBuilder, "execute", "Delta MERGE")
+    wrap(DeltaTable, "isDeltaTable", "DeltaTable.isDeltaTable")
+    wrap(DeltaTable, "history", "DeltaTable.history")
+    wrap(DeltaTable, "generate", "Delta manifest")
+    from pydeequ.dqdl import EvaluateDataQuality
+
+    wrap(EvaluateDataQuality, "processRows", "DQDL processRows")
+
+
+def delta_commits(lake: Path) -> int:
+    return sum(1 for _ in lake.glob("**/_delta_log/*.json"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=2000)
+    ap.add_argument("--batches", type=int, default=3)
+    ap.add_argument("--lake", default="/tmp/profile_lake")
+    args = ap.parse_args()
+
+    from lakehouse_local import local_run
+
+    instrument()
+    lake = Path(args.lake)
+    shutil.rmtree(lake, ignore_errors=True)
+    lake.mkdir(parents=True)
+    local_run.ensure_sample(lake / "sample", args.rows, args.batches, 7)
+    per_job = []
+    for batch in range(1, args.batches + 1):
+        local_run.deliver(lake / "sample", lake, batch)
+        for name, extra in local_run.chain_jobs():
+            jobs, commits, t = spark_jobs(), delta_commits(lake), time.perf_counter()
+            local_run.run_script(name, str(lake), extra)
+            per_job.append(
+                (f"batch {batch} {name}", time.perf_counter() - t, spark_jobs() - jobs, delta_commits(lake) - commits)
+            )
+            label, secs, n_jobs, n_commits = per_job[-1]
+            print(f"PROFILE job: {label} {secs:.1f} s, {n_jobs} Spark jobs, {n_commits} Delta commits", flush=True)
+
+    print(f"\nPROFILE  rows={args.rows} batches={args.batches}  load average {os.getloadavg()[0]:.2f}")
+    print(f"{'job':<28} {'seconds':>8} {'spark jobs':>11} {'delta commits':>14}")
+    for name, secs, jobs, commits in per_job:
+        print(f"{name:<28} {secs:8.1f} {jobs:11d} {commits:14d}")
+    total = [sum(x[i] for x in per_job) for i in (1, 2, 3)]
+    print(f"{'chain total':<28} {total[0]:8.1f} {total[1]:11d} {total[2]:14d}")
+
+    print(f"\n{'call site':<44} {'call':<26} {'n':>5} {'seconds':>8} {'jobs':>6}")
+    for (site, label), (n, secs, jobs) in sorted(CALLS.items(), key=lambda kv: -kv[1][1]):
+        print(f"{site:<44} {label:<26} {n:5d} {secs:8.1f} {jobs:6d}")
+    covered = sum(v[1] for v in CALLS.values())
+    print(f"{'measured calls':<71} {covered:8.1f}")
+    print(f"{'rest (planning, Python/JVM round trips)':<71} {total[0] - covered:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
