@@ -109,12 +109,19 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
     rows = (
         result["rowLevelOutcomes"]
         .withColumn(ALL_FAILED, failed)
-        .transform(add_failures(F.filter(ALL_FAILED, lambda n: n.isin(error_rows))))
-        .withColumn(WARNED, F.filter(ALL_FAILED, lambda n: n.isin(warn_rows)))
+        .transform(add_failures(_in_contract_order(error_rows)))
+        .withColumn(WARNED, _in_contract_order(warn_rows))
         .drop(*OUTCOME_COLUMNS)
         .persist()
     )  # the very frame returned, so the caller's unpersist() releases it
     return Evaluation(rows, _rule_outcomes(result["ruleOutcomes"], rows, contract))
+
+
+def _in_contract_order(names: list[str]) -> Column:
+    """The rules among `names` a row failed, in contract order (the evaluator's own order varies run to run)."""
+    return F.filter(
+        F.array(*[F.lit(n) for n in names]).cast("array<string>"), lambda n: F.array_contains(ALL_FAILED, n)
+    )
 
 
 def _rule_outcomes(rule_outcomes: DataFrame, rows: DataFrame, contract: Contract) -> list[dict]:
