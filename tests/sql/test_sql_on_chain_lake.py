@@ -109,7 +109,8 @@ def test_scd2_example_returns_the_version_the_generator_delivered(chain_trino, c
     )
     rows = athena(chain_trino, "scd2_customer_as_of")
     assert [(r["customer_id"], r["loyalty_tier"]) for r in rows] == [(cid, in_effect["loyalty_tier"])]
-    assert rows[0]["valid_from"] <= as_of < rows[0]["valid_to"]
+    valid_from, valid_to = (rows[0][k].replace(tzinfo=None) for k in ("valid_from", "valid_to"))  # Trino: UTC
+    assert valid_from <= as_of < valid_to
 
 
 def test_daily_revenue_matches_the_fact_table(chain_trino, chain, sql_spark):
