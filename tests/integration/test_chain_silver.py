@@ -167,7 +167,7 @@ def test_dataset_level_error_rule_records_outcome_then_fails_the_job(spark, tmp_
     contracts = tmp_path / "contracts"
     shutil.copytree(REPO / "contracts", contracts)
     raw = yaml.safe_load((contracts / "products.yaml").read_text())
-    raw["dq"].append({"name": "enough_products", "rule": "RowCount > 100000", "severity": "error"})
+    raw["dq"].append({"name": "enough_products", "rule": "RowCount > 100000", "severity": "error", "scope": "dataset"})
     (contracts / "products.yaml").write_text(yaml.safe_dump(raw))
     lake = tmp_path / "lake"
     generate(lake / "sample", rows=150, batches=1, seed=5)

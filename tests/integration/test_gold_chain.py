@@ -295,9 +295,9 @@ def test_dim_customer_scd2_history_matches_truth(chain):
     (only visible to gold when silver keeps every valid version) sit between their neighbours."""
     spark, lake, truth = chain
     from lakehouse.gold.job import VERSIONS_ENTITY
-    from lakehouse.gold.publish import is_delta
+    from lakehouse import delta_io
 
-    assert is_delta(spark, f"{lake}/silver/{VERSIONS_ENTITY}"), "silver keeps every valid customer version"
+    assert delta_io.exists(spark, f"{lake}/silver/{VERSIONS_ENTITY}"), "silver keeps every valid customer version"
     exp = expected_versions(truth, include_late=True)
     rows = gold(spark, lake, "dim_customer").collect()
     got = defaultdict(list)
