@@ -294,8 +294,8 @@ def test_dim_customer_scd2_history_matches_truth(chain):
     """≥3 batches: changes close/open versions, unchanged re-deliveries add nothing; late versions
     (only visible to gold when silver keeps every valid version) sit between their neighbours."""
     spark, lake, truth = chain
-    from lakehouse.gold.job import VERSIONS_ENTITY
     from lakehouse import delta_io
+    from lakehouse.gold.job import VERSIONS_ENTITY
 
     assert delta_io.exists(spark, f"{lake}/silver/{VERSIONS_ENTITY}"), "silver keeps every valid customer version"
     exp = expected_versions(truth, include_late=True)
