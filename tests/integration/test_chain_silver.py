@@ -163,7 +163,11 @@ def test_rerun_ingests_nothing_and_leaves_silver_unchanged(spark, chain_rerun):
     assert runs.where(F.col("run_id") == last_run).agg(F.sum("rows_in")).first()[0] == 0
 
 
-def test_dataset_level_error_rule_records_outcome_then_fails_the_job(spark, tmp_path):
+def test_dataset_level_error_rule_records_outcome_then_fails_the_job(spark, tmp_path, monkeypatch):
+    from lakehouse import metrics
+
+    published = []  # what silver hands to CloudWatch (the DQ alarm's metric), recorded instead of sent
+    monkeypatch.setattr(metrics, "publish_rule_outcomes", lambda entity, outcomes: published.append((entity, outcomes)))
     contracts = tmp_path / "contracts"
     shutil.copytree(REPO / "contracts", contracts)
     raw = yaml.safe_load((contracts / "products.yaml").read_text())
@@ -178,5 +182,7 @@ def test_dataset_level_error_rule_records_outcome_then_fails_the_job(spark, tmp_
         silver.run(spark, config)
     outcome = ops.read(spark, config, "dq_results").where(F.col("rule_name") == "enough_products").first()
     assert outcome["outcome"] == "Failed" and outcome["severity"] == "error"
+    assert [e for e, _ in published] == ["products"], "silver publishes each entity's rule outcomes once"
+    assert {o["rule_name"]: o["outcome"] for o in published[0][1]}["enough_products"] == "Failed"
     assert not delta_io.exists(spark, config.paths.silver("products"))
     assert ops.read(spark, config, "batches_processed").count() == 0
