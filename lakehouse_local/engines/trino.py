@@ -75,6 +75,9 @@ JVM_FLAGS = (
 )
 
 
+NODE_WAIT_SECONDS = 60
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -350,7 +353,21 @@ class TrinoServer:
         raise AssertionError("unreachable")
 
     def query(self, sql: str, *, catalog: str = CATALOG, schema: str | None = None) -> Result:
-        """Run one statement; return its columns and rows (values converted to Python types)."""
+        """Run one statement; return its columns and rows (values converted to Python types).
+
+        Just after start-up the node can be up (SELECT 1 runs on the coordinator) before it is
+        announced as a worker for table scans ("No nodes available to run query"): that one error
+        is retried for up to NODE_WAIT_SECONDS, every other error is raised at once."""
+        deadline = time.monotonic() + NODE_WAIT_SECONDS
+        while True:
+            try:
+                return self._query_once(sql, catalog=catalog, schema=schema)
+            except EngineError as e:
+                if "No nodes available to run query" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+
+    def _query_once(self, sql: str, *, catalog: str, schema: str | None) -> Result:
         headers = {
             "X-Trino-User": "lakehouse",
             "X-Trino-Catalog": catalog,
