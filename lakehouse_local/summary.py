@@ -50,8 +50,9 @@ def lake_counts(spark, lake_root: str) -> dict:
     return {"sources": counts, "dq_outcomes": outcomes, "gold": gold}
 
 
-# AWS Glue pricing page (us-east-1 list prices): Spark jobs $0.44 per DPU-hour, $0.29 with the Flex
-# execution class; Glue 2.0+ bills per second with a 1-minute minimum per job run. Worker types page:
+# AWS Glue pricing (us-east-1): Spark jobs $0.44 per DPU-hour; Flex $0.29 = the "up to 34 %" saving AWS
+# announces for Flex (not read off the pricing page here: check your region). Glue 2.0+ bills per second
+# with a 1-minute minimum per job run. Worker types page:
 # G.1X = 1 DPU (4 vCPU, 16 GB). JobRun API: a Spark job is allocated 2 to 100 DPUs (2 G.1X workers minimum).
 PRICE_PER_DPU_HOUR = {"G.1X standard": 0.44, "G.1X Flex": 0.29}
 MIN_BILLED_SECONDS = 60
