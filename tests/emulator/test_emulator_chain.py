@@ -8,7 +8,6 @@ run then resumes (bronze's ledger: nothing ingested twice). Expected counts come
 generator's ledger and truth files; expected columns from docs/TABLES.md.
 """
 
-import ast
 import csv
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from lakehouse_local.emulator.__main__ import upload_batch
 from lakehouse_local.emulator.delta_log import row_count
 from lakehouse_local.emulator.deploy import Terraform
 from lakehouse_local.emulator.glue_runner import GlueRunner
+from tests.glue_scripts import required_args
 
 pytestmark = pytest.mark.slow
 
@@ -56,13 +56,6 @@ DAILY_SALES_COLUMNS = [
     ("revenue_usd", "decimal(18,2)"),
     ("unconverted_sales", "bigint"),
 ]
-
-
-def required_args(script: Path) -> list[str]:
-    for node in ast.parse(script.read_text()).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    raise AssertionError(f"{script}: no REQUIRED_ARGS")
 
 
 @pytest.fixture(scope="module")

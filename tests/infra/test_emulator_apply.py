@@ -6,7 +6,6 @@ lifecycle read-back, condition-aware bucket policies) is switched off in the emu
 covered by `terraform test` and the plan-JSON tests instead.
 """
 
-import ast
 import json
 import time
 from pathlib import Path
@@ -15,19 +14,14 @@ import boto3
 import pytest
 import yaml
 
+from tests.glue_scripts import required_args
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACTS = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "contracts").glob("*.yaml"))]
 SCRIPTS = {"bronze_ingest.py": "bronze", "silver_clean.py": "silver", "gold_aggregates.py": "gold"}
 PREFIX = "lakehouse-emulator"
-
-
-def _required(script: Path) -> list[str]:
-    for node in ast.parse(script.read_text()).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    raise AssertionError(f"{script}: no REQUIRED_ARGS")
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +88,7 @@ def test_jobs_run_the_uploaded_scripts_with_their_arguments(deployed, script):
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     assert body == (REPO / "glue_jobs" / script).read_bytes(), "the deployed script is the repository's"
     args = job["DefaultArguments"]
-    for arg in _required(REPO / "glue_jobs" / script):
+    for arg in required_args(REPO / "glue_jobs" / script):
         if arg != "JOB_NAME":
             assert args.get(f"--{arg}"), f"{name}: --{arg} missing"
     zip_bucket, zip_key = args["--extra-py-files"].removeprefix("s3://").split("/", 1)

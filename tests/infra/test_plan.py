@@ -1,6 +1,5 @@
 """Assertions over `terraform show -json` of the dev plan: the wiring a reviewer would check."""
 
-import ast
 import hashlib
 import json
 from pathlib import Path
@@ -8,20 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.glue_scripts import required_args
+
 REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "terraform"  # relative paths in the plan are relative to it
 CONTRACTS = {(c := yaml.safe_load(p.read_text()))["entity"]: c for p in sorted((REPO / "contracts").glob("*.yaml"))}
 CRAWLERS = {(c := yaml.safe_load(p.read_text()))["name"]: c for p in sorted((REPO / "crawlers").glob("*.yaml"))}
 SCRIPTS = {"bronze": "bronze_ingest.py", "silver": "silver_clean.py", "gold": "gold_aggregates.py"}
-
-
-def required_args(script: Path) -> list[str]:
-    """The script's module-level REQUIRED_ARGS list, read without importing it (it imports awsglue)."""
-    tree = ast.parse(script.read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REQUIRED_ARGS" for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    raise AssertionError(f"{script} has no module-level REQUIRED_ARGS")
 
 
 def one(items, what):
