@@ -183,15 +183,13 @@ def _union(frames: list[DataFrame]) -> DataFrame:
     return out
 
 
-def ingest_source(spark, config, contract: Contract, done: set[str] | None = None) -> dict:
+def ingest_source(spark, config, contract: Contract, done: set[str]) -> dict:
     """Append the new files of one source to bronze; returns the counts for the summary.
 
-    `done`: the files of this source already ingested (read from the ledger when not given).
+    `done`: the files of this source already in the ingest ledger (`ingested`, read once per job).
     """
     started = ops.now()
     t0 = time.monotonic()
-    if done is None:
-        done = ingested(spark, config).get(contract.source, set())
     files, wrong = new_files(spark, config, contract, done)
     for f in wrong:
         print(

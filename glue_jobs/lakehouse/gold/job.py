@@ -93,9 +93,8 @@ def customer_versions(spark: SparkSession, paths, needs=()) -> DataFrame:
     silver/customers_versions table of all valid deliveries. Without it, each gold run adds
     the versions current in silver at that run (history still builds batch by batch).
     """
-    if delta_io.exists(spark, paths.silver(VERSIONS_ENTITY)):
-        return read_silver(spark, paths, "customers", needs, read_from=VERSIONS_ENTITY)
-    return read_silver(spark, paths, "customers", needs)
+    versions = read_silver(spark, paths, "customers", needs, optional=True, read_from=VERSIONS_ENTITY)
+    return versions if versions is not None else read_silver(spark, paths, "customers", needs)
 
 
 def enrich_sales(sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame, products: DataFrame) -> DataFrame:
