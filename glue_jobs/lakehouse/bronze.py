@@ -1,11 +1,15 @@
 """bronze_ingest: new landing files → bronze.<source> (append-only Delta), every record kept.
 
 A record that cannot be parsed is kept with `_corrupt = true` and its raw text; columns the
-contract does not know land in `_extra` and are recorded in ops.schema_drift; every file
-ingested is written to ops.ingest_ledger, so a re-run ingests nothing twice.
+contract does not know land in `_extra` and are recorded in ops.schema_drift. A landing file is
+identified by its path under the landing root, its size and a checksum (delta_io.list_landing):
+bronze rows carry all three, so what bronze holds decides what is new (a re-run, a moved lake or
+a killed job ingests nothing twice), and ops.ingest_ledger reports every delivery, re-deliveries
+of changed content and duplicate deliveries under another name included.
 """
 
 import time
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -18,20 +22,91 @@ from lakehouse.progress import stage
 LANDING_SUFFIXES = {"csv": (".csv",), "json": (".json", ".jsonl", ".ndjson"), "parquet": (".parquet",)}
 
 
-def ingested(spark, config) -> dict[str, set[str]]:
-    """{source: files already in the ingest ledger}, read once per job (one Spark job for every source)."""
-    done: dict[str, set[str]] = {}
-    for r in ops.read(spark, config, "ingest_ledger").select("source", "file").collect():
-        done.setdefault(r.source, set()).add(r.file)
-    return done
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of a landing file the lake already holds (in bronze, or in the ledger with no records)."""
+
+    file: str  # path under the landing root
+    checksum: str
+    size: int | None
+    batch_id: str
+    records: int
+    ingested_at: object  # datetime
+    in_ledger: bool
 
 
-def new_files(spark, config, contract: Contract, done: set[str]) -> tuple[list[str], list[str]]:
-    """(files not ingested yet, files skipped because their suffix does not fit the contract's format)."""
+def delivered(spark, config, contract: Contract) -> list[Delivery]:
+    """What this source already holds: (file, checksum) groups of bronze ∪ the ledger's rows.
+
+    Bronze itself decides what is ingested (its rows carry the file's relative path and checksum,
+    written in the same commit as the data), so a job killed after the bronze commit and before its
+    ledger rows never ingests a file twice. The ledger adds the files that gave no bronze rows
+    (empty files, duplicate deliveries).
+    """
+    ledger = (
+        ops.read(spark, config, "ingest_ledger")
+        .where((F.col("source") == contract.source) & F.col("checksum").isNotNull())
+        .select("file", "checksum", "size", "batch_id", "records", "ingested_at")
+        .collect()
+    )
+    found = {(r.file, r.checksum): Delivery(*r, in_ledger=True) for r in ledger}
+    table = delta_io.read_if_exists(spark, config.paths.bronze(contract.source))
+    if table is not None and "_source_checksum" in table.columns:
+        groups = (
+            table.where(F.col("_source_checksum").isNotNull())
+            .groupBy("_source_file", "_source_checksum")
+            .agg(F.max("_source_size"), F.min("_batch_id"), F.count(F.lit(1)), F.min("_ingested_at"))
+            .collect()
+        )
+        for g in groups:
+            found.setdefault((g[0], g[1]), Delivery(*g, in_ledger=False))
+    return sorted(found.values(), key=lambda d: (d.ingested_at, d.file))
+
+
+@dataclass
+class Plan:
+    """What to do with the listed files of one source."""
+
+    ingest: list[tuple[delta_io.LandingFile, str | None]]  # (file, checksum of the delivery it replaces)
+    duplicates: list[tuple[delta_io.LandingFile, str]]  # (file, the file whose content it repeats)
+    repairs: list[tuple[Delivery, str | None]]  # bronze deliveries whose ledger row is missing
+
+
+def plan_deliveries(listed: list[delta_io.LandingFile], known: list[Delivery]) -> Plan:
+    """Same name + same content: skipped. Same name + new content: a re-delivery, ingested. Another name +
+    the content of a file already held: a duplicate delivery, not ingested (nothing is lost: same bytes)."""
+    done, content, latest, repairs = set(), {}, {}, []
+    for d in known:  # oldest first
+        if not d.in_ledger:  # in bronze, ledger row lost (a job killed between the two commits): write it again
+            repairs.append((d, latest.get(d.file)))
+        done.add((d.file, d.checksum))
+        content.setdefault((d.size, d.checksum), d.file)
+        latest[d.file] = d.checksum
+    plan = Plan([], [], repairs)
+    for f in listed:
+        if (f.relative, f.checksum) in done:
+            continue
+        same = content.get((f.size, f.checksum))
+        if same is not None:
+            plan.duplicates.append((f, same))
+            continue
+        plan.ingest.append((f, latest.get(f.relative)))
+        done.add((f.relative, f.checksum))
+        content[(f.size, f.checksum)] = f.relative
+        latest[f.relative] = f.checksum
+    return plan
+
+
+def new_files(spark, config, contract: Contract, known: list[Delivery]) -> tuple[Plan, list[str]]:
+    """(what to ingest, repair and report as duplicates; files skipped because their suffix does not fit)."""
     suffixes = LANDING_SUFFIXES[contract.format]
-    listed = delta_io.list_files(spark, config.paths.landing(contract.source))
-    wrong = [f for f in listed if not f.endswith(suffixes) and not f.rsplit("/", 1)[-1].startswith((".", "_"))]
-    return [f for f in listed if f.endswith(suffixes) and f not in done], wrong
+    listed = delta_io.list_landing(spark, config.paths.landing(contract.source))
+    root = contract.source + "/"  # relative to the landing root, not to the source's folder
+    listed = [delta_io.LandingFile(f.path, root + f.relative, f.size, f.checksum, f.spellings) for f in listed]
+    hidden = [f for f in listed if f.relative.rsplit("/", 1)[-1].startswith((".", "_"))]
+    wrong = [f.path for f in listed if not f.relative.endswith(suffixes) and f not in hidden]
+    fit = [f for f in listed if f.relative.endswith(suffixes)]
+    return plan_deliveries(fit, known), wrong
 
 
 def unclaimed_landing(spark, config, contracts) -> list[str]:
@@ -43,7 +118,8 @@ def unclaimed_landing(spark, config, contracts) -> list[str]:
 
 
 def source_file_column():
-    """input_file_name() spelled like the listing spells paths (file:/x, not file:///x), so the ledger matches."""
+    """input_file_name() spelled like delta_io.file_key (file:/x, not file:///x); ingest_source turns it into
+    the path under the landing root."""
     return F.regexp_replace(F.input_file_name(), "^file:/+", "file:/")
 
 
@@ -183,67 +259,102 @@ def _union(frames: list[DataFrame]) -> DataFrame:
     return out
 
 
-def ingest_source(spark, config, contract: Contract, done: set[str]) -> dict:
-    """Append the new files of one source to bronze; returns the counts for the summary.
+def _ledger_row(source, file, size, checksum, batch_id, records, ingested_at, redelivery_of=None, duplicate_of=None):
+    return (source, file, batch_id, int(records), ingested_at, size, checksum, redelivery_of, duplicate_of)
 
-    `done`: the files of this source already in the ingest ledger (`ingested`, read once per job).
+
+def with_landing_identity(df: DataFrame, files: list[delta_io.LandingFile]) -> DataFrame:
+    """_source_file (as Spark read it) → the path under the landing root, plus the file's size and checksum."""
+    identity = [(s, f.relative, f.size, f.checksum) for f in files for s in f.spellings]
+    known = df.sparkSession.createDataFrame(
+        identity, "_read_as string, _relative string, _source_size bigint, _source_checksum string"
+    )
+    joined = df.join(F.broadcast(known), F.col("_source_file") == F.col("_read_as"), "left")
+    columns = [F.coalesce("_relative", "_source_file").alias(c) if c == "_source_file" else c for c in df.columns]
+    return joined.select(*columns, "_source_size", "_source_checksum")
+
+
+def ingest_source(spark, config, contract: Contract, known: list[Delivery]) -> dict:
+    """Append the new deliveries of one source to bronze; returns the counts for the summary.
+
+    `known`: what the source already holds (`delivered`). One Delta commit (the bronze append) decides;
+    the ledger rows (held by ops.deferred until the job ends) report it.
     """
     started = ops.now()
     t0 = time.monotonic()
-    files, wrong = new_files(spark, config, contract, done)
+    plan, wrong = new_files(spark, config, contract, known)
     for f in wrong:
         print(
             f"bronze {contract.source}: skipped {f}: not a {contract.format} file "
             f"(expected {', '.join(LANDING_SUFFIXES[contract.format])})"
         )
-    if not files:
-        ops.record_run(spark, config, "bronze_ingest", contract.source, 0, 0, started_at=started)
-        return {
-            "source": contract.source,
-            "files": 0,
-            "rows": 0,
-            "corrupt": 0,
-            "drift_files": 0,
-            "skipped_files": wrong,
-            "seconds": time.monotonic() - t0,
-        }
-    df, drift = PARSERS[contract.format](spark, files, contract)
-    df = df.select("*", F.lit(config.run_id).alias("_batch_id"), F.lit(started).alias("_ingested_at"))
-    df = df.persist()
-    delta_io.append(df, config.paths.bronze(contract.source))
-    per_file = {
-        r["_source_file"]: (r["n"], r["bad"])
-        for r in df.groupBy("_source_file")
-        .agg(F.count("*").alias("n"), F.sum(F.col("_corrupt").cast("int")).alias("bad"))
-        .collect()
-    }
-    df.unpersist()
-    rows = sum(n for n, _ in per_file.values())
-    corrupt = sum(b for _, b in per_file.values())
-    # Files with no records still go in the ledger, so they are not picked up again.
-    ops.append_rows(
-        spark,
-        config,
-        "ingest_ledger",
-        [(contract.source, f, config.run_id, int(per_file.get(f, (0, 0))[0]), started) for f in files],
-    )
-    ops.append_rows(
-        spark,
-        config,
-        "schema_drift",
-        [(contract.source, f, config.run_id, extra, missing, started) for f, extra, missing in drift],
-    )
-    ops.record_run(spark, config, "bronze_ingest", contract.source, rows, rows, started_at=started)
-    return {
-        "source": contract.source,
-        "files": len(files),
-        "rows": rows,
-        "corrupt": int(corrupt),
-        "drift_files": len(drift),
-        "drift": drift,
+    src = contract.source
+    ledger = [
+        _ledger_row(src, d.file, d.size, d.checksum, d.batch_id, d.records, d.ingested_at, redelivery_of=earlier)
+        for d, earlier in plan.repairs
+    ]
+    ledger += [
+        _ledger_row(src, f.relative, f.size, f.checksum, config.run_id, 0, started, duplicate_of=same)
+        for f, same in plan.duplicates
+    ]
+    result = {
+        "source": src,
+        "files": len(plan.ingest),
+        "rows": 0,
+        "corrupt": 0,
+        "drift_files": 0,
+        "drift": [],
         "skipped_files": wrong,
-        "seconds": time.monotonic() - t0,
+        "redelivered": [(f.relative, earlier) for f, earlier in plan.ingest if earlier],
+        "duplicates": [(f.relative, same) for f, same in plan.duplicates],
+        "repaired": len(plan.repairs),
     }
+    if plan.ingest:
+        files = [f for f, _ in plan.ingest]
+        df, drift = PARSERS[contract.format](spark, [f.path for f in files], contract)
+        df = with_landing_identity(df, files)
+        df = df.select("*", F.lit(config.run_id).alias("_batch_id"), F.lit(started).alias("_ingested_at")).persist()
+        per_file = {
+            r["_source_file"]: (r["n"], r["bad"])
+            for r in df.groupBy("_source_file")
+            .agg(F.count("*").alias("n"), F.sum(F.col("_corrupt").cast("int")).alias("bad"))
+            .collect()
+        }
+        strays = sorted(set(per_file) - {f.relative for f in files})
+        if strays:  # a path spelling with_landing_identity did not know: fail before anything is written
+            raise RuntimeError(f"bronze {src}: rows from files not in the landing listing: {strays}")
+        delta_io.append(df, config.paths.bronze(src))  # the one commit that decides
+        df.unpersist()
+        ledger += [
+            _ledger_row(
+                src,
+                f.relative,
+                f.size,
+                f.checksum,
+                config.run_id,
+                per_file.get(f.relative, (0, 0))[0],
+                started,
+                redelivery_of=earlier,
+            )
+            for f, earlier in plan.ingest
+        ]  # files with no records too, so they are not picked up again
+        relative = {delta_io.file_key(s): f.relative for f in files for s in (*f.spellings, f.path)}
+        drift = [(relative.get(delta_io.file_key(f), f), extra, missing) for f, extra, missing in drift]
+        ops.append_rows(
+            spark,
+            config,
+            "schema_drift",
+            [(src, f, config.run_id, extra, missing, started) for f, extra, missing in drift],
+        )
+        result.update(
+            rows=sum(n for n, _ in per_file.values()),
+            corrupt=int(sum(b or 0 for _, b in per_file.values())),
+            drift_files=len(drift),
+            drift=drift,
+        )
+    ops.append_rows(spark, config, "ingest_ledger", ledger)
+    ops.record_run(spark, config, "bronze_ingest", src, result["rows"], result["rows"], started_at=started)
+    return {**result, "seconds": time.monotonic() - t0}
 
 
 def run(spark, config) -> list[dict]:
@@ -253,10 +364,9 @@ def run(spark, config) -> list[dict]:
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
     with ops.deferred(spark):  # one ops commit per table for the whole job
-        done = ingested(spark, config)
         results = []
         for c in selected:
             with stage(f"bronze_ingest {c.source}") as s:
-                results.append(ingest_source(spark, config, c, done.get(c.source, set())))
+                results.append(ingest_source(spark, config, c, delivered(spark, config, c)))
                 s.rows = results[-1]["rows"]
         return results

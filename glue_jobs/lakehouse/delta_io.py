@@ -1,5 +1,8 @@
 """Delta Lake reads and writes: the only module that knows table mechanics."""
 
+import re
+from dataclasses import dataclass
+
 from delta.tables import DeltaTable
 
 
@@ -14,6 +17,58 @@ def list_files(spark, root: str) -> list[str]:
     while it.hasNext():
         found.append(it.next().getPath().toString())
     return sorted(found)
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """A file under a root, identified by content: its path relative to the root, size and checksum."""
+
+    path: str  # as Hadoop lists it: what Spark reads
+    relative: str  # under the root, e.g. "pos_sales/001/sales.csv": the same wherever the lake lives
+    size: int
+    checksum: str  # "<algorithm>:<hex>", e.g. "etag:…" from S3A, "sha256:…" streamed
+    spellings: tuple[str, ...]  # how Spark may spell the path in input_file_name() (see file_key)
+
+
+def file_key(path: str) -> str:
+    """file:/x and file:///x are the same file (the listing and input_file_name() spell it differently)."""
+    return re.sub(r"^file:/+", "file:/", path)
+
+
+def file_checksum(spark, fs, hpath) -> str:
+    """The store's own checksum when it has one (S3A: the object's ETag, with fs.s3a.etag.checksum.enabled),
+    else SHA-256 of the content, streamed inside the JVM (never the whole file in driver memory)."""
+    jvm = spark.sparkContext._jvm
+    own = fs.getFileChecksum(hpath)
+    if own is not None:
+        return f"{own.getAlgorithmName()}:{jvm.org.apache.commons.codec.binary.Hex.encodeHexString(own.getBytes())}"
+    stream = fs.open(hpath)
+    try:
+        return "sha256:" + jvm.org.apache.commons.codec.digest.DigestUtils.sha256Hex(stream)
+    finally:
+        stream.close()
+
+
+def list_landing(spark, root: str) -> list[LandingFile]:
+    """Every file under `root` with its path relative to it, size and checksum (one listing, sorted)."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(root)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(path):
+        return []
+    prefix = fs.makeQualified(path).toString().rstrip("/") + "/"
+    found, it = [], fs.listFiles(path, True)
+    while it.hasNext():
+        status = it.next()
+        hpath = status.getPath()
+        listed = hpath.toString()
+        if not listed.startswith(prefix):
+            raise ValueError(f"{listed} is not under {prefix}")
+        spellings = tuple(dict.fromkeys(file_key(p) for p in (listed, hpath.toUri().toString())))
+        found.append(
+            LandingFile(listed, listed[len(prefix) :], int(status.getLen()), file_checksum(spark, fs, hpath), spellings)
+        )
+    return sorted(found, key=lambda f: f.relative)
 
 
 def first_line(spark, path: str) -> str:
@@ -67,8 +122,25 @@ def append(df, path: str, partition_by=()) -> None:
     writer.save(path)
 
 
-def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, partition_by=()) -> dict:
-    """Insert new keys, update matched ones; with `newer_than`, only when the incoming value is newer.
+def replace_batches(spark, df, path: str, batch_ids, partition_by=()) -> None:
+    """Write the rows of these batches in one atomic commit that first removes what the table holds of them.
+
+    A re-run of the same batches (after a job was killed between two commits) leaves the table as one
+    run would: Delta's replaceWhere on a data column deletes the matching rows and adds `df` together.
+    """
+    if not exists(spark, path):
+        append(df, path, partition_by)
+        return
+    ids = ", ".join("'" + b.replace("'", "''") + "'" for b in sorted(batch_ids))
+    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", f"_batch_id IN ({ids})")
+    writer.option("mergeSchema", "true").save(path)
+
+
+def merge_upsert(
+    spark, df, path: str, keys, newer_than: str | None = None, partition_by=(), then_by: str | None = None
+) -> dict:
+    """Insert new keys, update matched ones; with `newer_than`, only when the incoming value is newer
+    (or, with `then_by`, equal and later by that column: a corrected re-delivery of the same version).
 
     Returns Delta's operation metrics (rows inserted / updated) for the run summary.
     """
@@ -77,6 +149,8 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, part
         return {"inserted": int(last_operation(spark, path)[1].get("numOutputRows", 0)), "updated": 0}
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
     update_when = f"s.`{newer_than}` > t.`{newer_than}`" if newer_than else None
+    if newer_than and then_by:
+        update_when += f" OR (s.`{newer_than}` = t.`{newer_than}` AND s.`{then_by}` > t.`{then_by}`)"
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
     table = DeltaTable.forPath(spark, path)
     (

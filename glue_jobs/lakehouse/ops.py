@@ -3,6 +3,10 @@
 Each is an append-only Delta table with a fixed schema, so Athena and the summary read them alike.
 A job writes its ops rows inside `deferred()`: they are appended together when the job ends
 (or fails), one Delta commit per ops table instead of one per entity and table.
+
+No decision rests on a row held there except silver's `batches_processed`, written last: a job
+killed before that commit re-processes its batches, and every silver write is idempotent per
+batch. Bronze decides from bronze itself (see lakehouse.bronze); its ledger is the report.
 """
 
 from collections import defaultdict
@@ -18,11 +22,18 @@ SCHEMAS = {
     "dq_results": "run_id string, batch_id string, source string, entity string, rule_name string, rule string, "
     "severity string, outcome string, failure_reason string, flagged_rows bigint, outcome_note string, "
     "rows_flagged_by_any_rule bigint, evaluated_at timestamp",
-    "ingest_ledger": "source string, file string, batch_id string, records bigint, ingested_at timestamp",
+    # file: path under the landing root (pos_sales/001/x.csv); size + checksum identify its content;
+    # redelivery_of: the checksum this delivery replaced; duplicate_of: the file whose content it repeats
+    "ingest_ledger": "source string, file string, batch_id string, records bigint, ingested_at timestamp, "
+    "size bigint, checksum string, redelivery_of string, duplicate_of string",
     "schema_drift": "source string, file string, batch_id string, extra_columns array<string>, "
     "missing_columns array<string>, detected_at timestamp",
     "batches_processed": "layer string, dataset string, batch_id string, run_id string, processed_at timestamp",
 }
+
+
+# The marker a re-run trusts goes last: a kill before it only repeats idempotent work.
+FLUSH_ORDER = ("schema_drift", "dq_results", "ingest_ledger", "pipeline_runs", "batches_processed")
 
 
 def now() -> datetime:
@@ -57,7 +68,7 @@ def deferred(spark):
         yield
     finally:
         pending, _pending = _pending, None
-        for (table, path), rows in pending.items():
+        for (table, path), rows in sorted(pending.items(), key=lambda kv: FLUSH_ORDER.index(kv[0][0])):
             delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), path)
 
 

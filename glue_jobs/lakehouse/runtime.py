@@ -22,6 +22,11 @@ FIX_COMMAND = "make setup   (or: scripts/fetch_jars.sh)"
 os.environ.setdefault("SPARK_VERSION", "3.5")
 
 
+# S3A then reports an object's ETag as its checksum (FileSystem.getFileChecksum), which bronze uses to
+# tell a file's content without reading it (hadoop-aws "S3A and checksums"; off by default: no checksum).
+HADOOP_SETTINGS = {"fs.s3a.etag.checksum.enabled": "true"}
+
+
 def in_glue() -> bool:
     return os.environ.get("LAKEHOUSE_RUNTIME", "glue") != "local"
 
@@ -164,6 +169,8 @@ def get_spark(app_name: str = "lakehouse"):
             f"-Dderby.system.home=/tmp/derby -Dlog4j2.configurationFile=file:{_log4j2_file()}",
         )
     )
+    for key, value in HADOOP_SETTINGS.items():
+        builder = builder.config(f"spark.hadoop.{key}", value)
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:  # s3:// and s3a:// against the emulator, path-style
         for scheme in ("s3", "s3a"):
@@ -208,6 +215,8 @@ def glue_session(args: dict, glue_context_cls=None, job_cls=None):
         job = job_cls(glue_context)
         job.init(args["JOB_NAME"], args)
         spark = glue_context.spark_session
+        for key, value in HADOOP_SETTINGS.items():
+            spark.sparkContext._jsc.hadoopConfiguration().set(key, value)
         quiet_jvm(spark)
     else:
         spark = get_spark(args.get("JOB_NAME", "lakehouse"))

@@ -204,7 +204,12 @@ def record_dq_results(
 
 
 def publish(spark, config, contract: Contract, valid: DataFrame, quarantine: DataFrame, batch_ids, n_quarantined):
-    """MERGE valid rows by key, append the quarantine and the versions log, mark the batches done."""
+    """MERGE valid rows by key, write the quarantine and the versions log, mark the batches done.
+
+    Each write is idempotent per batch (MERGE by key; the others replace the batches' rows in one commit),
+    and the batches are marked done last (ops.FLUSH_ORDER): a job killed between any two commits and run
+    again leaves the tables as one uninterrupted run would.
+    """
     merged = delta_io.merge_upsert(
         spark,
         valid,
@@ -212,12 +217,13 @@ def publish(spark, config, contract: Contract, valid: DataFrame, quarantine: Dat
         contract.business_key,
         newer_than=contract.latest_by,
         partition_by=contract.partition_by,
+        then_by="_ingested_at",  # same version delivered again (a corrected file): the later delivery wins
     )
     if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
-        delta_io.append(valid, config.paths.silver(f"{contract.entity}_versions"))
+        delta_io.replace_batches(spark, valid, config.paths.silver(f"{contract.entity}_versions"), batch_ids)
     q_path = config.paths.quarantine(contract.entity)
     if n_quarantined or not delta_io.exists(spark, q_path):  # created even when empty: queries expect it
-        delta_io.append(quarantine, q_path)
+        delta_io.replace_batches(spark, quarantine, q_path, batch_ids)
     ops.append_rows(
         spark, config, "batches_processed", [(LAYER, contract.entity, b, config.run_id, ops.now()) for b in batch_ids]
     )
