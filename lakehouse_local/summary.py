@@ -21,11 +21,16 @@ def lake_counts(spark, lake_root: str) -> dict:
     """Rows per layer and source, quarantine reasons, drift and DQ outcomes, read back from Delta."""
     config = JobConfig(lake_root)
     paths = config.paths
-    files = _per_key(ops.read(spark, config, "ingest_ledger"), "source")
+    ledger = ops.read(spark, config, "ingest_ledger")
+    files = _per_key(ledger, "source")
+    redeliveries = _per_key(ledger.where(F.col("redelivery_of").isNotNull()), "source")
+    duplicate_deliveries = _per_key(ledger.where(F.col("duplicate_of").isNotNull()), "source")
     drift = _per_key(ops.read(spark, config, "schema_drift"), "source")
-    dups = _per_key(
-        ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean"), "dataset", "duplicates_dropped"
-    )
+    # runs that published their batches: a run killed before its batches were marked done left a report
+    # row that its re-run repeats (lakehouse.ops.FLUSH_ORDER), so it is not counted twice
+    published = ops.read(spark, config, "batches_processed").select("run_id").distinct()
+    silver_runs = ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean")
+    dups = _per_key(silver_runs.join(published, "run_id", "left_semi"), "dataset", "duplicates_dropped")
     counts = {}
     for source, c in load_contracts().items():
         q_path = paths.quarantine(c.entity)
@@ -35,6 +40,8 @@ def lake_counts(spark, lake_root: str) -> dict:
         counts[source] = {
             "entity": c.entity,
             "landing_files": files.get(source, 0),
+            "redeliveries": redeliveries.get(source, 0),
+            "duplicate_deliveries": duplicate_deliveries.get(source, 0),
             "bronze": _count(spark, paths.bronze(source)) or 0,
             "silver": _count(spark, paths.silver(c.entity)) or 0,
             "quarantined": _count(spark, q_path) or 0,
@@ -48,6 +55,20 @@ def lake_counts(spark, lake_root: str) -> dict:
     for table in delta_io.tables_under(spark, paths.gold("")):
         gold[table] = _count(spark, paths.gold(table))
     return {"sources": counts, "dq_outcomes": outcomes, "gold": gold}
+
+
+def delivery_lines(spark, lake_root: str) -> list[str]:
+    """One line per landing file delivered again with new content, or under another name with known content."""
+    ledger = ops.read(spark, JobConfig(lake_root), "ingest_ledger")
+    rows = ledger.where(F.col("redelivery_of").isNotNull() | F.col("duplicate_of").isNotNull()).collect()
+    lines = []
+    for r in sorted(rows, key=lambda r: (r["source"], r["ingested_at"], r["file"])):
+        if r["duplicate_of"]:
+            what = f"not ingested in {r['batch_id']}: same content as {r['duplicate_of']}"
+        else:
+            what = f"re-delivered with new content in {r['batch_id']} (replaces {r['redelivery_of'][:19]}…)"
+        lines.append(f"  {r['source']:<11} {r['file']} {what}")
+    return lines
 
 
 # AWS Glue pricing (us-east-1): Spark jobs $0.44 per DPU-hour; Flex $0.29 = the "up to 34 %" saving AWS
@@ -98,6 +119,10 @@ def print_summary(lake_root: str, ledger: dict | None, timings: list[tuple[str, 
             f"{source:<11} {c['landing_files']:>5} {landing if landing is not None else '-':>8} {c['bronze']:>8} "
             f"{c['silver']:>8} {c['quarantined']:>8} {c['duplicates']:>6} {c['drift_files']:>5}  {ok}"
         )
+    deliveries = delivery_lines(spark, lake_root)
+    if deliveries:
+        print("\nLanding files delivered again (ops.ingest_ledger: redelivery_of, duplicate_of):")
+        print("\n".join(deliveries))
     print("\nQuarantined rows by reason:")
     for source, c in counts["sources"].items():
         if c["reasons"]:
