@@ -86,3 +86,31 @@ def test_line_numbers_stay_exact_when_a_file_is_read_as_several_blocks(spark, tm
     assert sorted((r["_source_line"], r["rate_to_usd"]) for r in rows) == [
         (n, f"1.{n - 1:02d}") for n in range(2, len(body) + 2)
     ]
+
+
+def _landing(relative, size, checksum):
+    return delta_io.LandingFile(f"file:/lake/landing/{relative}", relative, size, checksum, ())
+
+
+def test_deliveries_are_planned_by_path_under_the_landing_root_and_content():
+    known = [  # oldest first: a.csv delivered twice (c1 then c2; the ledger row of c2 was lost), b.csv once
+        bronze.Delivery("s/a.csv", "c1", 10, "run-1", 3, 1, in_ledger=True),
+        bronze.Delivery("s/b.csv", "c3", 12, "run-2", 4, 2, in_ledger=True),
+        bronze.Delivery("s/a.csv", "c2", 11, "run-3", 3, 3, in_ledger=False),
+    ]
+    listed = [
+        _landing("s/a.csv", 11, "c2"),  # as held: skipped
+        _landing("s/b.csv", 13, "c4"),  # new content under a known name: re-delivery of c3
+        _landing("s/c.csv", 10, "c1"),  # content of a.csv's first delivery: duplicate
+        _landing("s/d.csv", 20, "c5"),  # new
+        _landing("s/e.csv", 20, "c5"),  # the same content as d.csv in the same run: duplicate of d
+        _landing("s/f.csv", 99, "c1"),  # same checksum, another size: not the same content
+    ]
+    plan = bronze.plan_deliveries(listed, known)
+    assert [(f.relative, earlier) for f, earlier in plan.ingest] == [
+        ("s/b.csv", "c3"),
+        ("s/d.csv", None),
+        ("s/f.csv", None),
+    ]
+    assert [(f.relative, same) for f, same in plan.duplicates] == [("s/c.csv", "s/a.csv"), ("s/e.csv", "s/d.csv")]
+    assert [(d.file, d.checksum, earlier) for d, earlier in plan.repairs] == [("s/a.csv", "c2", "c1")]
