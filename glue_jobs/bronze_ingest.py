@@ -20,6 +20,10 @@ def main(argv: list[str]) -> None:
                 f"bronze {result['source']}: {result['files']} files, {result['rows']} rows, "
                 f"{result['corrupt']} corrupt, {result['drift_files']} files with schema drift"
             )
+            for file, earlier in result["redelivered"]:
+                print(f"bronze {result['source']}: {file} re-delivered with new content (was {earlier})")
+            for file, same in result["duplicates"]:
+                print(f"bronze {result['source']}: {file} not ingested: same content as {same}")
 
 
 if __name__ == "__main__":
