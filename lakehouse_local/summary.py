@@ -27,7 +27,7 @@ def lake_counts(spark, lake_root: str) -> dict:
     duplicate_deliveries = _per_key(ledger.where(F.col("duplicate_of").isNotNull()), "source")
     drift = _per_key(ops.read(spark, config, "schema_drift"), "source")
     # runs that published their batches: a run killed before its batches were marked done left a report
-    # row that its re-run repeats (lakehouse.ops.FLUSH_ORDER), so it is not counted twice
+    # row that its re-run repeats (lakehouse.ops.WRITTEN_LAST), so it is not counted twice
     published = ops.read(spark, config, "batches_processed").select("run_id").distinct()
     silver_runs = ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean")
     dups = _per_key(silver_runs.join(published, "run_id", "left_semi"), "dataset", "duplicates_dropped")

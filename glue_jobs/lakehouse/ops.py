@@ -32,8 +32,8 @@ SCHEMAS = {
 }
 
 
-# The marker a re-run trusts goes last: a kill before it only repeats idempotent work.
-FLUSH_ORDER = ("schema_drift", "dq_results", "ingest_ledger", "pipeline_runs", "batches_processed")
+# The marker a re-run trusts is written last: a kill before it only repeats idempotent work.
+WRITTEN_LAST = "batches_processed"
 
 
 def now() -> datetime:
@@ -68,7 +68,7 @@ def deferred(spark):
         yield
     finally:
         pending, _pending = _pending, None
-        for (table, path), rows in sorted(pending.items(), key=lambda kv: FLUSH_ORDER.index(kv[0][0])):
+        for (table, path), rows in sorted(pending.items(), key=lambda kv: kv[0][0] == WRITTEN_LAST):
             delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), path)
 
 

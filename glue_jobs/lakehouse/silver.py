@@ -207,7 +207,7 @@ def publish(spark, config, contract: Contract, valid: DataFrame, quarantine: Dat
     """MERGE valid rows by key, write the quarantine and the versions log, mark the batches done.
 
     Each write is idempotent per batch (MERGE by key; the others replace the batches' rows in one commit),
-    and the batches are marked done last (ops.FLUSH_ORDER): a job killed between any two commits and run
+    and the batches are marked done last (ops.WRITTEN_LAST): a job killed between any two commits and run
     again leaves the tables as one uninterrupted run would.
     """
     merged = delta_io.merge_upsert(
