@@ -233,3 +233,23 @@ def test_options_of_another_format_are_rejected():
     with pytest.raises(ContractError, match="contract's format is csv") as err:
         parse_contract(raw, "crm.yaml")
     assert err.value.field == "json"
+
+
+def test_the_exact_reader_splits_bytes_into_records_without_spark():
+    from lakehouse.records import split_records
+
+    csv_options = {"encoding": "utf-8", "multiline": True, "array": False, "delimiter": ",", "quote": '"'}
+    csv_options["escape"] = '"'
+    # CRLF endings, a quoted CRLF inside a field, a blank line (not a record), an undecodable byte
+    data = b'a,b\r\n1,"x\r\ny"\r\n\r\n2,caf\xe9\r\n'
+    assert split_records(data, "csv", csv_options) == [
+        ("a,b", 1, False, False),
+        ('1,"x\ny"', 2, False, False),
+        ("2,caf\\xe9", 5, True, False),
+    ]
+    json_options = {**csv_options, "multiline": False, "array": True}
+    assert split_records(b'[{"a": 1},\n{"a": 2}] trailing', "json", json_options) == [
+        ('{"a": 1}', 1, False, False),
+        ('{"a": 2}', 2, False, False),
+        ("trailing", 2, False, True),  # text after the array: kept, marked broken (→ corrupt_record)
+    ]
