@@ -4,7 +4,7 @@
 
 Writes one pos_sales-shaped CSV file of --rows rows (UTF-8, no multi-line records) and parses it
 three ways with the pos_sales contract: the default options (fast path, plus its scan for
-undecodable bytes), `multiline: true` (exact path: binaryFile + Python csv in one task per file),
+undecodable bytes, also timed alone), `multiline: true` (exact path: binaryFile + Python csv in one task per file),
 and `encoding: latin-1` (exact path, line by line). Each read ends in a count of the parsed
 columns, so every record is parsed; the first of each runs once to warm up.
 """
@@ -67,6 +67,9 @@ def main(argv=None) -> None:
             seconds.append(time.monotonic() - t0)
         assert n[0] == args.rows and n[1] == 0 and n[2] == args.rows + 1, n
         print(f"{name:28s} {seconds[-1]:6.1f} s  {args.rows / seconds[-1]:9.0f} rows/s  (warm-up {seconds[0]:.1f} s)")
+    t0 = time.monotonic()
+    assert bronze._undecodable_files(spark, [str(path)]) == []
+    print(f"{'of which the U+FFFD scan':28s} {time.monotonic() - t0:6.1f} s  (fast path only)")
     spark.stop()
 
 
