@@ -1,8 +1,12 @@
 """bronze_ingest: new landing files → bronze.<source> (append-only Delta), every record kept.
 
-A record that cannot be parsed is kept with `_corrupt = true` and its raw text; columns the
-contract does not know land in `_extra` and are recorded in ops.schema_drift; every file
-ingested is written to ops.ingest_ledger, so a re-run ingests nothing twice.
+A record that cannot be parsed is kept with `_corrupt = true` and its raw text; one with bytes
+its declared encoding cannot decode is kept with `_invalid_encoding = true` and those bytes shown
+as \\xNN in `_raw`; columns the contract does not know land in `_extra` and are recorded in
+ops.schema_drift; every file ingested is written to ops.ingest_ledger, so a re-run ingests
+nothing twice. How a file is split into records follows the contract's format options
+(contracts.FileOptions): Spark's parallel line reader for plain UTF-8 line files, the exact
+reader (lakehouse.records) for the rest.
 """
 
 import csv
