@@ -1,8 +1,9 @@
 """silver_clean: new bronze rows → typed, standardised, de-duplicated, DQ-checked silver.<entity>.
 
 Per entity and run:  rows in = valid (merged) + quarantined + exact duplicates + superseded.
-Rows failing a row-level error rule, a reference check or bronze parsing go to
-silver.quarantine_<entity> with the names of what they failed. Valid rows are MERGEd by the
+Rows failing a row-level error rule, a reference check, bronze parsing (corrupt_record),
+decoding (invalid_encoding) or a cast (<column>_unparsable) go to silver.quarantine_<entity>
+with the names of what they failed. Valid rows are MERGEd by the
 business key, so a re-run (or a re-delivery) never duplicates anything.
 """
 
