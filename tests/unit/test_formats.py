@@ -253,3 +253,36 @@ def test_the_exact_reader_splits_bytes_into_records_without_spark():
         ('{"a": 2}', 2, False, False),
         ("trailing", 2, False, True),  # text after the array: kept, marked broken (→ corrupt_record)
     ]
+
+
+def test_unparsable_values_reach_dq_results_the_summary_and_conservation(spark, tmp_path):
+    import shutil
+
+    from lakehouse import ops
+    from lakehouse.config import JobConfig
+
+    contracts = tmp_path / "contracts"
+    shutil.copytree(REPO / "contracts" / "silver", contracts / "silver")
+    shutil.copy(EXAMPLE, contracts / "crm_contacts.yaml")
+    landing = tmp_path / "lake" / "landing" / "crm_contacts" / "001"
+    landing.mkdir(parents=True)
+    (landing / "export.csv").write_bytes(
+        "Kundennr;Name;Ort;Angelegt;Besuche;Notiz\n"
+        "K1;Zoë;Köln;01.02.2024;3;ok\n"  # valid
+        "K2;Ann;Rom;01.02.2024;drei;ok\n"  # visits present but not an int
+        "K3;Bo;NA;NA;1;ok\n".encode("latin-1")  # signup date missing: the completeness rule
+    )
+    config = JobConfig(str(tmp_path / "lake"), ("crm_contacts",), "r1", contracts_dir=str(contracts))
+    bronze.run(spark, config)
+    summary = silver.run(spark, config)[0]
+    assert summary["quarantined_by_rule"] == {"visits_unparsable": 1, "signup_date_complete": 1}
+    assert (summary["rows_in"], summary["valid"], summary["quarantined"]) == (3, 1, 2)
+    flagged = {
+        r["rule_name"]: (r["outcome"], r["flagged_rows"])
+        for r in ops.read(spark, config, "dq_results").where(F.col("entity") == "crm_contacts").collect()
+    }
+    assert flagged["visits_unparsable"] == ("Failed", 1)
+    assert flagged["signup_date_unparsable"] == ("Passed", 0)
+    assert flagged["invalid_encoding"] == ("Passed", 0) and flagged["signup_date_complete"] == ("Failed", 1)
+    run = ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean").first()
+    assert (run["rows_in"], run["rows_out"], run["rows_quarantined"], run["duplicates_dropped"]) == (3, 1, 2, 0)
