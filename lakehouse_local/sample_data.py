@@ -10,8 +10,9 @@ Writes, streaming row by row so memory stays flat at any --rows:
                        per key): the independent answer key for tests of silver and gold
 
 The expected counts are derived here from what was injected, not from the pipeline: a
-malformed quantity, for instance, is known to fail quantity_valid, quantity_positive and
-total_matches_lines, because DQDL ColumnValues rules fail on NULL.
+malformed quantity ("3x"), for instance, is known to fail quantity_unparsable only, because a
+present value that does not cast to its declared type quarantines the row before any DQDL rule
+judges it; an empty quantity would instead fail the completeness rule quantity_valid.
 """
 
 import argparse
@@ -135,14 +136,14 @@ TRUTH_COLUMNS = {
         "batch",
     ],
 }
-# Which rules each injected fault must fail (the contract's rule names; pseudo-rules
-# corrupt_record and unknown_<column> come from bronze parsing and reference checks).
+# Which rules each injected fault must fail (the contract's rule names; pseudo-rules corrupt_record,
+# <column>_unparsable and unknown_<column> come from bronze parsing, casting and reference checks).
 FAULT_RULES = {
     "pos_sales": {
         "null_transaction_id": ["transaction_id_complete"],
         "null_customer_id": ["customer_id_complete"],
-        "malformed_date": ["sale_date_valid"],
-        "malformed_quantity": ["quantity_valid", "quantity_positive", "total_matches_lines"],
+        "malformed_date": ["sale_date_unparsable"],  # 2024-02-30: no declared format parses it
+        "malformed_quantity": ["quantity_unparsable"],  # "3x" is not an int
         "negative_quantity": ["quantity_positive"],
         "total_mismatch": ["total_matches_lines"],
         "unknown_product": ["unknown_product_id"],
@@ -156,15 +157,15 @@ FAULT_RULES = {
     },
     "products": {
         "null_category": ["category_complete"],
-        "malformed_price": ["list_price_positive"],
+        "malformed_price": ["list_price_unparsable"],  # "12..5" is not a decimal
     },
     "fx_rates": {
         "negative_rate": ["rate_positive"],
-        "malformed_date": ["rate_date_valid"],
+        "malformed_date": ["rate_date_unparsable"],  # month 13
     },
     "web_events": {
         "unknown_event_type": ["event_type_known"],
-        "malformed_ts": ["event_ts_valid"],
+        "malformed_ts": ["event_ts_unparsable"],  # "yesterday"
         "corrupt_line": ["corrupt_record"],
     },
 }

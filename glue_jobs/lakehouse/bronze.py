@@ -1,22 +1,30 @@
 """bronze_ingest: new landing files → bronze.<source> (append-only Delta), every record kept.
 
-A record that cannot be parsed is kept with `_corrupt = true` and its raw text; columns the
-contract does not know land in `_extra` and are recorded in ops.schema_drift. A landing file is
-identified by its path under the landing root, its size and a checksum (delta_io.list_landing):
-bronze rows carry all three, so what bronze holds decides what is new (a re-run, a moved lake or
-a killed job ingests nothing twice), and ops.ingest_ledger reports every delivery, re-deliveries
-of changed content and duplicate deliveries under another name included.
+A record that cannot be parsed is kept with `_corrupt = true` and its raw text; one with bytes
+its declared encoding cannot decode is kept with `_invalid_encoding = true` and those bytes shown
+as \\xNN in `_raw`; columns the contract does not know land in `_extra` and are recorded in
+ops.schema_drift. How a file is split into records follows the contract's format options
+(contracts.FileOptions): Spark's parallel line reader for plain UTF-8 line files, the exact
+reader (lakehouse.records) for the rest.
+
+A landing file is identified by its path under the landing root, its size and a checksum
+(delta_io.list_landing): bronze rows carry all three, so what bronze holds decides what is new (a
+re-run, a moved lake or a killed job ingests nothing twice), and ops.ingest_ledger reports every
+delivery, re-deliveries of changed content and duplicate deliveries under another name included.
 """
 
+import csv
+import dataclasses
 import time
 from dataclasses import dataclass
 
+from pyspark import cloudpickle
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, ops
-from lakehouse.contracts import Contract
+from lakehouse import delta_io, ops, records
+from lakehouse.contracts import Contract, FileOptions
 from lakehouse.progress import stage
 
 LANDING_SUFFIXES = {"csv": (".csv",), "json": (".json", ".jsonl", ".ndjson"), "parquet": (".parquet",)}
@@ -117,10 +125,10 @@ def unclaimed_landing(spark, config, contracts) -> list[str]:
     return sorted(found - known)
 
 
-def source_file_column():
-    """input_file_name() spelled like delta_io.file_key (file:/x, not file:///x); ingest_source turns it into
-    the path under the landing root."""
-    return F.regexp_replace(F.input_file_name(), "^file:/+", "file:/")
+def source_file_column(path=None):
+    """input_file_name() (or a path column) spelled like delta_io.file_key (file:/x, not file:///x);
+    ingest_source turns it into the path under the landing root."""
+    return F.regexp_replace(F.input_file_name() if path is None else path, "^file:/+", "file:/")
 
 
 def _numbered_lines(spark, files: list[str]) -> DataFrame:
@@ -149,6 +157,53 @@ def _numbered_lines(spark, files: list[str]) -> DataFrame:
     )
 
 
+cloudpickle.register_pickle_by_value(records)  # executors need Python, not this package on their path
+RECORD_SCHEMA = "value string, _path string, _source_line int, _invalid_encoding boolean, _broken boolean"
+
+
+def _exact_records(spark, files: list[str], fmt: str, options: FileOptions) -> DataFrame:
+    """Records of whole files read as bytes (binaryFile) and split in Python: see split_records."""
+
+    plain = dataclasses.asdict(options)  # executors get plain values, not the contracts module
+    split_records = records.split_records
+
+    def split(rows):
+        for row in rows:
+            for text, line, bad, broken in split_records(bytes(row.content), fmt, plain):
+                yield text, row.path, line, bad, broken
+
+    binary = spark.read.format("binaryFile").load(files).select("path", "content")
+    df = spark.createDataFrame(binary.rdd.mapPartitions(split), RECORD_SCHEMA)
+    return df.select("*", source_file_column(F.col("_path")).alias("_source_file")).drop("_path")
+
+
+def _undecodable_files(spark, files: list[str]) -> list[str]:
+    """Files with a line Spark decoded to U+FFFD: Spark's UTF-8 reader replaces bytes it cannot decode
+    (the cheap signal; the exact reader then tells a real U+FFFD from a replaced byte)."""
+    text = spark.read.text(files)
+    hit = text.where(F.instr("value", "\ufffd") > 0).select(source_file_column().alias("f")).distinct()
+    return [r["f"] for r in hit.collect()]
+
+
+def _records(spark, files: list[str], fmt: str, options: FileOptions) -> DataFrame:
+    """value, _source_file, _source_line, _invalid_encoding, _broken: one row per non-blank record.
+
+    Plain UTF-8 line files take Spark's parallel line reader; files that need the exact reader
+    (multi-line CSV, JSON arrays, another encoding, or bytes UTF-8 cannot decode) take that one.
+    """
+    if options.exact:
+        return _exact_records(spark, files, fmt, options)
+    fast = (
+        _numbered_lines(spark, files)
+        .where("trim(value) != ''")
+        .select("*", F.lit(False).alias("_invalid_encoding"), F.lit(False).alias("_broken"))
+    )
+    suspect = _undecodable_files(spark, files)
+    if not suspect:
+        return fast
+    return fast.where(~F.col("_source_file").isin(suspect)).unionByName(_exact_records(spark, suspect, fmt, options))
+
+
 def _string_map(names: list[str], prefix: str = ""):
     """map<string,string> of the named columns (the drifted ones), empty when there are none."""
     if not names:
@@ -156,32 +211,51 @@ def _string_map(names: list[str], prefix: str = ""):
     return F.create_map(*[x for n in names for x in (F.lit(n), F.col(f"{prefix}`{n}`").cast("string"))])
 
 
+def _header(spark, path: str, options: FileOptions) -> list[str]:
+    """A CSV file's column names, read with the contract's encoding, delimiter and quote."""
+    line = delta_io.first_line(spark, path, options.encoding)
+    if not line.strip():
+        return []
+    names = next(csv.reader([line], delimiter=options.delimiter, quotechar=options.quote))
+    return [n.strip() for n in names]
+
+
 def parse_csv(spark, files: list[str], contract: Contract) -> tuple[DataFrame, list[tuple]]:
-    """CSV files (one header each) → contract fields as strings; drift per file."""
+    """CSV files → contract fields as strings; drift per file.
+
+    With a header (the default) fields are matched by name and line 1 is skipped; with
+    `header: false` they are taken by position in the contract's declared source order.
+    """
+    options = contract.options
     frames, drift = [], []
-    by_header: dict[str, list[str]] = {}
-    for f in files:
-        by_header.setdefault(delta_io.first_line(spark, f), []).append(f)
     wanted = contract.source_fields
+    by_header: dict[tuple, list[str]] = {}
+    for f in files:
+        by_header.setdefault(tuple(_header(spark, f, options)) if options.header else tuple(wanted), []).append(f)
+    csv_options = {
+        "mode": "PERMISSIVE",
+        "columnNameOfCorruptRecord": "_corrupt_record",
+        "sep": options.delimiter,
+        "quote": options.quote,
+        "escape": options.escape,
+    }
     for header, group in by_header.items():
-        names = [h.strip() for h in header.split(",")] if header else []
+        names = list(header)
         extra = [n for n in names if n not in wanted]
         missing = [n for n in wanted if n not in names]
         if extra or missing:
             drift += [(f, extra, missing) for f in group]
         schema = ", ".join(f"`{n}` string" for n in names + ["_corrupt_record"])
-        lines = _numbered_lines(spark, group).where("_source_line > 1 AND trim(value) != ''")
-        parsed = lines.select(
-            "*",
-            F.from_csv("value", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}).alias(
-                "r"
-            ),
-        )
+        texts = _records(spark, group, "csv", options)
+        if options.header:
+            texts = texts.where("_source_line > 1")
+        parsed = texts.select("*", F.from_csv("value", schema, csv_options).alias("r"))
         frames.append(
             parsed.select(
                 *[(F.col(f"r.`{n}`") if n in names else F.lit(None).cast("string")).alias(n) for n in wanted],
                 F.col("value").alias("_raw"),
-                F.col("r._corrupt_record").isNotNull().alias("_corrupt"),
+                (F.col("r._corrupt_record").isNotNull() | F.col("_broken")).alias("_corrupt"),
+                "_invalid_encoding",
                 _string_map(extra, "r.").alias("_extra"),
                 "_source_file",
                 "_source_line",
@@ -191,10 +265,11 @@ def parse_csv(spark, files: list[str], contract: Contract) -> tuple[DataFrame, l
 
 
 def parse_json(spark, files: list[str], contract: Contract) -> tuple[DataFrame, list[tuple]]:
-    """JSON lines → top-level fields as strings (nested objects kept as JSON text); drift per file."""
+    """JSON lines (or, with `array: true`, files holding one top-level array) → top-level fields as
+    strings (nested objects kept as JSON text); drift per file."""
     wanted = contract.source_fields
     schema = ", ".join(f"`{n}` string" for n in wanted)
-    lines = _numbered_lines(spark, files).where("trim(value) != ''")
+    lines = _records(spark, files, "json", contract.options)
     keys = F.json_object_keys("value")
     everything = F.from_json("value", "map<string,string>")
     parsed = lines.select(
@@ -206,7 +281,8 @@ def parse_json(spark, files: list[str], contract: Contract) -> tuple[DataFrame, 
     df = parsed.select(
         *[F.col(f"r.`{n}`").alias(n) for n in wanted],
         F.col("value").alias("_raw"),
-        F.col("_keys").isNull().alias("_corrupt"),
+        (F.col("_keys").isNull() | F.col("_broken")).alias("_corrupt"),
+        "_invalid_encoding",
         F.coalesce("_extra", F.create_map().cast("map<string,string>")).alias("_extra"),
         "_source_file",
         "_source_line",
@@ -240,6 +316,7 @@ def parse_parquet(spark, files: list[str], contract: Contract) -> tuple[DataFram
         ],
         F.to_json(F.struct(*[F.col(f"`{c}`") for c in raw.columns if c != "_source_file"])).alias("_raw"),
         F.lit(False).alias("_corrupt"),
+        F.lit(False).alias("_invalid_encoding"),
         _string_map(extra).alias("_extra"),
         "_source_file",
         F.row_number().over(w).cast("int").alias("_source_line"),

@@ -4,6 +4,7 @@ A malformed contract fails fast with a ContractError naming the file and the fie
 Adding a source = adding a YAML file; no code changes.
 """
 
+import codecs
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,46 @@ SCOPES = {"row", "dataset"}
 SIMPLE_TYPES = {"string", "int", "bigint", "double", "boolean", "date", "timestamp"}
 DECIMAL = re.compile(r"^decimal\(\s*\d+\s*,\s*\d+\s*\)$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How a landing file is read (the `csv:` or `json:` block of a contract); defaults = plain UTF-8 files.
+
+    csv: delimiter, quote, escape, header, multiline.  json: array (a file may be one top-level
+    array of records).  Both: encoding, null_values (tokens read as missing, compared after trim;
+    a blank value is always missing).
+    """
+
+    encoding: str = "utf-8"
+    null_values: tuple[str, ...] = ("",)
+    delimiter: str = ","
+    quote: str = '"'
+    escape: str = "\\"  # Spark's CSV default: what the current contracts have always been read with
+    header: bool = True
+    multiline: bool = False
+    array: bool = False
+
+    @property
+    def exact(self) -> bool:
+        """True when files need the exact (whole-file, Python) reader instead of Spark's parallel line reader."""
+        return self.multiline or self.array or self.encoding != "utf-8"
+
+
+# Options each format accepts, with the Python type their value must have.
+FORMAT_OPTIONS = {
+    "csv": {
+        "delimiter": str,
+        "quote": str,
+        "escape": str,
+        "header": bool,
+        "multiline": bool,
+        "encoding": str,
+        "null_values": list,
+    },
+    "json": {"array": bool, "encoding": str, "null_values": list},
+    "parquet": {},
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +120,7 @@ class Contract:
     references: tuple[Reference, ...] = ()
     pii: dict = field(default_factory=dict)
     scd2: Scd2 | None = None
+    options: FileOptions = FileOptions()
 
     @property
     def column_names(self) -> list[str]:
@@ -147,7 +189,51 @@ def parse_contract(raw, path) -> Contract:
         pii=_parse_pii(raw, path, known),
         scd2=_parse_scd2(raw, path, known),
         rules=_parse_rules(raw, path),
+        options=_parse_options(raw, path, fmt),
     )
+
+
+def _parse_options(raw: dict, path, fmt: str) -> FileOptions:
+    """The `csv:` / `json:` block of the contract, checked option by option (absent = defaults)."""
+    for other in FORMAT_OPTIONS:
+        if other != fmt and raw.get(other) is not None:
+            raise ContractError(path, other, f"options for format {other}, but the contract's format is {fmt}")
+    block = raw.get(fmt)
+    if block is None:
+        return FileOptions()
+    if not isinstance(block, dict) or not FORMAT_OPTIONS[fmt]:
+        raise ContractError(path, fmt, f"must be a mapping of {sorted(FORMAT_OPTIONS[fmt]) or 'no'} options")
+    values = {}
+    for key, value in block.items():
+        label = f"{fmt}.{key}"
+        kind = FORMAT_OPTIONS[fmt].get(key)
+        if kind is None:
+            raise ContractError(path, label, f"unknown option (use {sorted(FORMAT_OPTIONS[fmt])})")
+        if not isinstance(value, kind):
+            raise ContractError(path, label, f"must be a {'list of strings' if kind is list else kind.__name__}")
+        if key in ("delimiter", "quote", "escape") and len(value) != 1:
+            raise ContractError(path, label, f"must be exactly one character, got {value!r}")
+        if key == "null_values":
+            if not all(isinstance(v, str) for v in value):
+                raise ContractError(path, label, f"every null token must be a string (quote it): {value!r}")
+            value = tuple(v.strip() for v in value)
+        if key == "encoding":
+            value = _check_encoding(path, label, value)
+        values[key] = value
+    if values.get("delimiter", ",") == values.get("quote", '"'):
+        raise ContractError(path, f"{fmt}.quote", "must differ from the delimiter")
+    return FileOptions(**values)
+
+
+def _check_encoding(path, label: str, name: str) -> str:
+    """The codec's canonical name; it must exist and keep ASCII newlines as single bytes (records are lines)."""
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise ContractError(path, label, f"unknown encoding {name!r} (a Python codec name, e.g. latin-1)") from None
+    if "\n".encode(codec.name) != b"\n" or ",".encode(codec.name) != b",":
+        raise ContractError(path, label, f"{name!r} is not ASCII-compatible (utf-16/32 files are not supported)")
+    return codec.name
 
 
 def _parse_columns(raw: dict, path) -> tuple[Column, ...]:

@@ -71,14 +71,18 @@ def list_landing(spark, root: str) -> list[LandingFile]:
     return sorted(found, key=lambda f: f.relative)
 
 
-def first_line(spark, path: str) -> str:
-    """The file's first line ("" when empty), read through Hadoop's FileSystem: no Spark job."""
+def first_line(spark, path: str, encoding: str = "utf-8") -> str:
+    """The file's first line ("" when empty), read through Hadoop's FileSystem: no Spark job.
+
+    Java reads it as ISO-8859-1 (one char per byte, so the bytes survive) and Python decodes them
+    with the file's encoding; bytes that do not decode show as U+FFFD (a header is a name, not data).
+    """
     jvm = spark.sparkContext._jvm
     hpath = jvm.org.apache.hadoop.fs.Path(path)
     stream = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(hpath)
-    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8"))
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "ISO-8859-1"))
     try:
-        return reader.readLine() or ""
+        return (reader.readLine() or "").encode("latin-1").decode(encoding, "replace")
     finally:
         reader.close()
 

@@ -1,8 +1,9 @@
 """silver_clean: new bronze rows → typed, standardised, de-duplicated, DQ-checked silver.<entity>.
 
 Per entity and run:  rows in = valid (merged) + quarantined + exact duplicates + superseded.
-Rows failing a row-level error rule, a reference check or bronze parsing go to
-silver.quarantine_<entity> with the names of what they failed. Valid rows are MERGEd by the
+Rows failing a row-level error rule, a reference check, bronze parsing (corrupt_record),
+decoding (invalid_encoding) or a cast (<column>_unparsable) go to silver.quarantine_<entity>
+with the names of what they failed. Valid rows are MERGEd by the
 business key, so a re-run (or a re-delivery) never duplicates anything.
 """
 
@@ -17,13 +18,14 @@ from lakehouse import delta_io, dq, metrics, ops, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
 from lakehouse.progress import stage
-from lakehouse.standardise import apply_contract, drop_exact_duplicates, latest_by_key
+from lakehouse.standardise import UNPARSABLE, apply_contract, drop_exact_duplicates, latest_by_key, unparsable_rule
 
 LAYER = "silver"
 ORDER = ("_ingested_at", "_source_file", "_source_line")
-BRONZE_META = ("_raw", "_corrupt", "_batch_id", "_source_file", "_source_line", "_ingested_at")
+BRONZE_META = ("_raw", "_corrupt", "_invalid_encoding", "_batch_id", "_source_file", "_source_line", "_ingested_at")
 STAMPED = ("_processed_at", "_quarantined_at")  # metadata columns set to the run's start time
 CORRUPT_RULE = "corrupt_record"
+ENCODING_RULE = "invalid_encoding"
 EMPTY_SUMMARY = {
     "rows_in": 0,
     "valid": 0,
@@ -97,9 +99,27 @@ def flag_unknown_references(spark, config, contract: Contract):
 
 def row_checks(contract: Contract) -> list[tuple[str, str]]:
     """(name, description) of the row checks outside DQDL, recorded in ops.dq_results like rules."""
-    return [(CORRUPT_RULE, "bronze record parses")] + [
-        (f"unknown_{r.column}", f"{r.column} references {r.entity}.{r.key}") for r in contract.references
-    ]
+    return (
+        [
+            (CORRUPT_RULE, "bronze record parses"),
+            (ENCODING_RULE, f"record decodes as {contract.options.encoding}"),
+        ]
+        + [
+            (unparsable_rule(c.name), f"{c.name} parses as {c.type} when present")
+            for c in contract.columns
+            if c.type != "string"
+        ]
+        + [(f"unknown_{r.column}", f"{r.column} references {r.entity}.{r.key}") for r in contract.references]
+    )
+
+
+def parse_failures() -> F.Column:
+    """array<string>: why a row could not be read as the contract says (bronze parsing, decoding, casting)."""
+    return F.concat(
+        F.when(F.col("_corrupt"), F.array(F.lit(CORRUPT_RULE))).otherwise(F.array()),
+        F.when(F.col("_invalid_encoding"), F.array(F.lit(ENCODING_RULE))).otherwise(F.array()),
+        F.col(UNPARSABLE),
+    ).cast("array<string>")
 
 
 @dataclass
@@ -115,19 +135,28 @@ class Checked:
 
 
 def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checked:
-    """Type, de-duplicate, keep the latest per key, then flag every row with the checks it fails."""
-    typed = pending.transform(apply_contract(contract, keep=BRONZE_META)).persist()
-    # rows in and corrupt rows from one aggregate (one Spark job, not two counts)
-    sizes = typed.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.col("_corrupt"), 1)).alias("bad")).first()
+    """Type, de-duplicate, keep the latest per key, then flag every row with the checks it fails.
+
+    A row that could not be read as the contract says (corrupt, undecodable, a present value that
+    does not cast) goes straight to quarantine with those reasons: it is not a version of anything,
+    so it is neither de-duplicated nor judged by the DQDL rules.
+    """
+    if "_invalid_encoding" not in pending.columns:  # bronze written before the column existed
+        pending = pending.withColumn("_invalid_encoding", F.lit(False))
+    pending = pending.withColumn("_invalid_encoding", F.coalesce("_invalid_encoding", F.lit(False)))
+    typed = pending.transform(apply_contract(contract, keep=BRONZE_META)).withColumn(dq.FAILED, parse_failures())
+    typed = typed.drop(UNPARSABLE).persist()
+    # rows in and unreadable rows from one aggregate (one Spark job, not two counts)
+    sizes = typed.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.size(dq.FAILED) > 0, 1)).alias("bad")).first()
     rows_in, n_parsed = sizes["n"], sizes["n"] - sizes["bad"]
-    corrupt = typed.where("_corrupt").transform(dq.flag(CORRUPT_RULE, F.lit(True)))
-    parsed = typed.where("NOT _corrupt")
+    unreadable = typed.where(F.size(dq.FAILED) > 0)
+    parsed = typed.where(F.size(dq.FAILED) == 0).drop(dq.FAILED)
     distinct = parsed.transform(drop_exact_duplicates("_raw", ORDER)).persist()
     latest = distinct.transform(latest_by_key(contract.business_key, contract.latest_by, ORDER)).persist()
     n_distinct, n_latest = distinct.count(), latest.count()
-    evaluation = dq.evaluate(spark, latest.drop("_corrupt"), contract)
+    evaluation = dq.evaluate(spark, latest.drop("_corrupt", "_invalid_encoding"), contract)
     rows = evaluation.rows.transform(flag_unknown_references(spark, config, contract)).unionByName(
-        corrupt, allowMissingColumns=True
+        unreadable, allowMissingColumns=True
     )
     return Checked(
         rows,

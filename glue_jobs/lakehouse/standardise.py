@@ -16,9 +16,20 @@ if TYPE_CHECKING:  # contracts imports STANDARDISERS from here; only the type hi
     from lakehouse.contracts import Contract
 
 
-def blank_to_null(col: Column) -> Column:
+UNPARSABLE = "_unparsable"  # array<string>: `<column>_unparsable` for each present value that did not cast
+INTEGER = r"^\s*[+-]?[0-9]+\s*$"  # Spark's cast would silently truncate "1.5" to 1
+
+
+def unparsable_rule(column: str) -> str:
+    """The row-check name for a value of `column` that does not cast to its declared type."""
+    return f"{column}_unparsable"
+
+
+def missing_to_null(col: Column, null_values=("",)) -> Column:
+    """NULL for a blank value or one equal (after trim, case-sensitive) to a declared null token."""
     trimmed = F.trim(col)
-    return F.when(trimmed == "", F.lit(None)).otherwise(col)
+    missing = (trimmed == "") | trimmed.isin([t for t in null_values if t])
+    return F.when(missing, F.lit(None)).otherwise(col)
 
 
 def phone_e164(col: Column) -> Column:
@@ -40,7 +51,7 @@ STANDARDISERS = {
 
 
 def parse_temporal(col: Column, kind: str, formats) -> Column:
-    """First format that parses wins; a value no format parses becomes NULL (and fails its rule)."""
+    """First format that parses wins; a value no format parses becomes NULL (see `unparsable`)."""
     parse = F.to_date if kind == "date" else F.to_timestamp
     return F.coalesce(*[parse(F.trim(col), fmt) for fmt in formats])
 
@@ -53,27 +64,55 @@ def source_value(col: ContractColumn) -> Column:
     return F.col(f"`{root}`")
 
 
-def typed_column(col: ContractColumn) -> Column:
-    value = blank_to_null(source_value(col))
+def present_value(col: ContractColumn, null_values=("",)) -> Column:
+    """The bronze string after null tokens and standardisers: NULL means missing (the rules judge it)."""
+    value = missing_to_null(source_value(col), null_values)
     for step in col.standardise:
         value = STANDARDISERS[step](value)
+    return value
+
+
+def cast_value(value: Column, col: ContractColumn) -> Column:
+    """The value in the column's declared type; NULL when it does not parse as one."""
     if col.type in ("date", "timestamp"):
-        value = parse_temporal(value, col.type, col.formats)
-    else:
-        value = blank_to_null(value).cast(col.type)
-    return value.alias(col.name)
+        return parse_temporal(value, col.type, col.formats)
+    cast = missing_to_null(value).cast(col.type)
+    if col.type in ("int", "bigint"):
+        return F.when(value.rlike(INTEGER), cast)
+    return cast
+
+
+def typed_column(col: ContractColumn, null_values=("",)) -> Column:
+    return cast_value(present_value(col, null_values), col).alias(col.name)
+
+
+def unparsable(columns, null_values=("",)) -> Column:
+    """array<string> naming each typed column whose present value did not cast (string columns always do)."""
+    names = []
+    for col in columns:
+        if col.type != "string":
+            value = present_value(col, null_values)
+            failed = missing_to_null(value).isNotNull() & cast_value(value, col).isNull()
+            names.append(F.when(failed, F.lit(unparsable_rule(col.name))))
+    return F.filter(F.array(*names).cast("array<string>"), lambda n: n.isNotNull())
 
 
 def apply_contract(contract: Contract, keep=()):
-    """df.transform factory: bronze strings → the contract's typed columns, derived columns, then `keep`."""
+    """df.transform factory: bronze strings → the contract's typed columns, derived columns, `keep`, then
+    UNPARSABLE (the columns whose value was present but did not cast: never a silent NULL)."""
+    null_values = contract.options.null_values
 
     def transform(df: DataFrame) -> DataFrame:
-        typed = df.select(*[typed_column(c) for c in contract.columns], *[F.col(k) for k in keep])
+        typed = df.select(
+            *[typed_column(c, null_values) for c in contract.columns],
+            *[F.col(k) for k in keep],
+            unparsable(contract.columns, null_values).alias(UNPARSABLE),
+        )
         return reduce(
             lambda acc, d: acc.withColumn(d.name, F.expr(d.expr).cast(d.type)),
             contract.derived,
             typed,
-        ).select(*contract.column_names, *[d.name for d in contract.derived], *keep)
+        ).select(*contract.column_names, *[d.name for d in contract.derived], *keep, UNPARSABLE)
 
     return transform
 

@@ -61,14 +61,23 @@ CONTRACT = Contract(
 )
 
 
-def test_apply_contract_renames_casts_derives_and_nulls_bad_values(spark):
+def test_apply_contract_renames_casts_derives_and_names_values_that_do_not_cast(spark):
     df = spark.createDataFrame(
-        [(" a1 ", "3", "2.50", '{"city": " paris "}', "x"), ("b2", "3x", "", '{"zip": "1"}', "y")],
+        [
+            (" a1 ", "3", "2.50", '{"city": " paris "}', "x"),
+            ("b2", "3x", "", '{"zip": "1"}', "y"),  # 3x: present but not an int; "": missing
+            ("c3", "1.5", "abc", None, "z"),  # 1.5 would silently cast to 1
+        ],
         "id string, qty_sold string, price string, address string, keep string",
     )
     expected = spark.createDataFrame(
-        [("A1", 3, Decimal("2.50"), "Paris", Decimal("7.50"), "x"), ("B2", None, None, None, None, "y")],
-        "id string, qty int, price decimal(12,2), city string, amount decimal(14,2), keep string",
+        [
+            ("A1", 3, Decimal("2.50"), "Paris", Decimal("7.50"), "x", []),
+            ("B2", None, None, None, None, "y", ["qty_unparsable"]),
+            ("C3", None, None, None, None, "z", ["qty_unparsable", "price_unparsable"]),
+        ],
+        "id string, qty int, price decimal(12,2), city string, amount decimal(14,2), keep string,"
+        " _unparsable array<string>",
     )
     actual = df.transform(apply_contract(CONTRACT, keep=("keep",)))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
