@@ -16,6 +16,8 @@ from lakehouse import bronze, delta_io, ops, replay, silver
 from lakehouse.config import JobConfig
 from pyspark.sql import functions as F
 
+from lakehouse_local.summary import lake_counts
+
 REPO = Path(__file__).resolve().parents[2]
 SALES_HEADER = (
     "transaction_id,date,store_id,store_name,city,product_id,product_name,category,customer_id,customer_name,"
@@ -135,6 +137,10 @@ def test_a_late_product_releases_its_sale_and_a_second_replay_releases_nothing(s
     assert isinstance(released_at["_released_at"], datetime)
     run = ops.read(spark, config, "pipeline_runs").where("job = 'silver_replay' AND run_id = 'replay-1'").first()
     assert (run["dataset"], run["rows_in"], run["rows_out"], run["rows_quarantined"]) == ("sales", 4, 2, 2)
+
+    counted = lake_counts(spark, str(lake))["sources"]["pos_sales"]  # the run summary counts held rows only
+    assert (counted["quarantined"], counted["released"]) == (2, 2)
+    assert counted["reasons"] == {"quantity_positive": 1, "unknown_product_id": 1}
 
     again = replay.run(spark, JobConfig(str(lake), run_id="replay-2"), "sales")
     assert (again.selected, again.released, again.still_quarantined, again.inserted) == (2, 0, 2, 0)
