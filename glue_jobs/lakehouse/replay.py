@@ -51,11 +51,10 @@ class ReplayResult:
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
-        """The conservation summary a person reads: per entity, then per rule."""
-        ok = "ok" if self.selected == self.released + self.still_quarantined else "MISMATCH"
+        """The conservation summary a person reads: per entity, then per rule (each selected row has one outcome)."""
         out = [
             f"silver_replay {self.entity}: quarantined before {self.selected} = released {self.released} "
-            f"+ still quarantined {self.still_quarantined} ({ok}); silver inserted {self.inserted}, "
+            f"+ still quarantined {self.still_quarantined}; silver inserted {self.inserted}, "
             f"updated {self.updated}, kept newer {self.released - self.inserted - self.updated}; "
             f"reasons refreshed {self.refreshed}, not re-evaluated {self.not_replayed}; run {self.run_id}"
         ]
