@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino trino-cli package lake test lint clean emulator bench profile
+.PHONY: setup venv jars trino trino-cli package lake replay test lint clean emulator bench profile
 
 setup: venv jars trino      ## everything a run or the tests need (idempotent)
 
@@ -32,6 +32,10 @@ package: venv               ## dist/lakehouse.zip for --extra-py-files (package 
 
 lake: venv jars             ## generate sample data and run the whole chain locally (no Trino needed)
 	$(PY) -m lakehouse_local.local_run --rows $(ROWS) --batches $(BATCHES) $(if $(FRESH),--fresh)
+
+replay: venv jars           ## re-run ENTITY's quarantined rows (optional RULE=, BATCH=) through the current contract and data
+	@test -n "$(ENTITY)" || { echo "usage: make replay ENTITY=sales [RULE=unknown_product_id] [BATCH=<batch id>]" >&2; exit 2; }
+	$(PY) -m lakehouse_local.replay --entity $(ENTITY) $(if $(RULE),--rule $(RULE)) $(if $(BATCH),--batch $(BATCH)) --lake lake
 
 test: setup                 ## the whole test suite (unit, integration, infra, sql)
 	$(PY) -m pytest

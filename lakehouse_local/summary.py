@@ -11,6 +11,11 @@ def _count(spark, path: str) -> int | None:
     return delta_io.read(spark, path).count() if delta_io.exists(spark, path) else None
 
 
+def _held(quarantine):
+    """Rows still quarantined: a replay marks the rows it released (`_released_at`) and keeps them."""
+    return quarantine.where(F.col("_released_at").isNull()) if "_released_at" in quarantine.columns else quarantine
+
+
 def _per_key(df, key: str, value=None) -> dict:
     """{key: row count} (or {key: sum(value)}) in one pass over an ops table."""
     agg = F.sum(value) if value else F.count("*")
@@ -33,10 +38,10 @@ def lake_counts(spark, lake_root: str) -> dict:
     dups = _per_key(silver_runs.join(published, "run_id", "left_semi"), "dataset", "duplicates_dropped")
     counts = {}
     for source, c in load_contracts().items():
-        q_path = paths.quarantine(c.entity)
-        reasons = {}
-        if delta_io.exists(spark, q_path):
-            reasons = _per_key(delta_io.read(spark, q_path).select(F.explode("_dq_failed_rules").alias("rule")), "rule")
+        quarantine = delta_io.read_if_exists(spark, paths.quarantine(c.entity))
+        held = _held(quarantine) if quarantine is not None else None
+        reasons = _per_key(held.select(F.explode("_dq_failed_rules").alias("rule")), "rule") if held is not None else {}
+        n_held = held.count() if held is not None else 0
         counts[source] = {
             "entity": c.entity,
             "landing_files": files.get(source, 0),
@@ -44,7 +49,8 @@ def lake_counts(spark, lake_root: str) -> dict:
             "duplicate_deliveries": duplicate_deliveries.get(source, 0),
             "bronze": _count(spark, paths.bronze(source)) or 0,
             "silver": _count(spark, paths.silver(c.entity)) or 0,
-            "quarantined": _count(spark, q_path) or 0,
+            "quarantined": n_held,
+            "released": quarantine.count() - n_held if quarantine is not None else 0,  # by a replay, into silver
             "duplicates": dups.get(c.entity, 0),
             "drift_files": drift.get(source, 0),
             "reasons": dict(sorted(reasons.items())),
@@ -127,6 +133,10 @@ def print_summary(lake_root: str, ledger: dict | None, timings: list[tuple[str, 
     for source, c in counts["sources"].items():
         if c["reasons"]:
             print(f"  {source:<11} " + ", ".join(f"{k} {v}" for k, v in c["reasons"].items()))
+    released = {s: c["released"] for s, c in counts["sources"].items() if c["released"]}
+    if released:
+        print("Released from quarantine by replay (kept in quarantine_<entity>, not counted above):")
+        print("  " + ", ".join(f"{s} {n}" for s, n in released.items()))
     o = counts["dq_outcomes"]
     print(
         f"\nDQ rule outcomes recorded in ops.dq_results: {o.get('Passed', 0)} passed, {o.get('Failed', 0)} failed "

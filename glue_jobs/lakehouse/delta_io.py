@@ -140,21 +140,24 @@ def replace_batches(spark, df, path: str, batch_ids, partition_by=()) -> None:
     writer.option("mergeSchema", "true").save(path)
 
 
-def merge_upsert(
-    spark, df, path: str, keys, newer_than: str | None = None, partition_by=(), then_by: str | None = None
-) -> dict:
-    """Insert new keys, update matched ones; with `newer_than`, only when the incoming value is newer
-    (or, with `then_by`, equal and later by that column: a corrected re-delivery of the same version).
+def _sorts_after(cols) -> str:
+    """SQL condition: the source row sorts after the target row on `cols`, compared in order (ties fall through)."""
+    first, *rest = cols
+    newer = f"s.`{first}` > t.`{first}`"
+    return f"({newer} OR (s.`{first}` <=> t.`{first}` AND {_sorts_after(rest)}))" if rest else newer
 
+
+def merge_upsert(spark, df, path: str, keys, newer_than: str | tuple[str, ...] | None = None, partition_by=()) -> dict:
+    """Insert new keys, update matched ones; with `newer_than`, only when the incoming row is newer.
+
+    `newer_than`: a column, or columns compared in order (the first that differs decides).
     Returns Delta's operation metrics (rows inserted / updated) for the run summary.
     """
     if not exists(spark, path):
         overwrite(df, path, partition_by)  # rows written from the commit's metrics: no second pass over df
         return {"inserted": int(last_operation(spark, path)[1].get("numOutputRows", 0)), "updated": 0}
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
-    update_when = f"s.`{newer_than}` > t.`{newer_than}`" if newer_than else None
-    if newer_than and then_by:
-        update_when += f" OR (s.`{newer_than}` = t.`{newer_than}` AND s.`{then_by}` > t.`{then_by}`)"
+    update_when = _sorts_after((newer_than,) if isinstance(newer_than, str) else newer_than) if newer_than else None
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
     table = DeltaTable.forPath(spark, path)
     (
@@ -169,3 +172,30 @@ def merge_upsert(
         "inserted": int(metrics.get("numTargetRowsInserted", 0)),
         "updated": int(metrics.get("numTargetRowsUpdated", 0)),
     }
+
+
+def add_missing_columns(spark, path: str, columns: dict[str, str]) -> list[str]:
+    """ALTER TABLE ADD COLUMNS for the declared `columns` ({name: type}) the table lacks; returns those added.
+
+    Existing rows read NULL in the new columns (Delta schema evolution, one metadata-only commit).
+    """
+    present = set(read(spark, path).columns)
+    missing = {n: t for n, t in columns.items() if n not in present}
+    if missing:
+        spec = ", ".join(f"`{n}` {t}" for n, t in missing.items())
+        spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS ({spec})")
+    return list(missing)
+
+
+def update_matched(spark, updates, path: str, keys, clauses, target_where: str | None = None) -> int:
+    """MERGE `updates` into the table by `keys`: matched rows get the first clause whose condition holds.
+
+    `clauses`: [(condition on s./t. or None, {column: SQL expression})]; unmatched rows are left alone,
+    nothing is inserted or deleted. Returns the rows updated.
+    """
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys) + (f" AND ({target_where})" if target_where else "")
+    merge = DeltaTable.forPath(spark, path).alias("t").merge(updates.alias("s"), on)
+    for condition, assignments in clauses:
+        merge = merge.whenMatchedUpdate(condition=condition, set=assignments)
+    merge.execute()
+    return int(last_operation(spark, path)[1].get("numTargetRowsUpdated", 0))

@@ -24,6 +24,7 @@ LAYER = "silver"
 ORDER = ("_ingested_at", "_source_file", "_source_line")
 BRONZE_META = ("_raw", "_corrupt", "_invalid_encoding", "_batch_id", "_source_file", "_source_line", "_ingested_at")
 STAMPED = ("_processed_at", "_quarantined_at")  # metadata columns set to the run's start time
+UNSET = ("_released_at", "_released_by_run")  # quarantine columns only a replay sets (lakehouse.replay)
 CORRUPT_RULE = "corrupt_record"
 ENCODING_RULE = "invalid_encoding"
 EMPTY_SUMMARY = {
@@ -170,9 +171,9 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
 
 def with_metadata(df: DataFrame, contract: Contract, metadata, stamped_at) -> DataFrame:
     """The value columns, then the declared metadata columns (contracts/silver/metadata.yaml)."""
-    stamps = {c: F.lit(stamped_at) for c in STAMPED}
+    stamps = {c: F.lit(stamped_at) for c in STAMPED} | {c: F.lit(None) for c in UNSET}
     value_cols = contract.column_names + [d.name for d in contract.derived]
-    return df.select(*value_cols, *[stamps.get(m.name, F.col(m.name)).alias(m.name) for m in metadata])
+    return df.select(*value_cols, *[stamps.get(m.name, F.col(m.name)).cast(m.type).alias(m.name) for m in metadata])
 
 
 @dataclass
@@ -244,9 +245,9 @@ def publish(spark, config, contract: Contract, valid: DataFrame, quarantine: Dat
         valid,
         config.paths.silver(contract.entity),
         contract.business_key,
-        newer_than=contract.latest_by,
+        # same version delivered again (a corrected file): the later delivery wins
+        newer_than=(contract.latest_by, "_ingested_at") if contract.latest_by else None,
         partition_by=contract.partition_by,
-        then_by="_ingested_at",  # same version delivered again (a corrected file): the later delivery wins
     )
     if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
         delta_io.replace_batches(spark, valid, config.paths.silver(f"{contract.entity}_versions"), batch_ids)

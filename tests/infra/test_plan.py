@@ -249,6 +249,11 @@ def test_every_contract_has_a_ruleset_and_silver_tables(by_type, entity):
         assert wanted <= columns, f"silver.{name} lacks {sorted(wanted - columns)}"
         assert table["storage_descriptor"][0]["location"].endswith(f"/silver/{name}/")
     assert [p["name"] for p in tables[entity].get("partition_keys") or []] == contract["partition_by"]
+    # quarantine columns end with contracts/silver/metadata.yaml's, the replay's release columns included
+    declared = [c["name"] for c in yaml.safe_load((REPO / "contracts/silver/metadata.yaml").read_text())["quarantine"]]
+    quarantine_columns = [c["name"] for c in tables[f"quarantine_{entity}"]["storage_descriptor"][0]["columns"]]
+    assert quarantine_columns[-len(declared) :] == declared
+    assert {"_released_at", "_released_by_run"} <= set(declared)
     assert (f"{entity}_versions" in tables) == bool(contract.get("scd2")), "scd2 contracts keep <entity>_versions"
 
 

@@ -8,7 +8,8 @@ the tests (from these literals, never by running SQL). A few cases are planted o
 - daily sales a week apart (WoW), one day whose only sale has no FX rate (revenue 0, WoW NULL).
 - product_performance over two months whose monthly leaders differ from the all-time leaders,
   and an exact revenue tie (broken by product_id).
-- quarantine rows failing one or several rules; empty quarantine tables for other entities.
+- quarantine rows failing one or several rules, one released by a replay; empty quarantine tables for
+  other entities.
 """
 
 from __future__ import annotations
@@ -465,6 +466,8 @@ QUARANTINE = {
     "fx_rates": [],
     "web_events": [],
 }
+# quarantine rows a replay released (_released_at set): still in the table, no longer quarantined
+RELEASED = {"sales": [(["unknown_product_id"], ts("2024-03-01 06:00:05"), ts("2024-03-04 09:00:00"))]}
 
 # entity -> rows for silver (dict of column values; others NULL) — used by the freshness query
 SILVER = {
@@ -589,6 +592,9 @@ def write_lake(spark, root: Path) -> Path:
         dicts = [
             {"_dq_failed_rules": rules, "_quarantined_at": when, "_raw": f"raw-{i}"}
             for i, (rules, when) in enumerate(rows)
+        ] + [
+            {"_dq_failed_rules": rules, "_quarantined_at": when, "_raw": f"released-{i}", "_released_at": released}
+            for i, (rules, when, released) in enumerate(RELEASED.get(entity, []))
         ]
         jobs.append(("silver", f"quarantine_{entity}", cols, _dict_rows(schema(cols), dicts)))
     for entity, dicts in SILVER.items():
