@@ -1,5 +1,11 @@
 """A job killed (SIGKILL) right after any of its Delta commits and run again leaves every table as one
-uninterrupted run does (rows compared as multisets, run ids and timestamps left out)."""
+uninterrupted run does (rows compared as multisets, run ids and timestamps left out).
+
+A kill leaves on disk exactly what the run had committed (ops rows held by ops.deferred die with the
+process), so the uninterrupted reference run copies the lake after each of its commits: re-running
+from every one of those copies covers every kill point in-process. Two real SIGKILLs of a job process
+show that a killed lake is that copy, and repair like it (a JVM start per point is too slow to do all).
+"""
 
 import json
 import os
@@ -69,6 +75,7 @@ SECOND = [
     '{"customer_id": "C6", "email"',  # corrupt line → quarantine
 ]
 KILL_POINTS = range(1, 10)  # every commit of bronze + silver over the second delivery (checked below)
+SIGKILL_POINTS = (1, 6)  # after the bronze append; after the quarantine write (both broke the old code)
 
 
 def _deliver(lake: Path, name: str, lines: list[str]) -> None:
@@ -97,7 +104,9 @@ def _content(spark, lake: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def crash_lakes(spark, tmp_path_factory):
-    """(template lake: first delivery processed, second landed; reference content; commits of one run)."""
+    """(root, template lake: first delivery processed, second landed; reference content; commits of one run).
+
+    root/after_<n> is the reference lake as it stood right after its n-th commit."""
     root = tmp_path_factory.mktemp("crash")
     template = root / "template"
     _deliver(template, "001/customers.jsonl", FIRST)
@@ -105,7 +114,7 @@ def crash_lakes(spark, tmp_path_factory):
     _deliver(template, "002/customers.jsonl", SECOND)
     reference = root / "reference"
     shutil.copytree(template, reference)
-    counter = count_commits()
+    counter = count_commits(lambda n: shutil.copytree(reference, root / f"after_{n}"))
     try:
         run_chain(spark, str(reference), "uninterrupted", SOURCE)
     finally:
@@ -119,7 +128,18 @@ def test_the_kill_points_are_every_commit_of_the_run(crash_lakes):
 
 
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
-def test_killed_after_commit_then_rerun_equals_an_uninterrupted_run(spark, crash_lakes, kill_at):
+def test_rerun_from_the_lake_left_after_any_commit_equals_an_uninterrupted_run(spark, crash_lakes, kill_at):
+    root, _, reference, _ = crash_lakes
+    lake = root / f"rerun_{kill_at}"
+    shutil.copytree(root / f"after_{kill_at}", lake)
+    run_chain(spark, str(lake), "rerun", SOURCE)
+    got = _content(spark, lake)
+    assert {t: got[t] == reference[t] for t in TABLES} == {t: True for t in TABLES}
+    assert got == reference
+
+
+@pytest.mark.parametrize("kill_at", SIGKILL_POINTS)
+def test_a_job_killed_after_a_commit_leaves_that_commit_and_the_rerun_repairs_it(spark, crash_lakes, kill_at):
     root, template, reference, _ = crash_lakes
     lake = root / f"killed_{kill_at}"
     shutil.copytree(template, lake)
@@ -138,7 +158,6 @@ def test_killed_after_commit_then_rerun_equals_an_uninterrupted_run(spark, crash
     except ProcessLookupError:
         pass
     assert proc.returncode == -signal.SIGKILL, out.decode()[-3000:]
+    assert _content(spark, lake) == _content(spark, root / f"after_{kill_at}")  # what the in-process sweep re-runs
     run_chain(spark, str(lake), "rerun", SOURCE)
-    got = _content(spark, lake)
-    assert {t: got[t] == reference[t] for t in TABLES} == {t: True for t in TABLES}
-    assert got == reference
+    assert _content(spark, lake) == reference
