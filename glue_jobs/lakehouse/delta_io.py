@@ -91,3 +91,19 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | None = None, part
         "inserted": int(metrics.get("numTargetRowsInserted", 0)),
         "updated": int(metrics.get("numTargetRowsUpdated", 0)),
     }
+
+
+def versions_under(spark, root: str) -> dict[str, int]:
+    """{table: latest committed version} of every Delta table directly under `root`, from one listing.
+
+    A commit N always leaves _delta_log/<N, 20 digits>.json (log cleanup only removes older ones),
+    so the highest such name is the table's version: no Spark job, no log replay.
+    """
+    name = root.rstrip("/").rsplit("/", 1)[-1]
+    versions: dict[str, int] = {}
+    for f in list_files(spark, root):
+        table, _, rest = f.split(f"/{name}/", 1)[1].partition("/")
+        stem = rest.removeprefix("_delta_log/").removesuffix(".json")
+        if rest.startswith("_delta_log/") and rest.endswith(".json") and stem.isdigit():
+            versions[table] = max(versions.get(table, -1), int(stem))
+    return versions
