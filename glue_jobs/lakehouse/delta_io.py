@@ -99,11 +99,10 @@ def versions_under(spark, root: str) -> dict[str, int]:
     A commit N always leaves _delta_log/<N, 20 digits>.json (log cleanup only removes older ones),
     so the highest such name is the table's version: no Spark job, no log replay.
     """
-    name = root.rstrip("/").rsplit("/", 1)[-1]
     versions: dict[str, int] = {}
     for f in list_files(spark, root):
-        table, _, rest = f.split(f"/{name}/", 1)[1].partition("/")
-        stem = rest.removeprefix("_delta_log/").removesuffix(".json")
-        if rest.startswith("_delta_log/") and rest.endswith(".json") and stem.isdigit():
-            versions[table] = max(versions.get(table, -1), int(stem))
+        table_path, marker, entry = f.rpartition("/_delta_log/")
+        if marker and entry.endswith(".json") and entry.removesuffix(".json").isdigit():
+            table = table_path.rsplit("/", 1)[-1]
+            versions[table] = max(versions.get(table, -1), int(entry.removesuffix(".json")))
     return versions
