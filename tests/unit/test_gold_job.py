@@ -344,6 +344,7 @@ def test_manifests_and_exports_hold_the_current_snapshot(spark, lake, first_run)
         assert manifest.is_file(), name
         live = {line.rsplit("/", 1)[-1] for line in manifest.read_text().split()}
         assert live and all(Path(lake, "gold", name, f).is_file() for f in live)
+        assert live == {f.rsplit("/", 1)[-1] for f in table(spark, lake, name).inputFiles()}, name  # no stale file
         exported = spark.read.parquet(f"{lake}/exports/{name}")
         assert sorted(map(tuple, exported.collect()), key=repr) == sorted(
             map(tuple, table(spark, lake, name).collect()), key=repr
