@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from lakehouse.config import JobConfig
-from lakehouse.gold import run
+from lakehouse.gold import inputs, run
 from lakehouse.tables import load_gold_tables
+from pyspark.sql import functions as F
 
 REPO = Path(__file__).resolve().parents[2]
 D = Decimal
@@ -343,6 +344,7 @@ def test_manifests_and_exports_hold_the_current_snapshot(spark, lake, first_run)
         assert manifest.is_file(), name
         live = {line.rsplit("/", 1)[-1] for line in manifest.read_text().split()}
         assert live and all(Path(lake, "gold", name, f).is_file() for f in live)
+        assert live == {f.rsplit("/", 1)[-1] for f in table(spark, lake, name).inputFiles()}, name  # no stale file
         exported = spark.read.parquet(f"{lake}/exports/{name}")
         assert sorted(map(tuple, exported.collect()), key=repr) == sorted(
             map(tuple, table(spark, lake, name).collect()), key=repr
@@ -378,7 +380,7 @@ def test_scd2_change_then_rerun_is_stable(spark, lake, first_run):
     assert (c.loyalty_tier, c.city) == ("platinum", "Bath")
 
     before = snapshot(spark, lake)
-    third = run(spark, JobConfig(lake, (), "run-3", pii_salt="test-salt"))
+    third = run(spark, JobConfig(lake, (), "run-3", pii_salt="test-salt"), rebuild=True)  # the MERGE on the same input
     assert (third["scd2"]["inserted"], third["scd2"]["updated"], third["scd2"]["deleted"]) == (0, 0, 0)
     assert snapshot(spark, lake) == before
 
@@ -393,3 +395,51 @@ def test_no_clear_pii_in_gold_or_exports(spark, lake, first_run):
                     if cell:
                         leaked = [v for v in CLEAR_PII if v in cell]
                         assert not leaked, f"{name}: clear PII {leaked} in {cell!r}"
+
+
+def gold_versions(lake):
+    return {t: max(int(p.stem) for p in Path(lake, "gold", t, "_delta_log").glob("*.json")) for t in TABLES}
+
+
+def test_unchanged_inputs_skip_the_rebuild_and_any_silver_change_rebuilds(spark, lake, first_run):
+    config = JobConfig(lake, (), "run-4", pii_salt="test-salt")
+    before, versions = snapshot(spark, lake), gold_versions(lake)
+    skipped = run(spark, config)  # the last run (fixture or test above) built from this same silver
+    assert skipped["skipped"] and skipped["tables"] == {}
+    assert gold_versions(lake) == versions and snapshot(spark, lake) == before  # not one gold commit
+
+    # a quarantine-only silver commit (no table gold reads changes): no longer "unchanged"
+    quarantine = spark.createDataFrame([("bad",)], "_raw string")
+    quarantine.write.format("delta").mode("append").save(f"{lake}/silver/quarantine_products")
+    fresh = inputs.fingerprint(spark, config, "test-salt")
+    assert not inputs.unchanged(spark, config, fresh)
+
+    # a product renamed in silver (as a silver MERGE or a replay does): rebuilt, and gold shows it
+    products = spark.read.format("delta").load(f"{lake}/silver/products")
+    renamed = products.withColumn(
+        "product_name", F.when(F.col("product_id") == "P1", "Gadget").otherwise(F.col("product_name"))
+    )
+    renamed.localCheckpoint().write.format("delta").mode("overwrite").save(f"{lake}/silver/products")
+    rebuilt = run(spark, JobConfig(lake, (), "run-5", pii_salt="test-salt"))
+    assert not rebuilt.get("skipped") and set(rebuilt["tables"]) == set(TABLES)
+    assert rows_by(spark, lake, "dim_product", "product_id")["P1"].product_name == "Gadget"
+    assert run(spark, JobConfig(lake, (), "run-6", pii_salt="test-salt")).get("skipped")
+
+    # another salt, or a gold table changed by hand since the last build: not "unchanged" either
+    assert not inputs.unchanged(spark, config, inputs.fingerprint(spark, config, "other-salt"))
+    fresh = inputs.fingerprint(spark, config, "test-salt")
+    assert inputs.unchanged(spark, config, fresh)
+    table(spark, lake, "dim_store").limit(0).write.format("delta").mode("overwrite").save(f"{lake}/gold/dim_store")
+    assert not inputs.unchanged(spark, config, fresh)
+
+
+def test_fingerprint_follows_the_contracts(spark, lake, tmp_path):
+    import shutil
+
+    contracts = tmp_path / "contracts"
+    shutil.copytree(REPO / "contracts", contracts)
+    same = JobConfig(lake, (), "x", contracts_dir=str(contracts))
+    assert inputs.fingerprint(spark, same, "s") == inputs.fingerprint(spark, JobConfig(lake, (), "x"), "s")
+    mart = contracts / "gold" / "daily_sales.yaml"
+    mart.write_text(mart.read_text() + "\n# a comment is a change too\n")
+    assert inputs.fingerprint(spark, same, "s") != inputs.fingerprint(spark, JobConfig(lake, (), "x"), "s")

@@ -4,10 +4,10 @@ Pure transforms live in pii, fx, scd2, star and marts; I/O in publish; the job i
 """
 
 
-def run(spark, config) -> dict:
+def run(spark, config, rebuild: bool = False) -> dict:
     from lakehouse.gold.job import run as _run
 
-    return _run(spark, config)
+    return _run(spark, config, rebuild)
 
 
 def format_summary(summary: dict) -> str:

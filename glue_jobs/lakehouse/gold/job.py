@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 
 from lakehouse import delta_io, ops
 from lakehouse.errors import ContractError
-from lakehouse.gold import marts, publish, scd2, star
+from lakehouse.gold import inputs, marts, publish, scd2, star
 from lakehouse.gold.contracts import GoldSettings, gold_settings
 from lakehouse.gold.fx import fx_asof
 from lakehouse.gold.pii import protect, resolve_salt
@@ -178,12 +178,31 @@ def fx_summary(enriched: DataFrame) -> dict:
     return summary
 
 
-def run(spark: SparkSession, config) -> dict:
-    """Build every declared gold table; returns a summary (rows per table, SCD2 and FX counts, seconds)."""
+def run(spark: SparkSession, config, rebuild: bool = False) -> dict:
+    """Build every declared gold table; returns a summary (rows per table, SCD2 and FX counts, seconds).
+
+    Skipped (summary["skipped"]) when nothing gold depends on changed since the last build (see
+    lakehouse.gold.inputs), unless `rebuild`.
+    """
     t0, started = time.time(), datetime.now(UTC)
+    salt = resolve_salt(config.pii_salt)
+    with ops.deferred(spark):
+        read_inputs = inputs.fingerprint(spark, config, salt)
+        if not rebuild and inputs.unchanged(spark, config, read_inputs):
+            start = started.replace(tzinfo=None)
+            ops.record_run(spark, config, "gold_aggregates", "gold", 0, 0, started_at=start, status="SKIPPED")
+            reason = "silver, contracts, code and PII salt unchanged since the last gold build"
+            return {"run_id": config.run_id, "tables": {}, "skipped": reason, "seconds": round(time.time() - t0, 2)}
+        summary = _build(spark, config, salt)
+        summary["seconds"] = round(time.time() - t0, 2)
+        _record(spark, config, summary, started, rows_in=summary["fx"]["sales"])
+        inputs.record_build(spark, config, read_inputs)
+    return summary
+
+
+def _build(spark: SparkSession, config, salt: str) -> dict:
     declared = load_gold_tables(config.contracts_dir)
     settings = gold_settings(config.contracts_dir)
-    salt = resolve_salt(config.pii_salt)
     silver = read_silver_inputs(spark, config.paths, settings)
     out = GoldWriter(spark, config.paths, declared)
     summary: dict = {"run_id": config.run_id, "tables": out.rows}
@@ -199,16 +218,13 @@ def run(spark: SparkSession, config) -> dict:
         out.overwrite("dim_date", star.dim_date(silver.sales))
         out.overwrite("dim_store", star.dim_store(silver.sales))
         out.overwrite("dim_product", star.dim_product(silver.products))
-        inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
+        marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
         for table in declared.values():
             if table.build == "mart":
-                out.overwrite(table.name, marts.build(table.name, enriched, **inputs))
+                out.overwrite(table.name, marts.build(table.name, enriched, **marts_inputs))
     finally:
         enriched.unpersist()
     out.check_all_written()
-
-    summary["seconds"] = round(time.time() - t0, 2)
-    _record(spark, config, summary, started, rows_in=summary["fx"]["sales"])
     return summary
 
 
@@ -237,6 +253,8 @@ def _record(spark, config, summary, started, rows_in) -> None:
 
 def format_summary(summary: dict) -> str:
     lines = ["gold:"]
+    if summary.get("skipped"):
+        return f"gold: nothing rebuilt ({summary['skipped']}), {summary.get('seconds', 0)} s"
     for table, n in summary.get("tables", {}).items():
         lines.append(f"  gold.{table:<20} {n:>8} rows")
     s, fx = summary.get("scd2", {}), summary.get("fx", {})

@@ -1,8 +1,7 @@
 """Gold I/O: Delta write, symlink-format manifest (Redshift Spectrum) and Parquet export (COPY).
 
-The export is the *current snapshot only*: after each write the table is read back through
-Delta (which lists exactly the live files of the latest version) and written with
-mode=overwrite into exports/<table>/, which first removes whatever an earlier run left there.
+The export is the *current snapshot only*: exports/<table>/ is emptied, then holds exactly the live
+files of the latest version (see refresh_consumers).
 """
 
 from pyspark.sql import DataFrame, SparkSession
@@ -33,7 +32,18 @@ def row_count(spark: SparkSession, path: str) -> int:
 
 
 def refresh_consumers(spark: SparkSession, path: str, export_path: str) -> int:
-    """Manifest + export for the table's current snapshot; returns its row count."""
-    write_manifest(spark, path)
-    export_snapshot(spark, path, export_path)
-    return row_count(spark, path)
+    """Manifest + export for the table's current snapshot; returns its row count.
+
+    After a full overwrite (every table but dim_customer) the live files are the ones that commit
+    added: the manifest lists them and the export is a copy of them, file operations without a Spark
+    job. Otherwise (dim_customer's MERGE) Delta lists the live files and the export is re-written.
+    """
+    overwritten = delta_io.overwrite_files(spark, path)
+    if overwritten is None:
+        write_manifest(spark, path)
+        export_snapshot(spark, path, export_path)
+        return row_count(spark, path)
+    files, rows = overwritten
+    delta_io.write_lines(spark, f"{path.rstrip('/')}/_symlink_format_manifest/manifest", files)
+    delta_io.replace_folder_with_copies(spark, files, export_path)
+    return rows
