@@ -12,7 +12,7 @@ import sys
 
 from lakehouse import delta_io
 
-WRITERS = ("append", "overwrite", "replace_batches", "merge_upsert")
+WRITERS = ("append", "overwrite", "replace_batches", "merge_upsert", "insert_absent", "update_matched")
 
 
 def count_commits(after_commit=lambda n: None) -> dict:

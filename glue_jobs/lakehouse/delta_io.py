@@ -175,6 +175,15 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | tuple[str, ...] |
     }
 
 
+def insert_absent(spark, df, path: str, keys) -> None:
+    """Append the rows of `df` whose `keys` the table does not hold yet: a re-run after a kill adds nothing twice."""
+    if not exists(spark, path):
+        append(df, path)
+        return
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+    DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on).whenNotMatchedInsertAll().execute()
+
+
 def add_missing_columns(spark, path: str, columns: dict[str, str]) -> list[str]:
     """ALTER TABLE ADD COLUMNS for the declared `columns` ({name: type}) the table lacks; returns those added.
 

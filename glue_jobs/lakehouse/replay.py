@@ -162,7 +162,10 @@ def _replay_selected(spark, config, contract: Contract, selected, metadata, star
         )
         result.inserted, result.updated = merged["inserted"], merged["updated"]
         if contract.scd2:  # every released version, as silver appends every valid one
-            delta_io.append(valid, config.paths.silver(f"{contract.entity}_versions"))
+            # keyed by (batch, business key) — one version per key per batch — so a replay killed before
+            # it marks the quarantine and run again does not log the version twice
+            versions = config.paths.silver(f"{contract.entity}_versions")
+            delta_io.insert_absent(spark, valid, versions, ("_batch_id", *contract.business_key))
     status = _status(selected, checked.rows).persist()
     _count(status, result)
     delta_io.update_matched(

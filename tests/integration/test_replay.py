@@ -182,7 +182,7 @@ def test_a_quarantine_table_without_the_release_columns_gains_them(spark, lake):
     assert quarantine(spark, lake)["T2"] == (["unknown_product_id"], "replay-old")
 
 
-def test_a_fixed_contract_applies_and_scd2_versions_get_the_released_row(spark, tmp_path):
+def test_a_fixed_contract_applies_and_scd2_versions_get_the_released_row(spark, tmp_path, monkeypatch):
     lake = tmp_path / "lake"
     path = lake / "landing" / "customers" / "b1" / "customers.jsonl"
     path.parent.mkdir(parents=True)
@@ -213,8 +213,19 @@ def test_a_fixed_contract_applies_and_scd2_versions_get_the_released_row(spark, 
     assert fixed != text
     customers.write_text(fixed)
 
+    # A replay killed after its silver and versions commits, before it marks the quarantine: the state a
+    # SIGKILL there leaves (the mark is its last commit). Running it again must not log C2's version twice.
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed before the quarantine mark")
+
+    monkeypatch.setattr(delta_io, "update_matched", killed)
+    with pytest.raises(KeyboardInterrupt):
+        replay.run(spark, JobConfig(str(lake), run_id="replay-killed", contracts_dir=str(contracts)), "customers")
+    monkeypatch.undo()
+    assert quarantine_ids(spark, config) == {"C2": ["updated_at_unparsable"]}  # not marked: selected again
+
     result = replay.run(spark, JobConfig(str(lake), run_id="replay-c", contracts_dir=str(contracts)), "customers")
-    assert (result.selected, result.released, result.inserted) == (1, 1, 1)
+    assert (result.selected, result.released, result.inserted) == (1, 1, 0)  # the killed run inserted it
     for table in ("customers", "customers_versions"):
         rows = delta_io.read(spark, config.paths.silver(table)).where("customer_id = 'C2'").collect()
         assert [r["updated_at"] for r in rows] == [datetime(2024, 2, 3, 9, 30)], table
