@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from delta.tables import DeltaTable
 
 
+def _hadoop(spark, path: str):
+    """(jvm, Hadoop Path, its FileSystem) for a local, s3a or s3 path."""
+    jvm = spark.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    return jvm, hpath, hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
 def list_files(spark, root: str) -> list[str]:
     """Every file under `root`, recursively, through Hadoop's FileSystem (local, s3a, s3)."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(root)
-    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    _, path, fs = _hadoop(spark, root)
     if not fs.exists(path):
         return []
     found, it = [], fs.listFiles(path, True)
@@ -52,9 +57,7 @@ def file_checksum(spark, fs, hpath) -> str:
 
 def list_landing(spark, root: str) -> list[LandingFile]:
     """Every file under `root` with its path relative to it, size and checksum (one listing, sorted)."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(root)
-    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    _, path, fs = _hadoop(spark, root)
     if not fs.exists(path):
         return []
     prefix = fs.makeQualified(path).toString().rstrip("/") + "/"
@@ -78,10 +81,8 @@ def first_line(spark, path: str, encoding: str = "utf-8") -> str:
     Java reads it as ISO-8859-1 (one char per byte, so the bytes survive) and Python decodes them
     with the file's encoding; bytes that do not decode show as U+FFFD (a header is a name, not data).
     """
-    jvm = spark.sparkContext._jvm
-    hpath = jvm.org.apache.hadoop.fs.Path(path)
-    stream = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(hpath)
-    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "ISO-8859-1"))
+    jvm, hpath, fs = _hadoop(spark, path)
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(fs.open(hpath), "ISO-8859-1"))
     try:
         return (reader.readLine() or "").encode("latin-1").decode(encoding, "replace")
     finally:
@@ -224,13 +225,6 @@ def versions_under(spark, root: str) -> dict[str, int]:
             table = table_path.rsplit("/", 1)[-1]
             versions[table] = max(versions.get(table, -1), int(entry.removesuffix(".json")))
     return versions
-
-
-def _hadoop(spark, path: str):
-    """(jvm, Hadoop Path, its FileSystem) for a local, s3a or s3 path."""
-    jvm = spark.sparkContext._jvm
-    hpath = jvm.org.apache.hadoop.fs.Path(path)
-    return jvm, hpath, hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
 
 
 def _read_lines(spark, path: str) -> list[str]:

@@ -1,6 +1,5 @@
 """glue_jobs/gold_aggregates.py: arguments and the PII salt from SSM (moto, lakehouse.gold.pii.read_salt), no Spark."""
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -8,21 +7,19 @@ import boto3
 import pytest
 from lakehouse.gold.pii import read_salt
 
+from tests.glue_scripts import documented_args, load_script
+
 SCRIPT = Path(__file__).resolve().parents[2] / "glue_jobs" / "gold_aggregates.py"
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("gold_aggregates_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gold_aggregates")
 
 
 def test_required_args_are_the_documented_ones(script):
     """docs/TABLES.md lists each script's arguments (before any parenthesis): the script must read exactly those."""
-    docs = (SCRIPT.parents[1] / "docs" / "TABLES.md").read_text()
-    entry = docs.split(f"- `{SCRIPT.name}`:", 1)[1].split("\n- ", 1)[0].split("\n\n", 1)[0]
+    entry = documented_args(SCRIPT)
     documented = re.findall(r"`(\w+)`", entry.split("(", 1)[0])
     assert script.REQUIRED_ARGS == documented
 

@@ -1,11 +1,12 @@
 """glue_jobs/silver_clean.py arguments, read by awsglue's own getResolvedOptions: the replay ones are optional."""
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 from awsglue.utils import GlueArgumentError
+
+from tests.glue_scripts import documented_args, load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "glue_jobs" / "silver_clean.py"
 BASE = ["silver_clean.py", "--JOB_NAME", "silver", "--lake_root", "s3://lake", "--sources", "all"]
@@ -13,15 +14,11 @@ BASE = ["silver_clean.py", "--JOB_NAME", "silver", "--lake_root", "s3://lake", "
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("silver_clean_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("silver_clean")
 
 
 def test_required_args_are_the_documented_ones(script):
-    docs = (SCRIPT.parents[1] / "docs" / "TABLES.md").read_text()
-    entry = docs.split(f"- `{SCRIPT.name}`:", 1)[1].split("\n- ", 1)[0].split("\n\n", 1)[0]
+    entry = documented_args(SCRIPT)
     assert script.REQUIRED_ARGS == re.findall(r"`(\w+)`", entry.split("(", 1)[0])
     assert all(f"`{a}`" in entry for a in script.OPTIONAL_ARGS)
 
