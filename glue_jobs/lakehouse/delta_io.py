@@ -142,6 +142,18 @@ def replace_batches(spark, df, path: str, batch_ids, partition_by=()) -> None:
     writer.option("mergeSchema", "true").save(path)
 
 
+def _same_keys(keys) -> str:
+    """MERGE condition: target t and source s agree on every key (NULL-safe)."""
+    return " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+
+
+def _commit_version(path: str) -> int | None:
+    """N for a Delta commit file .../_delta_log/<N>.json, else None (checkpoints, CRCs, other files)."""
+    name = path.rsplit("/", 1)[-1]
+    stem = name.removesuffix(".json")
+    return int(stem) if name.endswith(".json") and stem.isdigit() else None
+
+
 def _sorts_after(cols) -> str:
     """SQL condition: the source row sorts after the target row on `cols`, compared in order (ties fall through)."""
     first, *rest = cols
@@ -158,7 +170,7 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | tuple[str, ...] |
     if not exists(spark, path):
         overwrite(df, path, partition_by)  # rows written from the commit's metrics: no second pass over df
         return {"inserted": int(last_operation(spark, path)[1].get("numOutputRows", 0)), "updated": 0}
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+    on = _same_keys(keys)
     update_when = _sorts_after((newer_than,) if isinstance(newer_than, str) else newer_than) if newer_than else None
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
     table = DeltaTable.forPath(spark, path)
@@ -181,7 +193,7 @@ def insert_absent(spark, df, path: str, keys) -> None:
     if not exists(spark, path):
         append(df, path)
         return
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+    on = _same_keys(keys)
     DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on).whenNotMatchedInsertAll().execute()
 
 
@@ -204,7 +216,7 @@ def update_matched(spark, updates, path: str, keys, clauses, target_where: str |
     `clauses`: [(condition on s./t. or None, {column: SQL expression})]; unmatched rows are left alone,
     nothing is inserted or deleted. Returns the rows updated.
     """
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys) + (f" AND ({target_where})" if target_where else "")
+    on = _same_keys(keys) + (f" AND ({target_where})" if target_where else "")
     merge = DeltaTable.forPath(spark, path).alias("t").merge(updates.alias("s"), on)
     for condition, assignments in clauses:
         merge = merge.whenMatchedUpdate(condition=condition, set=assignments)
@@ -221,9 +233,10 @@ def versions_under(spark, root: str) -> dict[str, int]:
     versions: dict[str, int] = {}
     for f in list_files(spark, root):
         table_path, marker, entry = f.rpartition("/_delta_log/")
-        if marker and entry.endswith(".json") and entry.removesuffix(".json").isdigit():
+        version = _commit_version(entry) if marker and "/" not in entry else None
+        if version is not None:
             table = table_path.rsplit("/", 1)[-1]
-            versions[table] = max(versions.get(table, -1), int(entry.removesuffix(".json")))
+            versions[table] = max(versions.get(table, -1), version)
     return versions
 
 
@@ -249,10 +262,10 @@ def overwrite_files(spark, path: str) -> tuple[list[str], int] | None:
     Spark job. None for any other commit (MERGE, append, replaceWhere) or one that added no file.
     """
     log = list_files(spark, f"{path.rstrip('/')}/_delta_log")
-    commits = [f for f in log if f.endswith(".json") and f.rsplit("/", 1)[-1].removesuffix(".json").isdigit()]
+    commits = [f for f in log if _commit_version(f) is not None]
     if not commits:
         return None
-    latest = max(commits, key=lambda f: int(f.rsplit("/", 1)[-1].removesuffix(".json")))
+    latest = max(commits, key=_commit_version)
     actions = [json.loads(line) for line in _read_lines(spark, latest) if line.strip()]
     info = next((a["commitInfo"] for a in actions if "commitInfo" in a), {})
     params, metrics = info.get("operationParameters") or {}, info.get("operationMetrics") or {}
