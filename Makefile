@@ -37,8 +37,9 @@ replay: venv jars           ## re-run ENTITY's quarantined rows (optional RULE=,
 	@test -n "$(ENTITY)" || { echo "usage: make replay ENTITY=sales [RULE=unknown_product_id] [BATCH=<batch id>]" >&2; exit 2; }
 	$(PY) -m lakehouse_local.replay --entity $(ENTITY) $(if $(RULE),--rule $(RULE)) $(if $(BATCH),--batch $(BATCH)) --lake lake
 
-test: setup                 ## the whole test suite (unit, integration, infra, sql)
-	$(PY) -m pytest
+TEST_WORKERS ?= 2
+test: setup                 ## the whole test suite (unit, integration, infra, sql) on TEST_WORKERS pytest-xdist workers
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 BENCH_ROWS ?= 5000000
 bench: venv jars            ## Spark (the Glue jobs) vs DuckDB on BENCH_ROWS sales lines: stages, rows/s, memory, gold check, cost

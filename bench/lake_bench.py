@@ -86,18 +86,22 @@ def peak_mb(pid: int | None = None) -> float:
 def engine_spark(lake: str) -> dict:
     os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
     os.environ.setdefault("LAKEHOUSE_PII_SALT", "bench-salt")
+    import profile_chain
     from lakehouse.runtime import get_spark
 
     from lakehouse_local import local_run
 
     jvm = get_spark("lake-bench").sparkContext._gateway.proc.pid  # the jobs reuse this session
+    profile_chain.measure_dq()  # the DQ step against one scan of its input, taken out of silver's time
     result = {}
     for label, stages in (("", STAGES), ("rerun_", STAGES)):
         for stage in stages:
             job, extra = SPARK_JOBS[stage]
-            t = time.perf_counter()
+            reference, t = profile_chain.REFERENCE[0], time.perf_counter()
             local_run.run_script(job, lake, extra)
-            result[label + stage] = {"seconds": time.perf_counter() - t, "peak_mb": peak_mb() + peak_mb(jvm)}
+            seconds = time.perf_counter() - t - (profile_chain.REFERENCE[0] - reference)
+            result[label + stage] = {"seconds": seconds, "peak_mb": peak_mb() + peak_mb(jvm)}
+    result["dq"] = [{"entity": e, "dq_seconds": step, "scan_seconds": scan} for e, step, scan in profile_chain.DQ]
     return result
 
 
@@ -129,10 +133,14 @@ def engine_duckdb(lake: str) -> dict:
 def run_engine(engine: str, lake: Path) -> dict:
     figures = lake / f"{engine}.json"
     log = lake.parent / f"{engine}.log"
-    with log.open("w") as fh:
-        subprocess.run(
-            [sys.executable, __file__, "--engine", engine, "--lake", str(lake)], check=True, stdout=fh, stderr=fh
-        )
+    cmd = [sys.executable, "-u", __file__, "--engine", engine, "--lake", str(lake)]
+    with log.open("w") as fh, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as p:
+        for line in p.stdout:  # everything to the log; the jobs' progress lines to the terminal too
+            fh.write(line)
+            if line.startswith("["):
+                print(f"  {engine}: {line.rstrip()}", flush=True)
+    if p.returncode:
+        raise SystemExit(f"the {engine} run failed (exit {p.returncode}); its output is in {log}")
     return json.loads(figures.read_text())
 
 
@@ -218,6 +226,12 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
     print(
         f"{'total':<8} {totals['spark']:9.1f} {totals['duckdb']:9.2f} {totals['spark'] / totals['duckdb']:7.1f} "
         f"{n / totals['spark']:13,.0f} {n / totals['duckdb']:14,.0f} {peak['spark']:9.0f} {peak['duckdb']:10.0f}"
+    )
+    dq = result["spark"]["dq"]
+    step, scan = sum(x["dq_seconds"] for x in dq), sum(x["scan_seconds"] for x in dq)
+    print(f"spark DQ step (DQDL via Deequ, all entities): {step:.1f} s vs one scan of its input {scan:.1f} s", end="")
+    print(
+        f" = {step / scan:.1f}x; " + ", ".join(f"{x['entity']} {x['dq_seconds'] / x['scan_seconds']:.1f}x" for x in dq)
     )
     rerun = sum(result["spark"][f"rerun_{s}"]["seconds"] for s in STAGES)
     print(f"spark idempotent re-run (no new files): {rerun:.1f} s = {100 * rerun / totals['spark']:.0f} % of the run")

@@ -9,9 +9,46 @@ import pytest
 os.environ["LAKEHOUSE_RUNTIME"] = "local"
 os.environ.setdefault("LAKEHOUSE_SHUFFLE_PARTITIONS", "2")
 os.environ.setdefault("LAKEHOUSE_PII_SALT", "test-salt")
+os.environ.setdefault("LAKEHOUSE_CODEGEN", "off")  # tiny frames: interpreting beats compiling (runtime.py)
 
 CHAIN_ROWS = 600  # one fault of each kind per batch
 CHAIN_BATCHES = 3
+
+
+# `make test` runs the suite on two pytest-xdist workers (--dist loadgroup). Tests that share a costly
+# session fixture stay on one worker, so it is built once: the chain lake and the SQL engines, and
+# everything that runs terraform in terraform/ (one .terraform.lock.hcl) or the emulated account.
+XDIST_GROUPS = {
+    "tests/integration/test_chain_silver.py": "chain_lake",
+    "tests/integration/test_gold_chain.py": "chain_lake",
+    "tests/sql/": "chain_lake",
+    "tests/infra/": "terraform",
+    "tests/emulator/": "terraform",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items):
+    for item in items:
+        path = Path(item.path).relative_to(Path(__file__).parent.parent).as_posix()
+        group = next((g for prefix, g in XDIST_GROUPS.items() if path.startswith(prefix)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+WORKER_FIGURES: dict[str, str] = {}  # the SQL engines' figures from an xdist worker (tests/sql/conftest.py)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: a worker has finished
+def pytest_testnodedown(node, error):
+    WORKER_FIGURES.update(getattr(node, "workeroutput", {}).get("sql_engine_figures", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if WORKER_FIGURES:
+        terminalreporter.write_sep("-", "SQL engines")
+        for k, v in WORKER_FIGURES.items():
+            terminalreporter.write_line(f"{k}: {v}")
 
 
 @pytest.fixture(scope="session")

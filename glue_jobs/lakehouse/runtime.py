@@ -164,9 +164,15 @@ def get_spark(app_name: str = "lakehouse"):
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.databricks.delta.snapshotPartitions", "2")
+        # AQE (on by default since Spark 3.2) runs each shuffle stage as its own job and re-plans the
+        # rest from its statistics (AWS Prescriptive Guidance, "Using Adaptive Query Execution"). Its gains
+        # (coalescing partitions, runtime broadcast, skew splits) need many partitions and big joins; on
+        # 2 local cores with 4 shuffle partitions the re-planning costs more (bench/README figures).
+        .config("spark.sql.adaptive.enabled", "false")
         .config(
             "spark.driver.extraJavaOptions",
-            f"-Dderby.system.home=/tmp/derby -Dlog4j2.configurationFile=file:{_log4j2_file()}",
+            # ParallelGC: a batch driver wants throughput, not G1's concurrent threads on 2 cores
+            f"-XX:+UseParallelGC -Dderby.system.home=/tmp/derby -Dlog4j2.configurationFile=file:{_log4j2_file()}",
         )
     )
     for key, value in HADOOP_SETTINGS.items():
@@ -184,6 +190,13 @@ def get_spark(app_name: str = "lakehouse"):
             )
             .config("spark.hadoop.fs.s3a.access.key", os.environ.get("AWS_ACCESS_KEY_ID", "testing"))
             .config("spark.hadoop.fs.s3a.secret.key", os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
+        )
+    if os.environ.get("LAKEHOUSE_CODEGEN", "on") == "off":
+        # Interpreted expressions instead of generated Java: on tiny test frames compiling the code
+        # (Janino, then the JIT) costs more than it saves. Spark's own test suites run both modes
+        # (spark.sql.codegen.factoryMode: "NO_CODEGEN ... for tests"); the results are the same.
+        builder = builder.config("spark.sql.codegen.wholeStage", "false").config(
+            "spark.sql.codegen.factoryMode", "NO_CODEGEN"
         )
     spark = builder.getOrCreate()
     if verbose():

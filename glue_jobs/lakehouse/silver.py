@@ -18,7 +18,14 @@ from lakehouse import delta_io, dq, metrics, ops, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
 from lakehouse.progress import stage
-from lakehouse.standardise import UNPARSABLE, apply_contract, drop_exact_duplicates, latest_by_key, unparsable_rule
+from lakehouse.standardise import (
+    LATEST,
+    UNPARSABLE,
+    apply_contract,
+    drop_exact_duplicates,
+    mark_latest,
+    unparsable_rule,
+)
 
 LAYER = "silver"
 ORDER = ("_ingested_at", "_source_file", "_source_line")
@@ -129,14 +136,17 @@ class Checked:
 
     rows: DataFrame  # value columns + bronze metadata + dq.FAILED
     evaluation: dq.Evaluation
+    batch_ids: list[str]
     rows_in: int
     exact_duplicates: int
     superseded: int
     cached: tuple[DataFrame, ...]
 
 
-def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checked:
+def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checked | None:
     """Type, de-duplicate, keep the latest per key, then flag every row with the checks it fails.
+
+    None when `pending` has no rows (nothing to clean).
 
     A row that could not be read as the contract says (corrupt, undecodable, a present value that
     does not cast) goes straight to quarantine with those reasons: it is not a version of anything,
@@ -147,14 +157,26 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
     pending = pending.withColumn("_invalid_encoding", F.coalesce("_invalid_encoding", F.lit(False)))
     typed = pending.transform(apply_contract(contract, keep=BRONZE_META)).withColumn(dq.FAILED, parse_failures())
     typed = typed.drop(UNPARSABLE).persist()
-    # rows in and unreadable rows from one aggregate (one Spark job, not two counts)
-    sizes = typed.agg(F.count(F.lit(1)).alias("n"), F.count(F.when(F.size(dq.FAILED) > 0, 1)).alias("bad")).first()
+    # rows in, unreadable rows and the batches from one aggregate (one Spark job, not three actions)
+    sizes = typed.agg(
+        F.count(F.lit(1)).alias("n"),
+        F.count(F.when(F.size(dq.FAILED) > 0, 1)).alias("bad"),
+        F.collect_set("_batch_id").alias("batch_ids"),
+    ).first()
+    if not sizes["n"]:
+        typed.unpersist()
+        return None
     rows_in, n_parsed = sizes["n"], sizes["n"] - sizes["bad"]
     unreadable = typed.where(F.size(dq.FAILED) > 0)
     parsed = typed.where(F.size(dq.FAILED) == 0).drop(dq.FAILED)
-    distinct = parsed.transform(drop_exact_duplicates("_raw", ORDER)).persist()
-    latest = distinct.transform(latest_by_key(contract.business_key, contract.latest_by, ORDER)).persist()
-    n_distinct, n_latest = distinct.count(), latest.count()
+    marked = (
+        parsed.transform(drop_exact_duplicates("_raw", ORDER))
+        .transform(mark_latest(contract.business_key, contract.latest_by, ORDER))
+        .persist()
+    )
+    kept = marked.agg(F.count(F.lit(1)).alias("distinct"), F.count(F.when(F.col(LATEST), 1)).alias("latest")).first()
+    n_distinct, n_latest = kept["distinct"], kept["latest"]
+    latest = marked.where(F.col(LATEST)).drop(LATEST)
     evaluation = dq.evaluate(spark, latest.drop("_corrupt", "_invalid_encoding"), contract)
     rows = evaluation.rows.transform(flag_unknown_references(spark, config, contract)).unionByName(
         unreadable, allowMissingColumns=True
@@ -162,10 +184,11 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
     return Checked(
         rows,
         evaluation,
+        sorted(sizes["batch_ids"]),
         rows_in,
         n_parsed - n_distinct,
         n_distinct - n_latest,
-        (typed, distinct, latest, evaluation.rows),
+        (typed, marked, evaluation.rows),
     )
 
 
@@ -265,12 +288,11 @@ def clean_entity(spark, config, contract: Contract) -> dict:
     t0, started = time.monotonic(), ops.now()
     summary = {**EMPTY_SUMMARY, "entity": contract.entity, "source": contract.source}
     pending = pending_bronze(spark, config, contract)
-    batch_ids = [r[0] for r in pending.select("_batch_id").distinct().collect()] if pending is not None else []
-    if not batch_ids:
+    checked = check_batch(spark, config, contract, pending) if pending is not None else None
+    if checked is None:  # no bronze yet, or every batch already cleaned
         ops.record_run(spark, config, "silver_clean", contract.entity, 0, 0, started_at=started)
         return {**summary, "seconds": time.monotonic() - t0}
-
-    checked = check_batch(spark, config, contract, pending)
+    batch_ids = checked.batch_ids
     valid, quarantine = dq.split(checked.rows)
     metadata = tables.load_silver_metadata(config.contracts_dir)
     valid = with_metadata(valid, contract, metadata["entity"], started)

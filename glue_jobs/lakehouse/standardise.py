@@ -129,12 +129,16 @@ def drop_exact_duplicates(record_col: str = "_raw", order_cols=("_source_file", 
     return transform
 
 
-def latest_by_key(keys, latest_by: str | None = None, order_cols=("_source_file", "_source_line")):
-    """df.transform factory: one row per business key, the latest version winning.
+LATEST = "_latest"  # boolean set by mark_latest: the row is its business key's latest version
+
+
+def mark_latest(keys, latest_by: str | None = None, order_cols=("_source_file", "_source_line")):
+    """df.transform factory: adds LATEST, true on one row per business key, the latest version.
 
     Latest = highest `latest_by` (when the contract declares one), then the last delivered.
-    Rows with a NULL key column are all kept: they are not versions of anything and the
-    completeness rules quarantine them.
+    Rows with a NULL key column are all latest: they are not versions of anything and the
+    completeness rules quarantine them. A mark rather than a filter, so one pass over the marked
+    rows counts both the versions and the latest ones.
     """
 
     def transform(df: DataFrame) -> DataFrame:
@@ -143,10 +147,6 @@ def latest_by_key(keys, latest_by: str | None = None, order_cols=("_source_file"
         order = ([F.col(latest_by).desc_nulls_last()] if latest_by else []) + [F.col(c).desc() for c in order_cols]
         w = Window.partitionBy(*keys).orderBy(*order)
         any_null = reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys])
-        return (
-            df.withColumn("_key_rank", F.when(any_null, F.lit(1)).otherwise(F.row_number().over(w)))
-            .where("_key_rank = 1")
-            .drop("_key_rank")
-        )
+        return df.withColumn(LATEST, any_null | (F.row_number().over(w) == 1))
 
     return transform

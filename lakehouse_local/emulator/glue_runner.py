@@ -264,7 +264,12 @@ class GlueRunner:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        for key in ("LAKEHOUSE_SHUFFLE_PARTITIONS", "LAKEHOUSE_DRIVER_MEMORY", "LAKEHOUSE_SPARK_MASTER"):
+        for key in (
+            "LAKEHOUSE_SHUFFLE_PARTITIONS",
+            "LAKEHOUSE_DRIVER_MEMORY",
+            "LAKEHOUSE_SPARK_MASTER",
+            "LAKEHOUSE_CODEGEN",
+        ):
             if key in os.environ:  # local Spark sizing, not job configuration
                 env[key] = os.environ[key]
         argv = [str(script), "--JOB_NAME", job["Name"], "--JOB_RUN_ID", job_run_id, "--WORKFLOW_RUN_ID", wf_run_id]

@@ -107,6 +107,11 @@ def postgres():
         server.stop()
 
 
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: tests/conftest.py prints them
+        session.config.workeroutput["sql_engine_figures"] = FIGURES
+
+
 def pytest_terminal_summary(terminalreporter):
     if FIGURES:
         terminalreporter.write_sep("-", "SQL engines")

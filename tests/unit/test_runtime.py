@@ -51,3 +51,15 @@ def test_verbose_shows_everything(monkeypatch):
     assert runtime.verbose()  # the Glue job argument
     monkeypatch.setattr("sys.argv", ["silver_clean.py", "--lakehouse_verbose", "false"])
     assert not runtime.verbose()
+
+
+def test_local_session_is_sized_for_a_small_machine(spark):
+    """The settings bench/ and the closing figures rest on: no AQE re-planning, ParallelGC, and (the
+    tests set LAKEHOUSE_CODEGEN=off) interpreted expressions."""
+    conf = spark.sparkContext.getConf()
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
+    assert "-XX:+UseParallelGC" in conf.get("spark.driver.extraJavaOptions")
+    assert spark.conf.get("spark.sql.codegen.wholeStage") == "false"
+    assert spark.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
+    gc = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
+    assert {b.getName() for b in gc} == {"PS Scavenge", "PS MarkSweep"}  # the JVM really runs ParallelGC

@@ -4,10 +4,11 @@ from decimal import Decimal
 from chispa import assert_df_equality
 from lakehouse.contracts import Column, Contract, Derived, Rule
 from lakehouse.standardise import (
+    LATEST,
     STANDARDISERS,
     apply_contract,
     drop_exact_duplicates,
-    latest_by_key,
+    mark_latest,
     parse_temporal,
     phone_e164,
 )
@@ -93,7 +94,7 @@ def test_exact_duplicates_keep_the_first_delivery(spark):
     assert_df_equality(df.transform(drop_exact_duplicates()), expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_latest_by_key_prefers_declared_order_then_last_delivery_and_keeps_null_keys(spark):
+def test_mark_latest_prefers_declared_order_then_last_delivery_and_keeps_null_keys(spark):
     df = spark.createDataFrame(
         [
             ("k1", 5, "f1", 1, "old-but-newest-ts"),
@@ -105,7 +106,7 @@ def test_latest_by_key_prefers_declared_order_then_last_delivery_and_keeps_null_
         ],
         "id string, ts int, _source_file string, _source_line int, tag string",
     )
-    by_ts = {r["tag"] for r in df.transform(latest_by_key(["id"], "ts")).collect()}
+    by_ts = {r["tag"] for r in df.transform(mark_latest(["id"], "ts")).where(LATEST).collect()}
     assert by_ts == {"old-but-newest-ts", "second", "null-a", "null-b"}
-    by_line = {r["tag"] for r in df.transform(latest_by_key(["id"])).collect()}
+    by_line = {r["tag"] for r in df.transform(mark_latest(["id"])).where(LATEST).collect()}
     assert by_line == {"later-line-older-ts", "second", "null-a", "null-b"}
