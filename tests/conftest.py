@@ -15,25 +15,24 @@ CHAIN_ROWS = 600  # one fault of each kind per batch
 CHAIN_BATCHES = 3
 
 
-# `make test` runs the suite on two pytest-xdist workers (--dist loadgroup). Tests that share a costly
-# session fixture stay on one worker, so it is built once: the chain lake and the SQL engines, and
-# everything that runs terraform in terraform/ (one .terraform.lock.hcl) or the emulated account.
+# `make test` runs the suite on two pytest-xdist workers (--dist loadgroup). A test file is one unit of
+# work, so its module fixtures are built once; files that share a costly session fixture are one unit:
+# the chain lake with the SQL engines, and the Terraform plan/apply fixtures of tests/infra.
 XDIST_GROUPS = {
     "tests/integration/test_chain_silver.py": "chain_lake",
     "tests/integration/test_gold_chain.py": "chain_lake",
     "tests/sql/": "chain_lake",
     "tests/infra/": "terraform",
-    "tests/emulator/": "terraform",
 }
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
 def pytest_collection_modifyitems(items):
+    root = Path(__file__).parent.parent
     for item in items:
-        path = Path(item.path).relative_to(Path(__file__).parent.parent).as_posix()
-        group = next((g for prefix, g in XDIST_GROUPS.items() if path.startswith(prefix)), None)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+        path = Path(item.path).relative_to(root).as_posix()
+        group = next((g for prefix, g in XDIST_GROUPS.items() if path.startswith(prefix)), path)
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 WORKER_FIGURES: dict[str, str] = {}  # the SQL engines' figures from an xdist worker (tests/sql/conftest.py)
