@@ -134,7 +134,8 @@ def run_engine(engine: str, lake: Path) -> dict:
     figures = lake / f"{engine}.json"
     log = lake.parent / f"{engine}.log"
     cmd = [sys.executable, "-u", __file__, "--engine", engine, "--lake", str(lake)]
-    with log.open("w") as fh, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as p:
+    pipe = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    with log.open("w", buffering=1) as fh, subprocess.Popen(cmd, **pipe) as p:  # line-buffered: readable while it runs
         for line in p.stdout:  # everything to the log; the jobs' progress lines to the terminal too
             fh.write(line)
             if line.startswith("["):
