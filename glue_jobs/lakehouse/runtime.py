@@ -193,8 +193,8 @@ def get_spark(app_name: str = "lakehouse"):
         )
     if os.environ.get("LAKEHOUSE_CODEGEN", "on") == "off":
         # Interpreted expressions instead of generated Java: on tiny test frames compiling the code
-        # (Janino, then the JIT) costs more than it saves. Spark's own test suites run both modes
-        # (spark.sql.codegen.factoryMode: "NO_CODEGEN ... for tests"); the results are the same.
+        # (Janino, then the JIT) costs more than it saves. Only tests/conftest.py sets this: Spark documents
+        # spark.sql.codegen.factoryMode as internal, for its own tests, "NOT supposed to be set by end users".
         builder = builder.config("spark.sql.codegen.wholeStage", "false").config(
             "spark.sql.codegen.factoryMode", "NO_CODEGEN"
         )
