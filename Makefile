@@ -18,8 +18,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
-jars:
+jars: venv                  ## Spark's extra jars (jars.txt) and the local file-system jar (lakehouse_local/jvm)
 	@scripts/fetch_jars.sh
+	@scripts/build_localfs.sh
 
 trino:                      ## Trino 476 server + CLI into .cache/trino (runs the Athena SQL locally)
 	@scripts/fetch_trino.sh

@@ -19,4 +19,4 @@ while read -r coord _; do
 done <"$root/jars.txt"
 # Verify every jar against the committed checksums.
 (cd "$dest" && sha256sum --quiet -c "$lock") || { echo "fetch_jars: checksum mismatch in $dest (delete it and re-run make setup)" >&2; exit 1; }
-echo "fetch_jars: $(ls "$dest"/*.jar | wc -l) jars verified in $dest"
+echo "fetch_jars: $(grep -c . "$lock") jars verified in $dest"

@@ -16,7 +16,7 @@ from lakehouse.errors import SetupError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 JARS_LIST = REPO_ROOT / "jars.txt"
-FIX_COMMAND = "make setup   (or: scripts/fetch_jars.sh)"
+FIX_COMMAND = "make setup   (or: make jars)"
 
 # pydeequ reads SPARK_VERSION at import time to pick its Deequ coordinates.
 os.environ.setdefault("SPARK_VERSION", "3.5")
@@ -25,6 +25,17 @@ os.environ.setdefault("SPARK_VERSION", "3.5")
 # S3A then reports an object's ETag as its checksum (FileSystem.getFileChecksum), which bronze uses to
 # tell a file's content without reading it (hadoop-aws "S3A and checksums"; off by default: no checksum).
 HADOOP_SETTINGS = {"fs.s3a.etag.checksum.enabled": "true"}
+
+
+# Without libhadoop.so (pyspark ships none) Hadoop's local file system starts a process for every file it
+# creates (chmod), renames (readlink) or lists (ls -ld): ~5,000 processes of 4-7 ms in one `make lake`.
+# NioLocalFileSystem does the same through Java's file API. On the driver's class path: Hadoop loads
+# file-system classes by name. Local lakes only; Glue and the emulator use S3.
+LOCAL_FS_JAR = "lakehouse-localfs.jar"
+LOCAL_FILE_SYSTEM = {
+    "fs.file.impl": "lakehouse.localfs.NioLocalFileSystem",
+    "fs.AbstractFileSystem.file.impl": "lakehouse.localfs.NioLocalFileSystem$Fs",  # FileContext (Delta's log)
+}
 
 
 def in_glue() -> bool:
@@ -141,6 +152,14 @@ def local_jars() -> list[str]:
     return [str(p) for p in wanted]
 
 
+def local_fs_jar() -> str:
+    """The jar of lakehouse_local/jvm/NioLocalFileSystem.java, built by `make jars` (scripts/build_localfs.sh)."""
+    path = jars_dir() / LOCAL_FS_JAR
+    if not path.is_file():
+        raise SetupError(f"missing {path.name} in {jars_dir()}. Fix: {FIX_COMMAND}")
+    return str(path)
+
+
 def get_spark(app_name: str = "lakehouse"):
     """A local SparkSession with Delta, Deequ and s3a (for the moto emulator)."""
     from pyspark.sql import SparkSession
@@ -169,6 +188,10 @@ def get_spark(app_name: str = "lakehouse"):
         # (coalescing partitions, runtime broadcast, skew splits) need many partitions and big joins; on
         # 2 local cores with 4 shuffle partitions the re-planning costs more (bench/README figures).
         .config("spark.sql.adaptive.enabled", "false")
+        # Compiled query code is cached by its source; Delta's own queries (log replay, stats) repeat for every
+        # table and commit, and more than the default 100 classes made the cache evict and Janino recompile
+        # (bench/README: make lake x0.93 with 2,000). Only a cache size: what runs is the same code.
+        .config("spark.sql.codegen.cache.maxEntries", "2000")
         .config(
             "spark.driver.extraJavaOptions",
             # ParallelGC: a batch driver wants throughput, not G1's concurrent threads on 2 cores
@@ -177,6 +200,10 @@ def get_spark(app_name: str = "lakehouse"):
     )
     for key, value in HADOOP_SETTINGS.items():
         builder = builder.config(f"spark.hadoop.{key}", value)
+    if not os.environ.get("LAKEHOUSE_JARS"):  # not an emulated Glue job: those get only what Glue provides
+        builder = builder.config("spark.driver.extraClassPath", local_fs_jar())
+        for key, value in LOCAL_FILE_SYSTEM.items():
+            builder = builder.config(f"spark.hadoop.{key}", value)
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:  # s3:// and s3a:// against the emulator, path-style
         for scheme in ("s3", "s3a"):
