@@ -153,7 +153,7 @@ def local_jars() -> list[str]:
 
 
 def local_fs_jar() -> str:
-    """The jar of lakehouse_local/jvm/NioLocalFileSystem.java, built by `make jars` (scripts/build_localfs.sh)."""
+    """The jar of NioLocalFileSystem (the local file system without a process per call), built by `make jars`."""
     path = jars_dir() / LOCAL_FS_JAR
     if not path.is_file():
         raise SetupError(f"missing {path.name} in {jars_dir()}. Fix: {FIX_COMMAND}")
