@@ -28,7 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "glue_jobs"), str(ROOT)]
 os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
-os.environ.setdefault("LAKEHOUSE_PII_SALT", "local-dev-salt-not-secret")  # as local_run.main sets it
 
 CALLS: dict = defaultdict(lambda: [0, 0.0, 0])  # (site, call) → [count, seconds, spark jobs]
 _depth = [0]
@@ -150,6 +149,7 @@ def main() -> None:
 
     from lakehouse_local import local_run
 
+    local_run.use_sample_lake_defaults()  # as `make lake` runs
     instrument()
     measure_dq()
     lake = Path(args.lake)

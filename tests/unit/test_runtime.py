@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from lakehouse import runtime
 from lakehouse.config import parse_sources
@@ -64,3 +66,14 @@ def test_local_session_is_sized_for_a_small_machine(spark):
     assert spark.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
     gc = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
     assert {b.getName() for b in gc} == {"PS Scavenge", "PS MarkSweep"}  # the JVM really runs ParallelGC
+
+
+def test_make_lake_gives_its_small_sample_one_shuffle_partition_per_core_unless_told_otherwise(monkeypatch):
+    from lakehouse_local import local_run
+
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "LAKEHOUSE_SHUFFLE_PARTITIONS"})
+    local_run.use_sample_lake_defaults()
+    assert os.environ["LAKEHOUSE_SHUFFLE_PARTITIONS"] == "2"  # local[2]
+    os.environ["LAKEHOUSE_SHUFFLE_PARTITIONS"] = "8"
+    local_run.use_sample_lake_defaults()
+    assert os.environ["LAKEHOUSE_SHUFFLE_PARTITIONS"] == "8"  # the user's setting wins
