@@ -230,7 +230,7 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
     )
     dq = result["spark"]["dq"]
     step, scan = sum(x["dq_seconds"] for x in dq), sum(x["scan_seconds"] for x in dq)
-    print(f"spark DQ step (DQDL via Deequ, all entities): {step:.1f} s vs one scan of its input {scan:.1f} s", end="")
+    print(f"spark DQ step (dq.evaluate, all entities): {step:.1f} s vs one scan of its input {scan:.1f} s", end="")
     print(
         f" = {step / scan:.1f}x; " + ", ".join(f"{x['entity']} {x['dq_seconds'] / x['scan_seconds']:.1f}x" for x in dq)
     )

@@ -1,9 +1,10 @@
 """Data quality, one mechanism (dqx style): every check adds its name to one failed-check column,
 and `split` returns (valid, quarantine) from it.
 
-Checks are DQDL rules from the contract, evaluated by pydeequ's DQDL evaluator (the engine
-behind AWS Glue Data Quality), plus the checks outside DQDL the silver job declares (bronze
-parsing, references), added with `flag`. A rule's `scope` is declared in the contract:
+Checks are DQDL rules from the contract, evaluated in one pass with the semantics of pydeequ's
+DQDL evaluator (the engine behind AWS Glue Data Quality; see `compile_rule`), plus the checks
+outside DQDL the silver job declares (bronze parsing, references), added with `flag`.
+A rule's `scope` is declared in the contract:
 - `row`: rows failing it are quarantined (severity error) or only counted (severity warn);
 - `dataset`: it judges the batch (RowCount, IsUnique, Completeness thresholds, ...); a failure
   is recorded, and with severity error it stops the batch from being published.
@@ -14,11 +15,14 @@ rule (`Completeness "phone" > 0.8`, `IsUnique`) passes when its threshold is met
 rows are flagged; `outcome_note` says so in words.
 """
 
+import operator
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql.types import DataType, NumericType, StringType, StructType
 
 from lakehouse.contracts import Contract
 
@@ -97,58 +101,260 @@ class Evaluation:
 
 
 def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
-    """The contract's DQDL on `df`: rows flagged per rule scope and severity, and one outcome per rule."""
-    from pydeequ.dqdl import EvaluateDataQuality  # imported late: needs SPARK_VERSION (runtime sets it)
+    """The contract's DQDL on `df`: rows flagged per rule scope and severity, and one outcome per rule.
 
-    result = EvaluateDataQuality.processRows(spark, df, contract.ruleset())
-    names = F.create_map(*[x for r in contract.rules for x in (F.lit(_normalise(r.rule)), F.lit(r.name))])
-    failed = F.transform("DataQualityRulesFail", lambda x: F.coalesce(names[F.regexp_replace(x, r"\s+", "")], x))
+    The rule forms of `compile_rule` take one pass: their row checks are columns of the returned
+    frame, and every rule's metric comes from one aggregate over it, the same Spark job that fills
+    its cache. Any other DQDL goes to pydeequ's evaluator (more passes, only then).
+    """
+    checks = {r.name: compile_rule(r.rule, df.schema) for r in contract.rules}
+    rows, deequ_outcomes = _flag(spark, df, contract, checks, set())
+    totals = _measure(rows, contract, checks)
+    # Deequ fails every row of a ColumnLength rule whose column is null throughout: known only now,
+    # so that rare batch is flagged again with those rules forced
+    forced = {
+        n for n, c in checks.items() if c and c.null_column_fails_rows and totals[n][1] and totals[n][0][0] is None
+    }
+    if forced:
+        rows.unpersist()
+        rows, deequ_outcomes = _flag(spark, df, contract, checks, forced)
+        totals = _measure(rows, contract, checks)
+    by_text = {_normalise(o["rule"]): o for o in deequ_outcomes}
+    outcomes = []
+    for rule in contract.rules:
+        values, n, flagged = totals[rule.name]
+        if checks[rule.name]:
+            outcome, reason = checks[rule.name].judge(n, flagged, values)
+        else:
+            found = by_text[_normalise(rule.rule)]
+            outcome, reason = found["outcome"], found["reason"]
+        outcomes.append(
+            {
+                "rule_name": rule.name,
+                "rule": rule.rule,
+                "severity": rule.severity,
+                "outcome": outcome,
+                "failure_reason": reason,
+                "flagged_rows": flagged,
+                "outcome_note": outcome_note(rule.scope == "row", rule.severity, outcome, flagged),
+            }
+        )
+    return Evaluation(rows, outcomes)
+
+
+def _flag(spark, df: DataFrame, contract: Contract, checks: dict, forced: set) -> tuple[DataFrame, list[dict]]:
+    """`df` + ALL_FAILED, FAILED and WARNED (persisted, not yet filled), and pydeequ's outcomes if it was needed."""
+    failed = [
+        F.when(F.lit(True) if n in forced else c.failed, F.lit(n))
+        for n, c in checks.items()
+        if c and c.failed is not None
+    ]
+    rows = df.withColumn(ALL_FAILED, F.filter(F.array(*failed).cast("array<string>"), lambda x: x.isNotNull()))
+    others = [r for r in contract.rules if checks[r.name] is None]
+    deequ_outcomes = []
+    if others:
+        rows, deequ_outcomes = _evaluate_with_deequ(spark, rows, replace(contract, rules=tuple(others)))
     row_rules = [r for r in contract.rules if r.scope == "row"]
     error_rows = [r.name for r in row_rules if r.severity == "error"]
     warn_rows = [r.name for r in row_rules if r.severity == "warn"]
     rows = (
-        result["rowLevelOutcomes"]
-        .withColumn(ALL_FAILED, failed)
-        .transform(add_failures(_in_contract_order(error_rows)))
+        rows.transform(add_failures(_in_contract_order(error_rows)))
         .withColumn(WARNED, _in_contract_order(warn_rows))
-        .drop(*OUTCOME_COLUMNS)
         .persist()
     )  # the very frame returned, so the caller's unpersist() releases it
-    return Evaluation(rows, _rule_outcomes(result["ruleOutcomes"], rows, contract))
+    return rows, deequ_outcomes
+
+
+def _measure(rows: DataFrame, contract: Contract, checks: dict) -> dict[str, tuple[list, int, int]]:
+    """Per rule: (its metric values, rows, rows it flagged), from one aggregate (the job that fills the cache)."""
+    aggregates = [F.count(F.lit(1)).alias("rows")]
+    for i, rule in enumerate(contract.rules):
+        aggregates.append(F.count(F.when(F.array_contains(ALL_FAILED, rule.name), 1)).alias(f"flagged{i}"))
+        metrics = checks[rule.name].metrics if checks[rule.name] else ()
+        aggregates += [m.alias(f"m{i}_{j}") for j, m in enumerate(metrics)]
+    totals = rows.agg(*aggregates).first().asDict()
+    return {
+        rule.name: (
+            [v for k, v in totals.items() if k.startswith(f"m{i}_")],
+            totals["rows"],
+            totals[f"flagged{i}"],
+        )
+        for i, rule in enumerate(contract.rules)
+    }
+
+
+def _evaluate_with_deequ(spark, rows: DataFrame, others: Contract) -> tuple[DataFrame, list[dict]]:
+    """The rules of `others` (outside `compile_rule`) by pydeequ's evaluator, their failures appended to ALL_FAILED."""
+    from pydeequ.dqdl import EvaluateDataQuality  # imported late: needs SPARK_VERSION (runtime sets it)
+
+    result = EvaluateDataQuality.processRows(spark, rows, others.ruleset())
+    names = F.create_map(*[x for r in others.rules for x in (F.lit(_normalise(r.rule)), F.lit(r.name))])
+    failed = F.transform("DataQualityRulesFail", lambda x: F.coalesce(names[F.regexp_replace(x, r"\s+", "")], x))
+    flagged = result["rowLevelOutcomes"].withColumn(ALL_FAILED, F.concat(ALL_FAILED, failed)).drop(*OUTCOME_COLUMNS)
+    outcomes = [
+        {"rule": o["Rule"], "outcome": o["Outcome"], "reason": o["FailureReason"]}
+        for o in result["ruleOutcomes"].collect()
+    ]
+    return flagged, outcomes
 
 
 def _in_contract_order(names: list[str]) -> Column:
-    """The rules among `names` a row failed, in contract order (the evaluator's own order varies run to run)."""
+    """The rules among `names` a row failed, in contract order."""
     return F.filter(
         F.array(*[F.lit(n) for n in names]).cast("array<string>"), lambda n: F.array_contains(ALL_FAILED, n)
     )
 
 
-def _rule_outcomes(rule_outcomes: DataFrame, rows: DataFrame, contract: Contract) -> list[dict]:
-    """One outcome per rule, with the number of rows its row-level check flagged."""
-    flagged_counts = {
-        r["name"]: r["n"]
-        for r in rows.select(F.explode(ALL_FAILED).alias("name")).groupBy("name").agg(F.count("*").alias("n")).collect()
-    }
-    by_text = {_normalise(r.rule): r for r in contract.rules}
-    outcomes = []
-    for o in rule_outcomes.collect():
-        rule = by_text.get(_normalise(o["Rule"]))
-        name = rule.name if rule else o["Rule"]
-        severity = rule.severity if rule else "error"
-        flagged = int(flagged_counts.get(name, 0))
-        outcomes.append(
-            {
-                "rule_name": name,
-                "rule": o["Rule"],
-                "severity": severity,
-                "outcome": o["Outcome"],
-                "failure_reason": o["FailureReason"],
-                "flagged_rows": flagged,
-                "outcome_note": outcome_note(rule is not None and rule.scope == "row", severity, o["Outcome"], flagged),
-            }
+# --- One-pass DQDL -----------------------------------------------------------------------------
+# The rule forms below are compiled to Spark columns with the semantics of pydeequ's DQDL evaluator
+# (deequ 2.1.0, the engine behind AWS Glue Data Quality); tests/unit/test_dq_rules.py checks every
+# form against that evaluator on the same rows, outcome, failure reason and flagged rows alike:
+# - ColumnValues with > >= < <= = judge the batch by its minimum (> >= =) and maximum (< <= =),
+#   ColumnLength likewise by the shortest and longest value; `!=`, `between`, `in` and `matches` by
+#   the share of rows that comply, which must be 1; `between` is exclusive at both ends;
+# - a numeric ColumnValues rule other than `!=` also fails the batch when the column has a null;
+# - `matches` must match the whole value; IsUnique counts values seen once among non-null rows;
+# - row level, a null fails every rule except IsUnique, `!=` and ColumnLength (not applicable,
+#   unless the column is null throughout).
+# Every other rule (thresholds, `where`, dates, other rule types) is left to pydeequ's evaluator.
+
+_OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "=": operator.eq}
+_NUM = r"-?\d+(?:\.\d+)?"
+_COL = r'"(?P<col>[^"]+)"'
+_OP = r"(?P<op>>=|<=|>|<|=)"
+_FORMS = {
+    "IsComplete": rf"IsComplete\s+{_COL}",
+    "Completeness": rf"Completeness\s+{_COL}\s*{_OP}\s*(?P<num>{_NUM})",
+    "IsUnique": rf"IsUnique\s+{_COL}",
+    "RowCount": rf"RowCount\s*{_OP}\s*(?P<num>\d+)",
+    "RowCount between": r"RowCount\s+between\s+(?P<low>\d+)\s+and\s+(?P<high>\d+)",
+    "ColumnValues in": rf'ColumnValues\s+{_COL}\s+in\s+\[(?P<items>\s*"[^"]*"(?:\s*,\s*"[^"]*")*\s*)\]',
+    "ColumnValues matches": rf'ColumnValues\s+{_COL}\s+matches\s+"(?P<regex>[^"]*)"',
+    "ColumnValues !=": rf"ColumnValues\s+{_COL}\s*!=\s*(?P<num>{_NUM})",
+    "ColumnValues": rf"ColumnValues\s+{_COL}\s*{_OP}\s*(?P<num>{_NUM})",
+    "ColumnValues between": rf"ColumnValues\s+{_COL}\s+between\s+(?P<low>{_NUM})\s+and\s+(?P<high>{_NUM})",
+    "ColumnLength": rf"ColumnLength\s+{_COL}\s*{_OP}\s*(?P<num>\d+)",
+}
+_NEEDS = {  # the column type each form reads; another type goes to pydeequ's evaluator
+    "ColumnValues in": StringType,
+    "ColumnValues matches": StringType,
+    "ColumnLength": StringType,
+    "ColumnValues !=": NumericType,
+    "ColumnValues": NumericType,
+    "ColumnValues between": NumericType,
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One compiled rule: its row check, the aggregates it is judged by, and the judgement."""
+
+    failed: Column | None  # true on a row the rule flags (None: no row-level check)
+    metrics: tuple[Column, ...]  # aggregates over the batch
+    judge: Callable[[int, int, list], tuple[str, str | None]]  # (rows, flagged rows, metrics) -> (outcome, reason)
+    null_column_fails_rows: bool = False  # every row fails when metrics[0] is null (a column null throughout)
+
+
+def compile_rule(text: str, schema: StructType) -> Check | None:
+    """`text` as a one-pass Check on frames of `schema`, or None when it is not one of _FORMS."""
+    found = [(form, m) for form, pattern in _FORMS.items() if (m := re.fullmatch(pattern, text.strip()))]
+    if not found:
+        return None
+    form, m = found[0]
+    g = m.groupdict()
+    if "col" in g:
+        if g["col"] not in schema.names or not isinstance(schema[g["col"]].dataType, _NEEDS.get(form, DataType)):
+            return None
+        col = g["col"]
+        c = F.col(f"`{col}`")
+    if form in ("IsComplete", "Completeness"):
+        op, threshold = (_OPS[g["op"]], float(g["num"])) if form == "Completeness" else (operator.eq, 1.0)
+        return Check(c.isNull(), (F.count(c),), lambda n, _, v: _ratio(v[0], n, op, threshold, f"Completeness({col}"))
+    if form == "IsUnique":
+        repeated = c.isNotNull() & (F.count(c).over(Window.partitionBy(c)) > 1)
+        return Check(
+            repeated, (F.count(c),), lambda n, r, v: _ratio(v[0] - r, v[0], operator.eq, 1.0, f"Uniqueness(List({col})")
         )
-    return outcomes
+    if form == "RowCount":
+        return Check(None, (), lambda n, _, __: _lines([] if _OPS[g["op"]](n, int(g["num"])) else [_value(n)]))
+    if form == "RowCount between":
+        return Check(None, (), lambda n, _, __: _lines([] if int(g["low"]) < n < int(g["high"]) else [_value(n)]))
+    if form in ("ColumnValues in", "ColumnValues matches", "ColumnValues !="):
+        if form == "ColumnValues in":
+            ok = c.isNotNull() & c.isin(re.findall(r'"([^"]*)"', g["items"]))
+        elif form == "ColumnValues matches":  # anchored as the evaluator anchors it; regexp_extract as PatternMatch
+            ok = c.isNotNull() & (F.regexp_extract(c, f"^{g['regex']}$", 0) != "")
+        else:
+            ok = c.isNull() | (c != F.expr(g["num"]))
+        return Check(~ok, (F.count(F.when(ok, 1)),), lambda n, _, v: _ratio(v[0], n, operator.eq, 1.0, "Compliance("))
+    if form == "ColumnValues between":
+        inside = (c > F.expr(g["low"])) & (c < F.expr(g["high"]))
+        return Check(
+            c.isNull() | ~inside,
+            (F.count(F.when(c.isNull() | inside, 1)), F.count(c)),
+            lambda n, _, v: _lines(
+                [] if n == 0 or v[0] == n else [_value(v[0] / n)], n, v[1], empty="Compliance(", nulls_fail=True
+            ),
+        )
+    bound = F.expr(g["num"])
+    if form == "ColumnValues":
+        ok = _OPS[g["op"]](c, bound)
+        return Check(c.isNull() | ~ok, (*_extremes(c), F.count(c)), _bounds("Minimum", "Maximum", col, g, True))
+    length = F.length(c)  # ColumnLength
+    return Check(
+        c.isNotNull() & ~_OPS[g["op"]](length, bound),
+        (*_extremes(length), F.count(c)),
+        _bounds("MinLength", "MaxLength", col, g, False),
+        null_column_fails_rows=True,
+    )
+
+
+def _extremes(c: Column) -> tuple[Column, Column]:
+    return F.min(c).cast("double"), F.max(c).cast("double")
+
+
+def _value(value) -> str:
+    return f"Value: {value} does not meet the constraint requirement!"
+
+
+def _empty(analyzer: str) -> str:
+    return f"Empty state for analyzer {analyzer},None,None), all input values were NULL."
+
+
+def _lines(failures: list[str], n=0, present=0, empty="", nulls_fail=False) -> tuple[str, str | None]:
+    """The evaluator's outcome and failure reason: one line per failed constraint, as it words them."""
+    if empty and n == 0:
+        failures = [_empty(empty)]
+    if nulls_fail and present < n:
+        failures = [*failures, _value("NULL")]
+    return ("Failed", "\n".join(failures)) if failures else ("Passed", None)
+
+
+def _ratio(part: int, whole: int, op, threshold: float, analyzer: str) -> tuple[str, str | None]:
+    """Judged by part / whole (completeness, uniqueness, compliance); no rows is an empty state."""
+    if not whole:
+        return _lines([_empty(analyzer)])
+    return _lines([] if op(part / whole, threshold) else [_value(part / whole)])
+
+
+def _bounds(lowest: str, highest: str, col: str, g: dict, nulls_fail: bool):
+    """Judged by the smallest (> >= =) and largest (< <= =) value, nulls ignored; each a constraint."""
+    op, bound = _OPS[g["op"]], float(g["num"])
+
+    def judge(n: int, flagged: int, values: list):
+        low, high, present = values
+        failures = []
+        for analyzer, value, applies in (
+            (lowest, low, g["op"] in (">", ">=", "=")),
+            (highest, high, g["op"] in ("<", "<=", "=")),
+        ):
+            if applies and value is None:
+                failures.append(_empty(f"{analyzer}({col}"))
+            elif applies and not op(value, bound):
+                failures.append(_value(value))
+        return _lines(failures, n, present, nulls_fail=nulls_fail)
+
+    return judge
 
 
 def outcome_note(row_level: bool, severity: str, outcome: str, flagged: int) -> str | None:
