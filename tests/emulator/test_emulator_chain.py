@@ -2,13 +2,17 @@
 of the real root module (envs/emulator.tfvars), the workflow read back from the Glue API and run
 by the emulator's Glue runner on one generated batch, the crawler stand-in, then `terraform destroy`.
 
-First deployment is deliberately broken through an ordinary variable (extra_jars without the DQDL
-parser jar — a real deployment slip): silver fails, the chain stops there. The fixed deployment's
-run then resumes (bronze's ledger: nothing ingested twice). Expected counts come from the
+First deployment is deliberately broken by a real slip: the deployed contracts carry a DQDL rule
+outside the one-pass forms (lakehouse.dq.compile_rule), which pydeequ's evaluator runs, and
+extra_jars leaves out the DQDL parser jar that evaluator needs: silver fails, the chain stops there.
+The fixed deployment (the default jar list) runs that rule on pydeequ and resumes (bronze's ledger:
+nothing ingested twice). Expected counts come from the
 generator's ledger and truth files; expected columns from docs/TABLES.md.
 """
 
 import csv
+import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,6 +50,8 @@ GOLD_TABLES = {
     "customer_360",
     "product_performance",
 }
+# Outside the one-pass DQDL forms, so pydeequ evaluates it; a warn that passes, so no count changes
+PYDEEQU_RULE = {"name": "mean_quantity_positive", "rule": 'Mean "quantity" > 0', "severity": "warn", "scope": "dataset"}
 # docs/TABLES.md, gold.daily_sales
 DAILY_SALES_COLUMNS = [
     ("sale_date", "date"),
@@ -64,6 +70,7 @@ def emulated(tmp_path_factory):
     proc, endpoint = server.start_moto(work / "moto.log")
     try:
         tf = Terraform(endpoint, work / "terraform")
+        add_rule(tf.zip, "pos_sales.yaml", PYDEEQU_RULE)
         apply_s = tf.apply(extra_jars='["deequ-2.1.0-spark-3.5.jar"]')  # the DQDL parser jar forgotten
         out = tf.outputs()
         ledger = sample_data.generate(work / "sample", ROWS, 1, SEED)
@@ -92,6 +99,19 @@ def emulated(tmp_path_factory):
         }
     finally:
         server.stop(proc)
+
+
+def add_rule(package: Path, contract: str, rule: dict) -> None:
+    """Add `rule` to a contract bundled in the package zip (as a team's next deployment would)."""
+    with zipfile.ZipFile(package) as zf:
+        entries = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in entries:
+            if info.filename == f"lakehouse/bundled_contracts/{contract}":
+                raw = yaml.safe_load(data)
+                raw["dq"].append(rule)
+                data = yaml.safe_dump(raw, sort_keys=False).encode()
+            zf.writestr(info, data)
 
 
 def test_broken_job_stops_the_chain_where_glue_would(emulated):
@@ -135,6 +155,22 @@ def test_resumed_run_ingested_nothing_twice_and_counts_match_the_ledger(emulated
         expected = ledger["sources"][c["source"]]
         assert row_count(s3, f"{lake}/bronze/{c['source']}") == expected["bronze_rows"], c["source"]
         assert row_count(s3, f"{lake}/silver/{c['entity']}") == expected["silver_rows"], c["entity"]
+
+
+def test_the_rule_outside_the_one_pass_forms_ran_on_pydeequ_in_the_deployed_job(emulated):
+    """The fixed silver run evaluated it (pydeequ, with the DQDL parser jar back) and published its outcome."""
+    cloudwatch = server.client("cloudwatch", emulated["endpoint"])
+    now = datetime.now(UTC)
+    stats = cloudwatch.get_metric_statistics(
+        Namespace="Lakehouse/DataQuality",
+        MetricName="RuleFailed",
+        Dimensions=[{"Name": "entity", "Value": "sales"}, {"Name": "rule", "Value": PYDEEQU_RULE["name"]}],
+        StartTime=now - timedelta(days=1),
+        EndTime=now + timedelta(hours=1),
+        Period=86400,
+        Statistics=["Maximum", "SampleCount"],
+    )
+    assert [(p["SampleCount"], p["Maximum"]) for p in stats["Datapoints"]] == [(1.0, 0.0)], "evaluated once, passed"
 
 
 def read_csv(path: Path) -> list[dict]:
