@@ -57,10 +57,12 @@ def test_verbose_shows_everything(monkeypatch):
 
 def test_local_session_is_sized_for_a_small_machine(spark):
     """The settings bench/ and the closing figures rest on: no AQE re-planning, a code cache the chain
-    fits in, ParallelGC, and (the tests set LAKEHOUSE_CODEGEN=off) interpreted expressions."""
+    fits in, uncompressed in-memory caches, ParallelGC, and (the tests set LAKEHOUSE_CODEGEN=off)
+    interpreted expressions."""
     conf = spark.sparkContext.getConf()
     assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
     assert int(spark.conf.get("spark.sql.codegen.cache.maxEntries")) >= 2000  # the chain compiles ~1,150 classes
+    assert spark.conf.get("spark.sql.inMemoryColumnarStorage.compressed") == "false"
     assert "-XX:+UseParallelGC" in conf.get("spark.driver.extraJavaOptions")
     assert spark.conf.get("spark.sql.codegen.wholeStage") == "false"
     assert spark.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
