@@ -19,6 +19,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -113,7 +114,9 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
     # Deequ fails every row of a ColumnLength rule whose column is null throughout: known only now,
     # so that rare batch is flagged again with those rules forced
     forced = {
-        n for n, c in checks.items() if c and c.null_column_fails_rows and totals[n][1] and totals[n][0][0] is None
+        n
+        for n, c in checks.items()
+        if c and c.null_column_fails_rows and totals[n].rows and totals[n].values[0] is None
     }
     if forced:
         rows.unpersist()
@@ -165,8 +168,16 @@ def _flag(spark, df: DataFrame, contract: Contract, checks: dict, forced: set) -
     return rows, deequ_outcomes
 
 
-def _measure(rows: DataFrame, contract: Contract, checks: dict) -> dict[str, tuple[list, int, int]]:
-    """Per rule: (its metric values, rows, rows it flagged), from one aggregate (the job that fills the cache)."""
+class Totals(NamedTuple):
+    """One rule's figures from `_measure`."""
+
+    values: list  # its metrics, in Check.metrics order
+    rows: int  # rows in the batch
+    flagged: int  # rows its row check flagged
+
+
+def _measure(rows: DataFrame, contract: Contract, checks: dict) -> dict[str, Totals]:
+    """Per rule its Totals, from one aggregate (the job that fills the cache)."""
     aggregates = [F.count(F.lit(1)).alias("rows")]
     for i, rule in enumerate(contract.rules):
         aggregates.append(F.count(F.when(F.array_contains(ALL_FAILED, rule.name), 1)).alias(f"flagged{i}"))
@@ -174,10 +185,8 @@ def _measure(rows: DataFrame, contract: Contract, checks: dict) -> dict[str, tup
         aggregates += [m.alias(f"m{i}_{j}") for j, m in enumerate(metrics)]
     totals = rows.agg(*aggregates).first().asDict()
     return {
-        rule.name: (
-            [v for k, v in totals.items() if k.startswith(f"m{i}_")],
-            totals["rows"],
-            totals[f"flagged{i}"],
+        rule.name: Totals(
+            [v for k, v in totals.items() if k.startswith(f"m{i}_")], totals["rows"], totals[f"flagged{i}"]
         )
         for i, rule in enumerate(contract.rules)
     }
@@ -269,11 +278,15 @@ def compile_rule(text: str, schema: StructType) -> Check | None:
         c = F.col(f"`{col}`")
     if form in ("IsComplete", "Completeness"):
         op, threshold = (_OPS[g["op"]], float(g["num"])) if form == "Completeness" else (operator.eq, 1.0)
-        return Check(c.isNull(), (F.count(c),), lambda n, _, v: _ratio(v[0], n, op, threshold, f"Completeness({col}"))
+        return Check(
+            c.isNull(), (F.count(c),), lambda n, _, v: _lines(_shortfall(v[0], n, op, threshold, f"Completeness({col}"))
+        )
     if form == "IsUnique":
         repeated = c.isNotNull() & (F.count(c).over(Window.partitionBy(c)) > 1)
         return Check(
-            repeated, (F.count(c),), lambda n, r, v: _ratio(v[0] - r, v[0], operator.eq, 1.0, f"Uniqueness(List({col})")
+            repeated,
+            (F.count(c),),
+            lambda n, r, v: _lines(_shortfall(v[0] - r, v[0], operator.eq, 1.0, f"Uniqueness(List({col})")),
         )
     if form == "RowCount":
         return Check(None, (), lambda n, _, __: _lines([] if _OPS[g["op"]](n, int(g["num"])) else [_value(n)]))
@@ -286,15 +299,15 @@ def compile_rule(text: str, schema: StructType) -> Check | None:
             ok = c.isNotNull() & (F.regexp_extract(c, f"^{g['regex']}$", 0) != "")
         else:
             ok = c.isNull() | (c != F.expr(g["num"]))
-        return Check(~ok, (F.count(F.when(ok, 1)),), lambda n, _, v: _ratio(v[0], n, operator.eq, 1.0, "Compliance("))
+        return Check(
+            ~ok, (F.count(F.when(ok, 1)),), lambda n, _, v: _lines(_shortfall(v[0], n, operator.eq, 1.0, "Compliance("))
+        )
     if form == "ColumnValues between":
         inside = (c > F.expr(g["low"])) & (c < F.expr(g["high"]))
         return Check(
             c.isNull() | ~inside,
             (F.count(F.when(c.isNull() | inside, 1)), F.count(c)),
-            lambda n, _, v: _lines(
-                [] if n == 0 or v[0] == n else [_value(v[0] / n)], n, v[1], empty="Compliance(", nulls_fail=True
-            ),
+            lambda n, _, v: _lines(_shortfall(v[0], n, operator.eq, 1.0, "Compliance("), n, v[1], nulls_fail=True),
         )
     bound = F.expr(g["num"])
     if form == "ColumnValues":
@@ -321,20 +334,18 @@ def _empty(analyzer: str) -> str:
     return f"Empty state for analyzer {analyzer},None,None), all input values were NULL."
 
 
-def _lines(failures: list[str], n=0, present=0, empty="", nulls_fail=False) -> tuple[str, str | None]:
+def _lines(failures: list[str], n=0, present=0, nulls_fail=False) -> tuple[str, str | None]:
     """The evaluator's outcome and failure reason: one line per failed constraint, as it words them."""
-    if empty and n == 0:
-        failures = [_empty(empty)]
     if nulls_fail and present < n:
         failures = [*failures, _value("NULL")]
     return ("Failed", "\n".join(failures)) if failures else ("Passed", None)
 
 
-def _ratio(part: int, whole: int, op, threshold: float, analyzer: str) -> tuple[str, str | None]:
-    """Judged by part / whole (completeness, uniqueness, compliance); no rows is an empty state."""
+def _shortfall(part: int, whole: int, op, threshold: float, analyzer: str) -> list[str]:
+    """The failure line of a ratio constraint (completeness, uniqueness, compliance); no rows is an empty state."""
     if not whole:
-        return _lines([_empty(analyzer)])
-    return _lines([] if op(part / whole, threshold) else [_value(part / whole)])
+        return [_empty(analyzer)]
+    return [] if op(part / whole, threshold) else [_value(part / whole)]
 
 
 def _bounds(lowest: str, highest: str, col: str, g: dict, nulls_fail: bool):
