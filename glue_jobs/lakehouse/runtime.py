@@ -163,6 +163,28 @@ def cached_jars(names: list[str]) -> list[str]:
     return [str(p) for p in wanted]
 
 
+# LAKEHOUSE_JIT=quick: the C1 compiler only (AWS Lambda's "Customize Java runtime startup behavior" gives
+# the same flag for short-lived JVMs). A JVM that lives for a few hundred rows spends more CPU in C2
+# compiling than C2's faster code gives back: the Glue job runs of the local emulator
+# and the crash test's killed jobs. `make lake`'s one session is not one of them (1-batch chain x1.16 slower).
+JIT_ENV = "LAKEHOUSE_JIT"
+QUICK_JIT = "-XX:TieredStopAtLevel=1"
+
+
+def driver_java_options() -> str:
+    """The local driver JVM's flags: ParallelGC (a batch driver wants throughput, not G1's concurrent
+    threads on 2 cores), the quiet log4j configuration, and C1 only when LAKEHOUSE_JIT=quick."""
+    options = [
+        "-XX:+UseParallelGC",
+        "-Dderby.system.home=/tmp/derby",
+        f"-Dlog4j2.configurationFile=file:{_log4j2_file()}",
+    ]
+    jit = os.environ.get(JIT_ENV, "default")
+    if jit not in ("default", "quick"):
+        raise SetupError(f"{JIT_ENV}={jit}: expected 'quick' (C1 only) or 'default'")
+    return " ".join(options + ([QUICK_JIT] if jit == "quick" else []))
+
+
 def get_spark(app_name: str = "lakehouse"):
     """A local SparkSession with Delta, Deequ and s3a (for the moto emulator)."""
     from pyspark.sql import SparkSession
@@ -200,11 +222,7 @@ def get_spark(app_name: str = "lakehouse"):
         # (5 M sales lines: persist 7.1 -> 4.4 s; bench Spark total 371 -> 299 s). Documented in
         # Spark's SQL performance tuning guide, "Caching Data In Memory". MEMORY_AND_DISK still spills.
         .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
-        .config(
-            "spark.driver.extraJavaOptions",
-            # ParallelGC: a batch driver wants throughput, not G1's concurrent threads on 2 cores
-            f"-XX:+UseParallelGC -Dderby.system.home=/tmp/derby -Dlog4j2.configurationFile=file:{_log4j2_file()}",
-        )
+        .config("spark.driver.extraJavaOptions", driver_java_options())
     )
     for key, value in HADOOP_SETTINGS.items():
         builder = builder.config(f"spark.hadoop.{key}", value)

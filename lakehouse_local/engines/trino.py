@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from lakehouse import runtime
+
 from lakehouse_local.engines import EngineError
 
 TRINO_VERSION = os.environ.get("TRINO_VERSION", "476")
@@ -73,6 +75,12 @@ JVM_FLAGS = (
     "-Duser.timezone=UTC",
     "--enable-native-access=ALL-UNNAMED",
 )
+
+
+def jit_flags() -> tuple[str, ...]:
+    """C1 only unless LAKEHOUSE_JIT=default: this server lives for a few queries on a small lake. Start,
+    registering a 1-batch sample lake and 12 queries: 17.1 -> 12.9 s, the JVM's CPU 26 -> 15 s."""
+    return () if os.environ.get(runtime.JIT_ENV) == "default" else (runtime.QUICK_JIT,)
 
 
 NODE_WAIT_SECONDS = 60
@@ -247,6 +255,7 @@ class TrinoServer:
             java,
             f"-Xmx{self.heap}",
             *JVM_FLAGS,
+            *jit_flags(),
             "-cp",
             str(self.home / "lib" / "*"),
             f"-Dconfig={etc / 'config.properties'}",

@@ -77,3 +77,20 @@ def test_failed_job_stops_the_succeeded_branch_and_fires_the_failed_trigger():
     assert run.fired() == ["t0-start", "t1", "t3-on-failure"]
     assert run.states() == {"bronze": "SUCCEEDED", "silver": "FAILED", "report": "SUCCEEDED"}
     assert not run.succeeded()
+
+
+@pytest.mark.parametrize(("asked", "expected"), [(None, "quick"), ("default", "default")])
+def test_job_runs_get_the_quick_jit_unless_the_caller_asks_otherwise(monkeypatch, tmp_path, asked, expected):
+    """A job run is a JVM that lives for a few hundred rows: C1 only (lakehouse.runtime.QUICK_JIT)."""
+    if asked is None:
+        monkeypatch.delenv("LAKEHOUSE_JIT", raising=False)
+    else:
+        monkeypatch.setenv("LAKEHOUSE_JIT", asked)
+    runner = GlueRunner.__new__(GlueRunner)
+    runner.endpoint = "http://127.0.0.1:1"
+    monkeypatch.setattr(runner, "_download", lambda uri, folder: folder / uri.rsplit("/", 1)[-1])
+    job = {"Name": "j", "Command": {"ScriptLocation": "s3://b/scripts/bronze_ingest.py"}}
+    rundir = tmp_path / "run"
+    rundir.mkdir()
+    _cmd, env = runner._job_process(job, {"--datalake-formats": "delta"}, "jr_1", "wr_1", rundir)
+    assert env["LAKEHOUSE_JIT"] == expected

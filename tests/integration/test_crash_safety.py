@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lakehouse import delta_io
+from lakehouse import delta_io, runtime
 
 from tests.kill_after_commit import count_commits, restore, run_chain
 
@@ -144,6 +144,7 @@ def test_a_job_killed_after_a_commit_leaves_that_commit_and_the_rerun_repairs_it
     lake = root / f"killed_{kill_at}"
     shutil.copytree(template, lake)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "glue_jobs"), str(REPO)])}
+    env[runtime.JIT_ENV] = "quick"  # a JVM that lives until its first commits (lakehouse.runtime)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.kill_after_commit", str(lake), "killed", SOURCE, str(kill_at)],
         cwd=REPO,

@@ -38,6 +38,7 @@ def run_probe(**env) -> str:
         **{k: v for k, v in os.environ.items() if k != "LAKEHOUSE_VERBOSE"},
         "LAKEHOUSE_RUNTIME": "local",
         "PYTHONPATH": f"{REPO / 'glue_jobs'}{os.pathsep}{REPO}",
+        "LAKEHOUSE_JIT": "quick",  # a JVM for one tiny query (lakehouse.runtime)
         **env,
     }
     done = subprocess.run(

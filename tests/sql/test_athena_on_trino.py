@@ -31,6 +31,12 @@ def pct(num, den) -> float:
     return float((Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
+def test_the_local_trino_runs_the_c1_compiler_only(trino):
+    """A server for a few queries on a small lake (lakehouse_local.engines.trino.jit_flags)."""
+    argv = open(f"/proc/{trino.proc.pid}/cmdline", "rb").read().split(b"\0")
+    assert b"-XX:TieredStopAtLevel=1" in argv
+
+
 def test_every_athena_file_is_covered_here():
     tested = {
         "daily_revenue_wow",

@@ -79,3 +79,14 @@ def test_make_lake_gives_its_small_sample_one_shuffle_partition_per_core_unless_
     os.environ["LAKEHOUSE_SHUFFLE_PARTITIONS"] = "8"
     local_run.use_sample_lake_defaults()
     assert os.environ["LAKEHOUSE_SHUFFLE_PARTITIONS"] == "8"  # the user's setting wins
+
+
+def test_quick_jit_is_asked_for_by_name_and_only_then_stops_at_c1(monkeypatch):
+    monkeypatch.delenv(runtime.JIT_ENV, raising=False)
+    assert "TieredStopAtLevel" not in runtime.driver_java_options()  # both compilers by default
+    monkeypatch.setenv(runtime.JIT_ENV, "quick")
+    assert runtime.driver_java_options().split()[-1] == "-XX:TieredStopAtLevel=1"
+    assert "-XX:+UseParallelGC" in runtime.driver_java_options()
+    monkeypatch.setenv(runtime.JIT_ENV, "fast")
+    with pytest.raises(SetupError, match="LAKEHOUSE_JIT=fast: expected 'quick'"):
+        runtime.driver_java_options()
