@@ -164,11 +164,19 @@ def cached_jars(names: list[str]) -> list[str]:
 
 
 # LAKEHOUSE_JIT=quick: the C1 compiler only (AWS Lambda's "Customize Java runtime startup behavior" gives
-# the same flag for short-lived JVMs). A JVM that lives for a few hundred rows spends more CPU in C2
-# compiling than C2's faster code gives back: the Glue job runs of the local emulator
-# and the crash test's killed jobs. `make lake`'s one session is not one of them (1-batch chain x1.16 slower).
+# the same flag for short-lived JVMs). A JVM that lives for a few hundred rows or a few queries spends more
+# CPU in C2 compiling than C2's faster code gives back: the Glue job runs of the local emulator, the local
+# Trino, the crash test's killed jobs. `make lake`'s one session is not one of them (1-batch chain x1.16 slower).
 JIT_ENV = "LAKEHOUSE_JIT"
 QUICK_JIT = "-XX:TieredStopAtLevel=1"
+
+
+def jit_flags(default: str = "default") -> list[str]:
+    """The JVM flags LAKEHOUSE_JIT asks for ('quick': C1 only; 'default': both compilers); `default` when unset."""
+    jit = os.environ.get(JIT_ENV, default)
+    if jit not in ("default", "quick"):
+        raise SetupError(f"{JIT_ENV}={jit}: expected 'quick' (C1 only) or 'default'")
+    return [QUICK_JIT] if jit == "quick" else []
 
 
 def driver_java_options() -> str:
@@ -179,10 +187,7 @@ def driver_java_options() -> str:
         "-Dderby.system.home=/tmp/derby",
         f"-Dlog4j2.configurationFile=file:{_log4j2_file()}",
     ]
-    jit = os.environ.get(JIT_ENV, "default")
-    if jit not in ("default", "quick"):
-        raise SetupError(f"{JIT_ENV}={jit}: expected 'quick' (C1 only) or 'default'")
-    return " ".join(options + ([QUICK_JIT] if jit == "quick" else []))
+    return " ".join(options + jit_flags())
 
 
 def get_spark(app_name: str = "lakehouse"):

@@ -268,7 +268,7 @@ class GlueRunner:
         )
         # A job run here lives for a few hundred rows: C1 only (lakehouse.runtime.QUICK_JIT). `make emulator`,
         # 300 rows: the three jobs 128.0 -> 119.3 s; in `make test`, whose two workers share two cores, the
-        # emulator chain's file 429 -> 320 s. LAKEHOUSE_JIT=default gives the jobs both compilers.
+        # emulator chain's file 429 -> 324 s. LAKEHOUSE_JIT=default gives the jobs both compilers.
         env[JIT_ENV] = os.environ.get(JIT_ENV, "quick")
         for key in (
             "LAKEHOUSE_SHUFFLE_PARTITIONS",

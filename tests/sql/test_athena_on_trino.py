@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 
@@ -32,8 +33,8 @@ def pct(num, den) -> float:
 
 
 def test_the_local_trino_runs_the_c1_compiler_only(trino):
-    """A server for a few queries on a small lake (lakehouse_local.engines.trino.jit_flags)."""
-    argv = open(f"/proc/{trino.proc.pid}/cmdline", "rb").read().split(b"\0")
+    """A server for a few queries on a small lake (lakehouse.runtime.jit_flags, default 'quick')."""
+    argv = Path(f"/proc/{trino.proc.pid}/cmdline").read_bytes().split(b"\0")
     assert b"-XX:TieredStopAtLevel=1" in argv
 
 

@@ -90,3 +90,7 @@ def test_quick_jit_is_asked_for_by_name_and_only_then_stops_at_c1(monkeypatch):
     monkeypatch.setenv(runtime.JIT_ENV, "fast")
     with pytest.raises(SetupError, match="LAKEHOUSE_JIT=fast: expected 'quick'"):
         runtime.driver_java_options()
+    with pytest.raises(SetupError, match="LAKEHOUSE_JIT=fast"):  # Trino reads it through the same helper
+        runtime.jit_flags(default="quick")
+    monkeypatch.delenv(runtime.JIT_ENV)
+    assert runtime.jit_flags(default="quick") == ["-XX:TieredStopAtLevel=1"]  # Trino's default
