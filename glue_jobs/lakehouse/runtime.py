@@ -179,6 +179,22 @@ def jit_flags(default: str = "default") -> list[str]:
     return [QUICK_JIT] if jit == "quick" else []
 
 
+# LAKEHOUSE_CODEGEN=off: Spark interprets expressions instead of generating Java for each query and compiling
+# it (Janino, then the JIT). On a few thousand rows the compiling costs more than it saves, so the tests,
+# `make lake`'s sample lake (lakehouse_local.local_run) and the emulator's job runs set it. Glue and the bench
+# keep Spark's default: Spark documents spark.sql.codegen.factoryMode as internal, "NOT supposed to be set
+# by end users", so what runs in AWS, and what the bench measures, is Spark's generated code.
+CODEGEN_ENV = "LAKEHOUSE_CODEGEN"
+
+
+def generated_code() -> bool:
+    """True unless LAKEHOUSE_CODEGEN=off ('on', Spark's default, when unset)."""
+    value = os.environ.get(CODEGEN_ENV, "on")
+    if value not in ("on", "off"):
+        raise SetupError(f"{CODEGEN_ENV}={value}: expected 'off' (interpreted expressions) or 'on'")
+    return value == "on"
+
+
 def driver_java_options() -> str:
     """The local driver JVM's flags: ParallelGC (a batch driver wants throughput, not G1's concurrent
     threads on 2 cores), the quiet log4j configuration, and C1 only when LAKEHOUSE_JIT=quick."""
@@ -249,10 +265,7 @@ def get_spark(app_name: str = "lakehouse"):
             .config("spark.hadoop.fs.s3a.access.key", os.environ.get("AWS_ACCESS_KEY_ID", "testing"))
             .config("spark.hadoop.fs.s3a.secret.key", os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
         )
-    if os.environ.get("LAKEHOUSE_CODEGEN", "on") == "off":
-        # Interpreted expressions instead of generated Java: on tiny test frames compiling the code
-        # (Janino, then the JIT) costs more than it saves. Only tests/conftest.py sets this: Spark documents
-        # spark.sql.codegen.factoryMode as internal, for its own tests, "NOT supposed to be set by end users".
+    if not generated_code():
         builder = builder.config("spark.sql.codegen.wholeStage", "false").config(
             "spark.sql.codegen.factoryMode", "NO_CODEGEN"
         )

@@ -79,13 +79,24 @@ def test_failed_job_stops_the_succeeded_branch_and_fires_the_failed_trigger():
     assert not run.succeeded()
 
 
-@pytest.mark.parametrize(("asked", "expected"), [(None, "quick"), ("default", "default")])
-def test_job_runs_get_the_quick_jit_unless_the_caller_asks_otherwise(monkeypatch, tmp_path, asked, expected):
-    """A job run is a JVM that lives for a few hundred rows: C1 only (lakehouse.runtime.QUICK_JIT)."""
+@pytest.mark.parametrize(
+    ("variable", "asked", "expected"),
+    [
+        ("LAKEHOUSE_JIT", None, "quick"),
+        ("LAKEHOUSE_JIT", "default", "default"),
+        ("LAKEHOUSE_CODEGEN", None, "off"),
+        ("LAKEHOUSE_CODEGEN", "on", "on"),
+    ],
+)
+def test_job_runs_get_the_quick_jit_and_interpreted_expressions_unless_the_caller_asks_otherwise(
+    monkeypatch, tmp_path, variable, asked, expected
+):
+    """A job run is a JVM that lives for a few hundred rows: C1 only (lakehouse.runtime.QUICK_JIT) and no
+    generated code (lakehouse.runtime.CODEGEN_ENV)."""
     if asked is None:
-        monkeypatch.delenv("LAKEHOUSE_JIT", raising=False)
+        monkeypatch.delenv(variable, raising=False)
     else:
-        monkeypatch.setenv("LAKEHOUSE_JIT", asked)
+        monkeypatch.setenv(variable, asked)
     runner = GlueRunner.__new__(GlueRunner)
     runner.endpoint = "http://127.0.0.1:1"
     monkeypatch.setattr(runner, "_download", lambda uri, folder: folder / uri.rsplit("/", 1)[-1])
@@ -93,4 +104,4 @@ def test_job_runs_get_the_quick_jit_unless_the_caller_asks_otherwise(monkeypatch
     rundir = tmp_path / "run"
     rundir.mkdir()
     _cmd, env = runner._job_process(job, {"--datalake-formats": "delta"}, "jr_1", "wr_1", rundir)
-    assert env["LAKEHOUSE_JIT"] == expected
+    assert env[variable] == expected

@@ -70,15 +70,31 @@ def test_local_session_is_sized_for_a_small_machine(spark):
     assert {b.getName() for b in gc} == {"PS Scavenge", "PS MarkSweep"}  # the JVM really runs ParallelGC
 
 
-def test_make_lake_gives_its_small_sample_one_shuffle_partition_per_core_unless_told_otherwise(monkeypatch):
+@pytest.mark.parametrize(
+    ("variable", "sample_default", "users_value"),
+    [("LAKEHOUSE_SHUFFLE_PARTITIONS", "2", "8"), (runtime.CODEGEN_ENV, "off", "on")],  # 2: local[2]
+)
+def test_make_lake_sizes_spark_for_its_small_sample_unless_told_otherwise(
+    monkeypatch, variable, sample_default, users_value
+):
     from lakehouse_local import local_run
 
-    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "LAKEHOUSE_SHUFFLE_PARTITIONS"})
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != variable})
     local_run.use_sample_lake_defaults()
-    assert os.environ["LAKEHOUSE_SHUFFLE_PARTITIONS"] == "2"  # local[2]
-    os.environ["LAKEHOUSE_SHUFFLE_PARTITIONS"] = "8"
+    assert os.environ[variable] == sample_default
+    os.environ[variable] = users_value
     local_run.use_sample_lake_defaults()
-    assert os.environ["LAKEHOUSE_SHUFFLE_PARTITIONS"] == "8"  # the user's setting wins
+    assert os.environ[variable] == users_value  # the user's setting wins
+
+
+def test_codegen_is_spark_default_unless_turned_off_by_name(monkeypatch):
+    monkeypatch.delenv(runtime.CODEGEN_ENV, raising=False)
+    assert runtime.generated_code()  # Glue's and the bench's setting
+    monkeypatch.setenv(runtime.CODEGEN_ENV, "off")
+    assert not runtime.generated_code()
+    monkeypatch.setenv(runtime.CODEGEN_ENV, "false")
+    with pytest.raises(SetupError, match="LAKEHOUSE_CODEGEN=false: expected 'off'"):
+        runtime.generated_code()
 
 
 def test_quick_jit_is_asked_for_by_name_and_only_then_stops_at_c1(monkeypatch):
