@@ -181,7 +181,7 @@ def jit_flags(default: str = "default") -> list[str]:
 
 # LAKEHOUSE_CODEGEN=off: Spark interprets expressions instead of generating Java for each query and compiling
 # it (Janino, then the JIT). On a few thousand rows the compiling costs more than it saves, so the tests,
-# `make lake`'s sample lake (lakehouse_local.local_run) and the emulator's job runs set it. Glue and the bench
+# `make lake`'s sample lake and the emulator's job runs set it (see local_run.py, glue_runner.py). Glue and the bench
 # keep Spark's default: Spark documents spark.sql.codegen.factoryMode as internal, "NOT supposed to be set
 # by end users", so what runs in AWS, and what the bench measures, is Spark's generated code.
 CODEGEN_ENV = "LAKEHOUSE_CODEGEN"
@@ -217,7 +217,6 @@ def get_spark(app_name: str = "lakehouse"):
     builder = (
         SparkSession.builder.appName(app_name)
         .master(os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[2]"))
-        .config("spark.jars", ",".join(local_jars()))
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.sql.shuffle.partitions", os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS", "4"))
@@ -247,10 +246,14 @@ def get_spark(app_name: str = "lakehouse"):
     )
     for key, value in HADOOP_SETTINGS.items():
         builder = builder.config(f"spark.hadoop.{key}", value)
+    class_path = local_jars()
     if not os.environ.get("LAKEHOUSE_JARS"):  # not an emulated Glue job: those get only what Glue provides
-        builder = builder.config("spark.driver.extraClassPath", local_fs_jar())
+        class_path = [local_fs_jar(), *class_path]
         for key, value in LOCAL_FILE_SYSTEM.items():
             builder = builder.config(f"spark.hadoop.{key}", value)
+    # In local mode the executors are this JVM, so the jars go on its class path. As spark.jars, every new
+    # session would first copy each one into its own folder (the AWS SDK bundle alone is 280 MB).
+    builder = builder.config("spark.driver.extraClassPath", os.pathsep.join(class_path))
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:  # s3:// and s3a:// against the emulator, path-style
         for scheme in ("s3", "s3a"):

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 from lakehouse import runtime
@@ -68,6 +69,14 @@ def test_local_session_is_sized_for_a_small_machine(spark):
     assert spark.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
     gc = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
     assert {b.getName() for b in gc} == {"PS Scavenge", "PS MarkSweep"}  # the JVM really runs ParallelGC
+
+
+def test_local_jars_are_on_the_class_path_and_not_copied_per_session(spark):
+    class_path = spark.sparkContext.getConf().get("spark.driver.extraClassPath").split(os.pathsep)
+    assert set(runtime.local_jars()) <= set(class_path)
+    spark.range(1).count()  # an executor fetches spark.jars before its first task
+    session_files = Path(spark.sparkContext._jvm.org.apache.spark.SparkFiles.getRootDirectory())
+    assert sorted(p.name for p in session_files.glob("*.jar")) == []  # (the AWS SDK bundle alone is 280 MB)
 
 
 @pytest.mark.parametrize(
