@@ -171,28 +171,33 @@ JIT_ENV = "LAKEHOUSE_JIT"
 QUICK_JIT = "-XX:TieredStopAtLevel=1"
 
 
+def _setting(variable: str, default: str, meanings: dict[str, str]) -> str:
+    """The value of an environment switch, `default` when unset; one it does not know stops the run."""
+    value = os.environ.get(variable, default)
+    if value not in meanings:
+        expected = " or ".join(f"'{v}' ({meaning})" for v, meaning in meanings.items())
+        raise SetupError(f"{variable}={value}: expected {expected}")
+    return value
+
+
 def jit_flags(default: str = "default") -> list[str]:
     """The JVM flags LAKEHOUSE_JIT asks for ('quick': C1 only; 'default': both compilers); `default` when unset."""
-    jit = os.environ.get(JIT_ENV, default)
-    if jit not in ("default", "quick"):
-        raise SetupError(f"{JIT_ENV}={jit}: expected 'quick' (C1 only) or 'default'")
+    jit = _setting(JIT_ENV, default, {"quick": "C1 only", "default": "both compilers"})
     return [QUICK_JIT] if jit == "quick" else []
 
 
-# LAKEHOUSE_CODEGEN=off: Spark interprets expressions instead of generating Java for each query and compiling
-# it (Janino, then the JIT). On a few thousand rows the compiling costs more than it saves, so the tests,
-# `make lake`'s sample lake and the emulator's job runs set it (see local_run.py, glue_runner.py). Glue and the bench
-# keep Spark's default: Spark documents spark.sql.codegen.factoryMode as internal, "NOT supposed to be set
-# by end users", so what runs in AWS, and what the bench measures, is Spark's generated code.
+# LAKEHOUSE_CODEGEN=off: Spark interprets expressions instead of generating Java for each query and
+# compiling it (Janino, then the JIT). On a few thousand rows the compiling costs more than it saves, so
+# the tests, `make lake`'s sample lake and the emulator's job runs set it (local_run.py, glue_runner.py).
+# Glue and the bench keep Spark's default: Spark documents spark.sql.codegen.factoryMode as internal, "NOT
+# supposed to be set by end users", so what runs in AWS, and what the bench measures, is generated code.
 CODEGEN_ENV = "LAKEHOUSE_CODEGEN"
 
 
 def generated_code() -> bool:
     """True unless LAKEHOUSE_CODEGEN=off ('on', Spark's default, when unset)."""
-    value = os.environ.get(CODEGEN_ENV, "on")
-    if value not in ("on", "off"):
-        raise SetupError(f"{CODEGEN_ENV}={value}: expected 'off' (interpreted expressions) or 'on'")
-    return value == "on"
+    codegen = _setting(CODEGEN_ENV, "on", {"off": "interpreted expressions", "on": "Spark's generated code"})
+    return codegen == "on"
 
 
 def driver_java_options() -> str:
