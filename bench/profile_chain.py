@@ -111,9 +111,9 @@ def measure_dq() -> None:
 
     original = dq.evaluate
 
-    def measured(spark, df, contract):
+    def measured(spark, df, contract, *args):
         t = time.perf_counter()
-        result = original(spark, df, contract)
+        result = original(spark, df, contract, *args)
         step = time.perf_counter() - t
         _depth[0] += 1  # not a call of the package: keep it out of the call-site table
         jobs, t = spark_jobs(), time.perf_counter()

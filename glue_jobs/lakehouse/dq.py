@@ -101,16 +101,18 @@ class Evaluation:
         }
 
 
-def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
+def evaluate(spark, df: DataFrame, contract: Contract, unique: frozenset = frozenset()) -> Evaluation:
     """The contract's DQDL on `df`: rows flagged per rule scope and severity, and one outcome per rule.
 
     The rule forms of `compile_rule` take one pass: their row checks are columns of the returned
-    frame, and every rule's metric comes from one aggregate over it, the same Spark job that fills
-    its cache. Any other DQDL goes to pydeequ's evaluator (more passes, only then).
+    frame (not computed until it is read), and every rule's metric comes from one aggregate over
+    `df`, the only Spark job. Any other DQDL goes to pydeequ's evaluator (more passes, only then).
+    `unique`: columns the caller knows hold no repeated non-null value (the business key of the
+    latest rows per key), so IsUnique on one of them needs no window over `df`.
     """
-    checks = {r.name: compile_rule(r.rule, df.schema) for r in contract.rules}
+    checks = {r.name: compile_rule(r.rule, df.schema, unique) for r in contract.rules}
     rows, deequ_outcomes = _flag(spark, df, contract, checks, set())
-    totals = _measure(rows, contract, checks)
+    totals = _measure(rows, contract, checks, set())
     # Deequ fails every row of a ColumnLength rule whose column is null throughout: known only now,
     # so that rare batch is flagged again with those rules forced
     forced = {
@@ -119,9 +121,8 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
         if c and c.null_column_fails_rows and totals[n].rows and totals[n].values[0] is None
     }
     if forced:
-        rows.unpersist()
         rows, deequ_outcomes = _flag(spark, df, contract, checks, forced)
-        totals = _measure(rows, contract, checks)
+        totals = _measure(rows, contract, checks, forced)
     by_text = {_normalise(o["rule"]): o for o in deequ_outcomes}
     outcomes = []
     for rule in contract.rules:
@@ -146,12 +147,8 @@ def evaluate(spark, df: DataFrame, contract: Contract) -> Evaluation:
 
 
 def _flag(spark, df: DataFrame, contract: Contract, checks: dict, forced: set) -> tuple[DataFrame, list[dict]]:
-    """`df` + ALL_FAILED, FAILED and WARNED (persisted, not yet filled), and pydeequ's outcomes if it was needed."""
-    failed = [
-        F.when(F.lit(True) if n in forced else c.failed, F.lit(n))
-        for n, c in checks.items()
-        if c and c.failed is not None
-    ]
+    """`df` + ALL_FAILED, FAILED and WARNED (computed when read), and pydeequ's outcomes if it was needed."""
+    failed = [F.when(_row_check(c, n in forced), F.lit(n)) for n, c in checks.items() if c and c.failed is not None]
     rows = df.withColumn(ALL_FAILED, F.filter(F.array(*failed).cast("array<string>"), lambda x: x.isNotNull()))
     others = [r for r in contract.rules if checks[r.name] is None]
     deequ_outcomes = []
@@ -160,11 +157,9 @@ def _flag(spark, df: DataFrame, contract: Contract, checks: dict, forced: set) -
     row_rules = [r for r in contract.rules if r.scope == "row"]
     error_rows = [r.name for r in row_rules if r.severity == "error"]
     warn_rows = [r.name for r in row_rules if r.severity == "warn"]
-    rows = (
-        rows.transform(add_failures(_in_contract_order(error_rows)))
-        .withColumn(WARNED, _in_contract_order(warn_rows))
-        .persist()
-    )  # the very frame returned, so the caller's unpersist() releases it
+    rows = rows.transform(add_failures(_in_contract_order(error_rows))).withColumn(
+        WARNED, _in_contract_order(warn_rows)
+    )
     return rows, deequ_outcomes
 
 
@@ -176,14 +171,25 @@ class Totals(NamedTuple):
     flagged: int  # rows its row check flagged
 
 
-def _measure(rows: DataFrame, contract: Contract, checks: dict) -> dict[str, Totals]:
-    """Per rule its Totals, from one aggregate (the job that fills the cache)."""
-    aggregates = [F.count(F.lit(1)).alias("rows")]
+def _row_check(check: "Check", forced: bool) -> Column:
+    return F.lit(True) if forced else check.failed
+
+
+def _measure(rows: DataFrame, contract: Contract, checks: dict, forced: set) -> dict[str, Totals]:
+    """Per rule its Totals, from one aggregate that reads each check itself, never the flag arrays
+    (those only rules left to pydeequ need): so the job reads only the columns the rules name."""
+    aggregates, flags = [F.count(F.lit(1)).alias("rows")], {}
     for i, rule in enumerate(contract.rules):
-        aggregates.append(F.count(F.when(F.array_contains(ALL_FAILED, rule.name), 1)).alias(f"flagged{i}"))
-        metrics = checks[rule.name].metrics if checks[rule.name] else ()
+        check = checks[rule.name]
+        if check is None:  # pydeequ's flags are only in the array
+            flags[f"_flagged{i}"] = F.array_contains(ALL_FAILED, rule.name)
+        else:  # the check itself, so the aggregate never builds the arrays
+            flags[f"_flagged{i}"] = F.lit(False) if check.failed is None else _row_check(check, rule.name in forced)
+        aggregates.append(F.count(F.when(F.col(f"_flagged{i}"), 1)).alias(f"flagged{i}"))
+        metrics = check.metrics if check else ()
         aggregates += [m.alias(f"m{i}_{j}") for j, m in enumerate(metrics)]
-    totals = rows.agg(*aggregates).first().asDict()
+    # each flag a column first: a check may hold a window function (IsUnique), which an aggregate cannot
+    totals = rows.withColumns(flags).agg(*aggregates).first().asDict()
     return {
         rule.name: Totals(
             [v for k, v in totals.items() if k.startswith(f"m{i}_")], totals["rows"], totals[f"flagged{i}"]
@@ -264,8 +270,11 @@ class Check:
     null_column_fails_rows: bool = False  # every row fails when metrics[0] is null (a column null throughout)
 
 
-def compile_rule(text: str, schema: StructType) -> Check | None:
-    """`text` as a one-pass Check on frames of `schema`, or None when it is not one of _FORMS."""
+def compile_rule(text: str, schema: StructType, unique: frozenset = frozenset()) -> Check | None:
+    """`text` as a one-pass Check on frames of `schema`, or None when it is not one of _FORMS.
+
+    IsUnique on a column of `unique` (known free of repeated non-null values) flags no row.
+    """
     found = [(form, m) for form, pattern in _FORMS.items() if (m := re.fullmatch(pattern, text.strip()))]
     if not found:
         return None
@@ -282,7 +291,7 @@ def compile_rule(text: str, schema: StructType) -> Check | None:
             c.isNull(), (F.count(c),), lambda n, _, v: _lines(_shortfall(v[0], n, op, threshold, f"Completeness({col}"))
         )
     if form == "IsUnique":
-        repeated = c.isNotNull() & (F.count(c).over(Window.partitionBy(c)) > 1)
+        repeated = None if col in unique else c.isNotNull() & (F.count(c).over(Window.partitionBy(c)) > 1)
         return Check(
             repeated,
             (F.count(c),),

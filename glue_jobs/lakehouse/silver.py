@@ -177,10 +177,14 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
     kept = marked.agg(F.count(F.lit(1)).alias("distinct"), F.count(F.when(F.col(LATEST), 1)).alias("latest")).first()
     n_distinct, n_latest = kept["distinct"], kept["latest"]
     latest = marked.where(F.col(LATEST)).drop(LATEST)
-    evaluation = dq.evaluate(spark, latest.drop("_corrupt", "_invalid_encoding"), contract)
-    rows = evaluation.rows.transform(flag_unknown_references(spark, config, contract)).unionByName(
-        unreadable, allowMissingColumns=True
-    )
+    # one row per non-null key is what mark_latest keeps: a one-column key is unique by construction
+    unique = frozenset(contract.business_key) if len(contract.business_key) == 1 else frozenset()
+    evaluation = dq.evaluate(spark, latest.drop("_corrupt", "_invalid_encoding"), contract, unique)
+    rows = (
+        evaluation.rows.transform(flag_unknown_references(spark, config, contract))
+        .unionByName(unreadable, allowMissingColumns=True)
+        .persist()
+    )  # read by the tally (which fills it), the valid and quarantine writes and the versions log
     return Checked(
         rows,
         evaluation,
@@ -188,7 +192,7 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
         rows_in,
         n_parsed - n_distinct,
         n_distinct - n_latest,
-        (typed, marked, evaluation.rows),
+        (typed, marked, rows),
     )
 
 

@@ -208,7 +208,8 @@ def test_one_pass_evaluation_agrees_with_pydeequs_evaluator(spark, frame):
     names = {dq._normalise(r): f"r{i}" for i, r in enumerate(ONE_PASS_RULES)}
     contract = _contract(tuple(Rule(f"r{i}", r, "error", "row") for i, r in enumerate(ONE_PASS_RULES)))
 
-    ours = dq.evaluate(spark, df, contract)
+    # "id" is unique in every frame: IsUnique "id" takes the path without a window, "s" the window
+    ours = dq.evaluate(spark, df, contract, unique=frozenset({"id"}))
     theirs = EvaluateDataQuality.processRows(spark, df, contract.ruleset())
 
     expected = {
@@ -226,6 +227,32 @@ def test_one_pass_evaluation_agrees_with_pydeequs_evaluator(spark, frame):
     assert {r["id"]: sorted(r[dq.ALL_FAILED]) for r in ours.rows.collect()} == expected_rows
     flagged = {n: sum(n in fails for fails in expected_rows.values()) for n in names.values()}
     assert {o["rule_name"]: o["flagged_rows"] for o in ours.outcomes} == flagged
+
+
+def test_the_step_is_one_spark_job_and_leaves_caching_to_the_caller(spark):
+    df = _frame(spark, FRAMES["edge cases"])
+    rules = ('IsUnique "id"', 'IsUnique "s"', 'IsComplete "s"', 'ColumnValues "n" > 0', "RowCount > 1")
+    contract = _contract(tuple(Rule(f"r{i}", r, "error", "row") for i, r in enumerate(rules)))
+    known = frozenset({"id"})
+    assert dq.compile_rule(rules[0], df.schema, known).failed is None, "a key known unique needs no window"
+    assert dq.compile_rule(rules[1], df.schema, known).failed is not None
+    sc = spark.sparkContext
+    sc.setJobGroup("dq-step", "the DQ step alone")
+    try:
+        ev = dq.evaluate(spark, df, contract, unique=known)
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    assert len(sc.statusTracker().getJobIdsForGroup("dq-step")) == 1
+    assert not ev.rows.is_cached  # silver caches the rows its writes read, after adding its own checks
+    # by hand: "s" is a, a, None, c, d, e: the two "a" rows repeat, the None is incomplete;
+    # "n" is 1, 0, None, 10, -1, 0.5: 0, None and -1 are not > 0
+    assert {o["rule_name"]: (o["outcome"], o["flagged_rows"]) for o in ev.outcomes} == {
+        "r0": ("Passed", 0),
+        "r1": ("Failed", 2),
+        "r2": ("Failed", 1),
+        "r3": ("Failed", 3),
+        "r4": ("Passed", 0),
+    }
 
 
 def test_rules_outside_the_one_pass_forms_are_evaluated_by_pydeequ_in_the_same_step(spark):

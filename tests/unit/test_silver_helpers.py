@@ -47,3 +47,45 @@ def test_before_the_referenced_entity_exists_every_key_is_unknown(spark, job_con
     sales = spark.createDataFrame([("T1", "P1")], "transaction_id string, product_id string")
     flagged = sales.transform(flag_unknown_references(spark, job_config, CONTRACTS["pos_sales"])).first()[dq.FAILED]
     assert flagged == ["unknown_product_id"]
+
+
+@pytest.mark.parametrize(
+    "key, known_unique, expected",
+    [
+        # latest rows A1 (line 3), A2, two null keys: the present ids are unique by construction
+        (["id"], {"id"}, ("Passed", 0)),
+        # (id, name) keeps both A1 versions: 1 of 3 present ids seen once, the two A1 rows flagged
+        (["id", "name"], set(), ("Failed", 2)),
+    ],
+)
+def test_silver_tells_dq_a_one_column_key_is_unique_among_the_latest_rows(
+    spark, tmp_path, monkeypatch, key, known_unique, expected
+):
+    from lakehouse import bronze, silver
+    from lakehouse.contracts import parse_contract
+    from pyspark.sql import functions as F
+
+    contract = parse_contract(
+        {
+            "source": "t",
+            "entity": "t",
+            "format": "csv",
+            "business_key": key,
+            "columns": [{"name": "id", "type": "string"}, {"name": "name", "type": "string"}],
+            "dq": [{"name": "id_unique", "rule": 'IsUnique "id"', "severity": "warn", "scope": "dataset"}],
+        },
+        "t.yaml",
+    )
+    landing = tmp_path / "t.csv"
+    landing.write_text("id,name\nA1,x\nA1,y\nA2,z\n,n1\n,n2\n")
+    df, _ = bronze.PARSERS["csv"](spark, [str(landing)], contract)
+    pending = df.select("*", F.lit("b1").alias("_batch_id"), F.current_timestamp().alias("_ingested_at"))
+    told = []
+    evaluate = dq.evaluate
+    monkeypatch.setattr(dq, "evaluate", lambda *a: told.append(a[3]) or evaluate(*a))
+    checked = silver.check_batch(spark, None, contract, pending)
+    (outcome,) = checked.evaluation.outcomes
+    assert told == [known_unique]
+    assert (outcome["outcome"], outcome["flagged_rows"]) == expected
+    for cached in checked.cached:
+        cached.unpersist()
