@@ -16,6 +16,7 @@ delivery, re-deliveries of changed content and duplicate deliveries under anothe
 import csv
 import dataclasses
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 
 from pyspark import cloudpickle
@@ -43,21 +44,32 @@ class Delivery:
     in_ledger: bool
 
 
-def delivered(spark, config, contract: Contract) -> list[Delivery]:
-    """What this source already holds: (file, checksum) groups of bronze ∪ the ledger's rows.
+def ledger_deliveries(spark, config) -> dict[str, list[Delivery]]:
+    """Every source's deliveries in ops.ingest_ledger, read once per job (one Spark job, not one per source).
+
+    The job's own ledger rows are written at its end (ops.deferred), so reading first misses nothing.
+    """
+    rows = (
+        ops.read(spark, config, "ingest_ledger")
+        .where(F.col("checksum").isNotNull())
+        .select("source", "file", "checksum", "size", "batch_id", "records", "ingested_at")
+        .collect()
+    )
+    by_source = defaultdict(list)
+    for r in rows:
+        by_source[r.source].append(Delivery(*r[1:], in_ledger=True))
+    return by_source
+
+
+def delivered(spark, config, contract: Contract, in_ledger: list[Delivery]) -> list[Delivery]:
+    """What this source already holds: (file, checksum) groups of bronze ∪ its ledger rows (`in_ledger`).
 
     Bronze itself decides what is ingested (its rows carry the file's relative path and checksum,
     written in the same commit as the data), so a job killed after the bronze commit and before its
     ledger rows never ingests a file twice. The ledger adds the files that gave no bronze rows
     (empty files, duplicate deliveries).
     """
-    ledger = (
-        ops.read(spark, config, "ingest_ledger")
-        .where((F.col("source") == contract.source) & F.col("checksum").isNotNull())
-        .select("file", "checksum", "size", "batch_id", "records", "ingested_at")
-        .collect()
-    )
-    found = {(r.file, r.checksum): Delivery(*r, in_ledger=True) for r in ledger}
+    found = {(d.file, d.checksum): d for d in in_ledger}
     table = delta_io.read_if_exists(spark, config.paths.bronze(contract.source))
     if table is not None and "_source_checksum" in table.columns:
         groups = (
@@ -441,9 +453,9 @@ def run(spark, config) -> list[dict]:
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
     with ops.deferred(spark):  # one ops commit per table for the whole job
-        results = []
+        results, ledger = [], ledger_deliveries(spark, config)
         for c in selected:
             with stage(f"bronze_ingest {c.source}") as s:
-                results.append(ingest_source(spark, config, c, delivered(spark, config, c)))
+                results.append(ingest_source(spark, config, c, delivered(spark, config, c, ledger[c.source])))
                 s.rows = results[-1]["rows"]
         return results

@@ -122,6 +122,21 @@ def quiet_jvm(spark) -> None:
         system.setErr(saved)
 
 
+# The JVM classes pyspark looks up by simple name on almost every call (each F.* function goes through
+# `jvm.functions`, each Python UDF and cached frame through `jvm.PythonUtils`): py4j resolves such a name
+# by trying it in every wildcard-imported package, each miss a class-path search of ~250 jars. Imported
+# by full name, it is one lookup: `F.col` 0.53 -> 0.33 ms, ~3,000 such lookups per batch of `make lake`.
+PY4J_IMPORTS = ("org.apache.spark.sql.functions", "org.apache.spark.api.python.PythonUtils")
+
+
+def import_hot_classes(spark) -> None:
+    """Import the classes pyspark resolves by simple name into the session's py4j view, by full name."""
+    from py4j.java_gateway import java_import
+
+    for name in PY4J_IMPORTS:
+        java_import(spark.sparkContext._jvm, name)
+
+
 def jars_dir() -> Path:
     return Path(os.environ.get("LAKEHOUSE_JARS_DIR", REPO_ROOT / ".cache" / "jars"))
 
@@ -281,6 +296,7 @@ def get_spark(app_name: str = "lakehouse"):
     if verbose():
         spark.sparkContext.setLogLevel("INFO")
     quiet_jvm(spark)
+    import_hot_classes(spark)
     return spark
 
 
@@ -310,6 +326,7 @@ def glue_session(args: dict, glue_context_cls=None, job_cls=None):
         for key, value in HADOOP_SETTINGS.items():
             spark.sparkContext._jsc.hadoopConfiguration().set(key, value)
         quiet_jvm(spark)
+        import_hot_classes(spark)
     else:
         spark = get_spark(args.get("JOB_NAME", "lakehouse"))
     try:

@@ -79,6 +79,17 @@ def test_local_jars_are_on_the_class_path_and_not_copied_per_session(spark):
     assert sorted(p.name for p in session_files.glob("*.jar")) == []  # (the AWS SDK bundle alone is 280 MB)
 
 
+def test_the_classes_pyspark_looks_up_by_simple_name_are_imported_by_full_name(spark):
+    """py4j resolves a simple name through the view's single imports (what dir() lists) before it tries
+    each wildcard package; the hot names must be there, each naming the class pyspark means."""
+    jvm = spark.sparkContext._jvm
+    assert {"functions", "PythonUtils"} <= set(dir(jvm))
+    assert jvm.functions._fqn == "org.apache.spark.sql.functions"
+    assert jvm.PythonUtils._fqn == "org.apache.spark.api.python.PythonUtils"
+    for full_name in runtime.PY4J_IMPORTS:
+        assert jvm.java.lang.Class.forName(full_name).getName() == full_name
+
+
 @pytest.mark.parametrize(
     ("variable", "sample_default", "users_value"),
     [("LAKEHOUSE_SHUFFLE_PARTITIONS", "2", "8"), (runtime.CODEGEN_ENV, "off", "on")],  # 2: local[2]
