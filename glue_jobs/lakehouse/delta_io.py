@@ -109,9 +109,10 @@ def read_if_exists(spark, path: str):
 
 
 def last_operation(spark, path: str) -> tuple[str | None, dict]:
-    """(operation, operation metrics) of the table's latest commit, from its Delta history."""
-    row = DeltaTable.forPath(spark, path).history(1).select("operation", "operationMetrics").first()
-    return (row["operation"], dict(row["operationMetrics"] or {})) if row else (None, {})
+    """(operation, operation metrics) of the table's latest commit: what DeltaTable.history(1) shows,
+    read from that commit's JSON (no Spark job)."""
+    info = _commit_info(_latest_commit(spark, path))
+    return info.get("operation"), dict(info.get("operationMetrics") or {})
 
 
 def overwrite(df, path: str, partition_by=()) -> None:
@@ -254,6 +255,19 @@ def _read_lines(spark, path: str) -> list[str]:
     return lines
 
 
+def _latest_commit(spark, path: str) -> list[dict]:
+    """The actions of the table's latest commit (_delta_log/<N>.json with the highest N), [] before the first."""
+    log = list_files(spark, f"{path.rstrip('/')}/_delta_log")
+    commits = [f for f in log if _commit_version(f) is not None]
+    if not commits:
+        return []
+    return [json.loads(line) for line in _read_lines(spark, max(commits, key=_commit_version)) if line.strip()]
+
+
+def _commit_info(actions: list[dict]) -> dict:
+    return next((a["commitInfo"] for a in actions if "commitInfo" in a), {})
+
+
 def overwrite_files(spark, path: str) -> tuple[list[str], int] | None:
     """(absolute data files, rows) when the table's latest commit replaced the whole table, else None.
 
@@ -261,13 +275,8 @@ def overwrite_files(spark, path: str) -> tuple[list[str], int] | None:
     numOutputRows is the row count: read from the commit's JSON through Hadoop's FileSystem, no
     Spark job. None for any other commit (MERGE, append, replaceWhere) or one that added no file.
     """
-    log = list_files(spark, f"{path.rstrip('/')}/_delta_log")
-    commits = [f for f in log if _commit_version(f) is not None]
-    if not commits:
-        return None
-    latest = max(commits, key=_commit_version)
-    actions = [json.loads(line) for line in _read_lines(spark, latest) if line.strip()]
-    info = next((a["commitInfo"] for a in actions if "commitInfo" in a), {})
+    actions = _latest_commit(spark, path)
+    info = _commit_info(actions)
     params, metrics = info.get("operationParameters") or {}, info.get("operationMetrics") or {}
     adds = [a["add"]["path"] for a in actions if "add" in a]
     full = info.get("operation") in ("WRITE", "CREATE TABLE AS SELECT") and params.get("mode") == "Overwrite"
