@@ -19,8 +19,8 @@ def test_last_operation_is_what_delta_history_shows_after_each_kind_of_commit(sp
     for step in steps:
         step()
         latest = DeltaTable.forPath(spark, path).history(1).first()
-        assert delta_io.last_operation(spark, path) == (latest["operation"], dict(latest["operationMetrics"]))
         seen.append(delta_io.last_operation(spark, path))
+        assert seen[-1] == (latest["operation"], dict(latest["operationMetrics"]))
     assert [op for op, _ in seen] == ["WRITE", "MERGE", "WRITE", "WRITE"]
     merge = seen[1][1]  # by hand: id 2 matched and updated, id 3 inserted
     assert (merge["numTargetRowsUpdated"], merge["numTargetRowsInserted"]) == ("1", "1")
