@@ -6,7 +6,6 @@ FAIL with the reason (missing download, JDK, binaries...) — they are never ski
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -24,42 +23,10 @@ LOCAL_ATHENA_VARS = {v: v.removesuffix("_db") for v in ATHENA_VARS}
 FIGURES: dict[str, str] = {}
 
 
-def _own_spark():
-    """The shared runtime's session if available, else a local Delta session built the same way."""
-    os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
-    try:
-        from lakehouse.runtime import get_spark
-    except ImportError:  # pragma: no cover - runtime module not there yet
-        get_spark = None
-    if get_spark is not None:
-        return get_spark("sql-tests")
-    from pyspark.sql import SparkSession
-
-    jars = sorted(str(p) for p in (REPO / ".cache" / "jars").glob("*.jar"))
-    return (
-        SparkSession.builder.master("local[2]")
-        .config("spark.jars", ",".join(jars))
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-
-
 @pytest.fixture(scope="session")
-def sql_spark(request):
-    try:
-        return request.getfixturevalue("spark")  # the suite-wide session (tests/conftest.py)
-    except pytest.FixtureLookupError:
-        return _own_spark()
-
-
-@pytest.fixture(scope="session")
-def fixture_lake(sql_spark, tmp_path_factory) -> Path:
+def fixture_lake(spark, tmp_path_factory) -> Path:
     t0 = time.monotonic()
-    root = fx.write_lake(sql_spark, tmp_path_factory.mktemp("sql_lake"))
+    root = fx.write_lake(spark, tmp_path_factory.mktemp("sql_lake"))
     FIGURES["fixture lake written (Spark)"] = f"{time.monotonic() - t0:.1f}s"
     return root
 

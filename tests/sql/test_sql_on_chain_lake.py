@@ -26,19 +26,9 @@ STAR = ("dim_date", "dim_store", "dim_product", "dim_customer", "fact_sales")
 
 
 @pytest.fixture(scope="module")
-def chain(request, sql_spark, tmp_path_factory) -> Path:
-    """LAKEHOUSE_SQL_CHAIN_LAKE (an existing lake, e.g. ./lake from `make lake`), else the suite's
-    chain run if tests/conftest.py provides one, else a small run of our own."""
-    if os.environ.get("LAKEHOUSE_SQL_CHAIN_LAKE"):
-        lake = os.environ["LAKEHOUSE_SQL_CHAIN_LAKE"]
-    else:
-        try:
-            lake, _ledger = request.getfixturevalue("chain_lake")
-        except pytest.FixtureLookupError:
-            from lakehouse_local import local_run
-
-            lake = tmp_path_factory.mktemp("sql_chain") / "lake"
-            local_run.main(["--lake", str(lake), "--rows", "600", "--batches", "2"])
+def chain(request) -> Path:
+    """LAKEHOUSE_SQL_CHAIN_LAKE (an existing lake, e.g. ./lake from `make lake`), else the suite's chain run."""
+    lake = os.environ.get("LAKEHOUSE_SQL_CHAIN_LAKE") or request.getfixturevalue("chain_lake")[0]
     lake = Path(lake)
     if not (lake / "gold" / "fact_sales" / "_delta_log").is_dir():
         pytest.fail(f"the chain wrote no gold tables under {lake}", pytrace=False)
@@ -60,10 +50,10 @@ def athena(trino, name: str) -> list[dict]:
     return trino.query(render((ATHENA_DIR / f"{name}.sql").read_text(), VARS)).dicts()
 
 
-def test_views_hold_what_spark_reads_from_their_base_tables(chain_trino, chain, sql_spark):
+def test_views_hold_what_spark_reads_from_their_base_tables(chain_trino, chain, spark):
     views = {  # view → the same rows counted by Spark on the Delta tables
-        "v_customer_current": delta(sql_spark, chain, "gold.dim_customer").where("is_current").count(),
-        "v_sales_enriched": delta(sql_spark, chain, "gold.fact_sales").count(),  # fact LEFT JOIN dims
+        "v_customer_current": delta(spark, chain, "gold.dim_customer").where("is_current").count(),
+        "v_sales_enriched": delta(spark, chain, "gold.fact_sales").count(),  # fact LEFT JOIN dims
     }
     for path in sql_files(ATHENA_DIR):
         if path.stem.startswith("ddl_"):
@@ -113,11 +103,11 @@ def test_scd2_example_returns_the_version_the_generator_delivered(chain_trino, c
     assert valid_from <= as_of < valid_to
 
 
-def test_daily_revenue_matches_the_fact_table(chain_trino, chain, sql_spark):
+def test_daily_revenue_matches_the_fact_table(chain_trino, chain, spark):
     from pyspark.sql import functions as F
 
     rows = athena(chain_trino, "daily_revenue_wow")
-    fact = delta(sql_spark, chain, "gold.fact_sales")
+    fact = delta(spark, chain, "gold.fact_sales")
     exp = fact.agg(F.count("*").alias("n"), F.sum("amount_usd").alias("usd"), F.sum("quantity").alias("q")).first()
     assert sum(r["orders"] for r in rows) == exp["n"] > 0
     assert sum(r["units"] for r in rows) == exp["q"]
@@ -125,21 +115,21 @@ def test_daily_revenue_matches_the_fact_table(chain_trino, chain, sql_spark):
     assert sum(r["unconverted_sales"] for r in rows) == fact.where("fx_missing").count()
 
 
-def test_segments_cover_every_customer(chain_trino, chain, sql_spark):
+def test_segments_cover_every_customer(chain_trino, chain, spark):
     rows = athena(chain_trino, "customer_segments_churn")
-    c360 = delta(sql_spark, chain, "gold.customer_360")
+    c360 = delta(spark, chain, "gold.customer_360")
     assert sum(r["customers"] for r in rows) == c360.count() > 0
     assert {r["churn_risk"] for r in rows} <= {"low", "medium", "high"}
 
 
-def test_dq_trend_counts_every_rule_outcome(chain_trino, chain, sql_spark):
+def test_dq_trend_counts_every_rule_outcome(chain_trino, chain, spark):
     rows = athena(chain_trino, "dq_trend")
-    dq = delta(sql_spark, chain, "ops.dq_results")
+    dq = delta(spark, chain, "ops.dq_results")
     assert sum(r["rules_evaluated"] for r in rows) == dq.count() > 0
     assert sum(r["rules_failed"] for r in rows) == dq.where("outcome = 'Failed'").count()
     # distinct flagged rows against the quarantine tables (a different table and code path): every
     # quarantined row was flagged, once, however many rules it failed
-    quarantined = sum(delta(sql_spark, chain, f"silver.quarantine_{e}").count() for e in source_entities().values())
+    quarantined = sum(delta(spark, chain, f"silver.quarantine_{e}").count() for e in source_entities().values())
     flagged = sum(r["distinct_rows_flagged"] for r in rows)
     assert 0 < quarantined <= flagged <= sum(r["rule_row_flags"] for r in rows)
 
@@ -185,10 +175,10 @@ def test_freshness_row_counts_match_the_generators_truth(chain_trino, chain):
         assert rows[f"silver.{entity}"]["last_loaded_at"] is not None
 
 
-def test_scd2_lookup_on_generated_history(chain_trino, chain, sql_spark):
+def test_scd2_lookup_on_generated_history(chain_trino, chain, spark):
     import re
 
-    dim = delta(sql_spark, chain, "gold.dim_customer")
+    dim = delta(spark, chain, "gold.dim_customer")
     multi = dim.groupBy("customer_id").count().where("count > 1").orderBy("customer_id").first()
     assert multi is not None, "the generator's customer updates should give some customer several versions"
     versions = dim.where(dim.customer_id == multi["customer_id"]).orderBy("valid_from").collect()
@@ -200,7 +190,7 @@ def test_scd2_lookup_on_generated_history(chain_trino, chain, sql_spark):
         assert [r["customer_sk"] for r in chain_trino.query(q).dicts()] == [v["customer_sk"]]
 
 
-def test_redshift_sql_loads_the_real_exports(postgres, chain, sql_spark):
+def test_redshift_sql_loads_the_real_exports(postgres, chain, spark):
     from pyspark.sql import functions as F
 
     variables = {
@@ -224,9 +214,9 @@ def test_redshift_sql_loads_the_real_exports(postgres, chain, sql_spark):
             runner.run_file(f, variables)
         for t in STAR:
             n = conn.execute(f"SELECT count(*) FROM star.{t}").fetchone()[0]
-            assert n == delta(sql_spark, chain, f"gold.{t}").count() > 0, t
+            assert n == delta(spark, chain, f"gold.{t}").count() > 0, t
         revenue = conn.execute("SELECT sum(revenue_usd) FROM bi.v_daily_revenue").fetchone()[0]
-        assert revenue == delta(sql_spark, chain, "gold.fact_sales").agg(F.sum("amount_usd")).first()[0]
+        assert revenue == delta(spark, chain, "gold.fact_sales").agg(F.sum("amount_usd")).first()[0]
         spectrum = conn.execute("SELECT sum(revenue_usd) FROM bi.v_city_category_revenue").fetchone()[0]
-        daily = delta(sql_spark, chain, "gold.daily_sales").agg(F.sum("revenue_usd")).first()[0]
+        daily = delta(spark, chain, "gold.daily_sales").agg(F.sum("revenue_usd")).first()[0]
         assert Decimal(spectrum) == daily
