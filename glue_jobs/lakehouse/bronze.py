@@ -44,14 +44,14 @@ class Delivery:
     in_ledger: bool
 
 
-def ledger_deliveries(spark, config) -> dict[str, list[Delivery]]:
-    """Every source's deliveries in ops.ingest_ledger, read once per job (one Spark job, not one per source).
+def ledger_deliveries(spark, config, sources: list[str]) -> dict[str, list[Delivery]]:
+    """These sources' deliveries in ops.ingest_ledger, read once per job (one Spark job, not one per source).
 
     The job's own ledger rows are written at its end (ops.deferred), so reading first misses nothing.
     """
     rows = (
         ops.read(spark, config, "ingest_ledger")
-        .where(F.col("checksum").isNotNull())
+        .where(F.col("source").isin(sources) & F.col("checksum").isNotNull())
         .select("source", "file", "checksum", "size", "batch_id", "records", "ingested_at")
         .collect()
     )
