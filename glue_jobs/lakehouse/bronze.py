@@ -453,7 +453,7 @@ def run(spark, config) -> list[dict]:
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
     with ops.deferred(spark):  # one ops commit per table for the whole job
-        results, ledger = [], ledger_deliveries(spark, config)
+        results, ledger = [], ledger_deliveries(spark, config, [c.source for c in selected])
         for c in selected:
             with stage(f"bronze_ingest {c.source}") as s:
                 results.append(ingest_source(spark, config, c, delivered(spark, config, c, ledger[c.source])))
