@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
-from lakehouse import delta_io, dq
+from lakehouse import delta_io, dq, ops
 from lakehouse.contracts import Reference, load_contracts
 from lakehouse.errors import ContractError
-from lakehouse.silver import dependency_order, flag_unknown_references
+from lakehouse.silver import cleaned_batches, dependency_order, flag_unknown_references, pending_bronze
 
 CONTRACTS = load_contracts(Path(__file__).resolve().parents[2] / "contracts")
 
@@ -26,6 +26,24 @@ def test_reference_cycles_and_unknown_entities_fail_with_the_contract():
     ghost = replace(CONTRACTS["products"], references=(Reference("brand", "brands", "brand"),))
     with pytest.raises(ContractError, match="'brands' has no contract"):
         dependency_order([ghost], {**CONTRACTS, "products": ghost})
+
+
+def test_pending_rows_are_those_of_batches_the_entity_has_not_cleaned(spark, job_config):
+    """Another entity's or layer's marker does not count; a row without a batch id is never taken as cleaned."""
+    products = CONTRACTS["products"]
+    assert pending_bronze(spark, job_config, products, []) is None  # no bronze yet
+    delta_io.append(
+        spark.createDataFrame([("r1", "b1"), ("r2", "b2"), ("r3", "b3"), ("r4", None)], "v string, _batch_id string"),
+        job_config.paths.bronze(products.source),
+    )
+    markers = [("silver", "products", "b1"), ("silver", "pos_sales", "b2"), ("gold", "products", "b3")]
+    ops.append_rows(spark, job_config, "batches_processed", [(*m, "run", ops.now()) for m in markers])
+
+    cleaned = cleaned_batches(spark, job_config, ["products", "customers"])
+    assert dict(cleaned) == {"products": ["b1"]}
+    pending = pending_bronze(spark, job_config, products, cleaned["products"])
+    assert sorted(r.v for r in pending.collect()) == ["r2", "r3", "r4"]
+    assert pending_bronze(spark, job_config, products, cleaned["customers"]).count() == 4
 
 
 def test_unknown_reference_is_flagged_known_and_null_are_not(spark, job_config):
