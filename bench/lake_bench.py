@@ -233,11 +233,12 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
     )
     dq = result["spark"]["dq"]
     step, scan, read = (sum(x[k] for x in dq) for k in ("dq_seconds", "scan_seconds", "read_seconds"))
-    print(f"spark DQ step (dq.evaluate, all entities): {step:.1f} s vs one count of its input {scan:.1f} s", end="")
+    print(f"spark DQ step (dq.evaluate, all entities): {step:.1f} s vs one full read of its input {read:.1f} s", end="")
     print(
-        f" = {step / scan:.1f}x; " + ", ".join(f"{x['entity']} {x['dq_seconds'] / x['scan_seconds']:.1f}x" for x in dq)
+        f" = {step / read:.1f}x (issue target < 1.5x); "
+        + ", ".join(f"{x['entity']} {x['dq_seconds'] / x['read_seconds']:.1f}x" for x in dq)
     )
-    print(f"  vs one full read of its input (every column) {read:.1f} s = {step / read:.1f}x")
+    print(f"  vs one count of its input (reads no values of a cached frame) {scan:.1f} s = {step / scan:.1f}x")
     rerun = sum(result["spark"][f"rerun_{s}"]["seconds"] for s in STAGES)
     print(f"spark idempotent re-run (no new files): {rerun:.1f} s = {100 * rerun / totals['spark']:.0f} % of the run")
     result["totals"] = {**totals, "ratio": totals["spark"] / totals["duckdb"], "rerun_seconds": rerun}

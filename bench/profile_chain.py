@@ -102,8 +102,8 @@ def measure_dq() -> None:
     """Time each DQ step (lakehouse.dq.evaluate) and, right after it, one plain count of its input
     and one full read of it.
 
-    The count is the issue's yardstick ("DQ costs < 1.5x one scan of its input"); on a cached input
-    it reads no values, so the full read (every column into Spark's no-op sink) is printed beside it.
+    The full read (every column into Spark's no-op sink) is the issue's yardstick ("DQ costs < 1.5x
+    one scan of its input"); the count is printed beside it: on a cached input it reads no values.
     Both run after the step so the job's own path is unchanged, and their time and jobs are removed
     from the job figures.
     """
@@ -195,13 +195,14 @@ def main() -> None:
     print(f"{'rest (planning, Python/JVM round trips)':<71} {total[0] - covered:8.1f}")
     if chain_dq:
         step, scan, read = (sum(x[i] for x in chain_dq) for i in (1, 2, 3))
-        print(f"\nDQ step (dq.evaluate, {len(chain_dq)} calls) {step:.1f} s vs one count of its input {scan:.1f} s")
-        print(f"  ratio {step / scan:.1f}x (issue target < 1.5x); vs one full read {read:.1f} s: {step / read:.1f}x")
+        print(f"\nDQ step (dq.evaluate, {len(chain_dq)} calls) {step:.1f} s vs one full read of its input {read:.1f} s")
+        print(f"  ratio {step / read:.1f}x (issue target < 1.5x, at `make bench` scale)", end="")
+        print(f"; vs one count {scan:.1f} s: {step / scan:.1f}x")
         for entity in sorted({x[0] for x in chain_dq}):
             e_step, e_scan, e_read = (sum(x[i] for x in chain_dq if x[0] == entity) for i in (1, 2, 3))
             print(
-                f"  {entity:<14} {e_step:6.1f} s vs count {e_scan:6.1f} s = {e_step / e_scan:5.1f}x,"
-                f" vs read {e_read:6.1f} s = {e_step / e_read:5.1f}x"
+                f"  {entity:<14} {e_step:6.1f} s vs read {e_read:6.1f} s = {e_step / e_read:5.1f}x,"
+                f" vs count {e_scan:6.1f} s = {e_step / e_scan:5.1f}x"
             )
 
 
