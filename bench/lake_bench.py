@@ -133,11 +133,23 @@ def engine_duckdb(lake: str) -> dict:
     return result
 
 
-def run_engine(engine: str, lake: Path) -> dict:
+# Sales lines per local shuffle partition, at most. The 5 M run's 4 partitions (1.25 M each) fit the 3 GB
+# driver; with 4 at 20 M (5 M each) silver's two tasks each unrolled a cached partition of 700+ MB at once and
+# the heap ran out ("GC overhead limit exceeded"). Spark's tuning guide: more tasks, smaller working sets.
+ROWS_PER_SHUFFLE_PARTITION = 1_500_000
+
+
+def shuffle_partitions(sales_lines: int) -> str:
+    """LAKEHOUSE_SHUFFLE_PARTITIONS for a scale: the runtime's 4, more when the sales lines need them; set wins."""
+    default = max(4, math.ceil(sales_lines / ROWS_PER_SHUFFLE_PARTITION))
+    return os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS") or str(default)
+
+
+def run_engine(engine: str, lake: Path, env: dict | None = None) -> dict:
     figures = lake / f"{engine}.json"
     log = lake.parent / f"{engine}.log"
     cmd = [sys.executable, "-u", __file__, "--engine", engine, "--lake", str(lake)]
-    pipe = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    pipe = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, "env": {**os.environ, **(env or {})}}
     with log.open("w", buffering=1) as fh, subprocess.Popen(cmd, **pipe) as p:  # line-buffered: readable while it runs
         for line in p.stdout:  # everything to the log; the jobs' progress lines to the terminal too
             fh.write(line)
@@ -207,8 +219,10 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
     data = make_data(out, rows, base_rows, file_rows)
     data["seconds"] = time.perf_counter() - t
     lake = out / "lake"
-    result = {"data": data, "load_average": os.getloadavg()[0]}
-    result["spark"] = run_engine("spark", lake)
+    partitions = shuffle_partitions(data["sales_lines"])
+    result = {"data": data, "load_average": os.getloadavg()[0], "shuffle_partitions": int(partitions)}
+    print(f"spark: {partitions} shuffle partitions (LAKEHOUSE_SHUFFLE_PARTITIONS)", flush=True)
+    result["spark"] = run_engine("spark", lake, {"LAKEHOUSE_SHUFFLE_PARTITIONS": partitions})
     result["duckdb"] = run_engine("duckdb", lake)
     result["gold_check"] = compare_gold(lake)
     n = data["sales_lines"]

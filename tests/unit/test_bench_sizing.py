@@ -1,0 +1,35 @@
+"""The bench's local Spark sizing per scale (bench/lake_bench.py): enough shuffle partitions that a 20 M
+run's silver fits the 3 GB driver, and the runtime's 4 at the default 5 M scale it was measured with."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "lake_bench.py"
+
+
+@pytest.fixture(scope="module")
+def lake_bench():
+    saved = list(sys.path)  # the script puts bench/ and glue_jobs/ on sys.path when loaded
+    spec = importlib.util.spec_from_file_location("lake_bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module
+    sys.path[:] = saved
+
+
+@pytest.mark.parametrize(
+    "sales_lines, partitions",
+    # by hand: at most 1.5 M lines per partition, never fewer than 4
+    [(505_000, "4"), (5_009_600, "4"), (6_000_000, "4"), (6_000_001, "5"), (20_018_200, "14")],
+)
+def test_partitions_grow_with_the_sales_lines(lake_bench, monkeypatch, sales_lines, partitions):
+    monkeypatch.delenv("LAKEHOUSE_SHUFFLE_PARTITIONS", raising=False)
+    assert lake_bench.shuffle_partitions(sales_lines) == partitions
+
+
+def test_a_set_value_wins(lake_bench, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_SHUFFLE_PARTITIONS", "8")
+    assert lake_bench.shuffle_partitions(20_018_200) == "8"
