@@ -140,9 +140,15 @@ ROWS_PER_SHUFFLE_PARTITION = 1_500_000
 
 
 def shuffle_partitions(sales_lines: int) -> str:
-    """LAKEHOUSE_SHUFFLE_PARTITIONS for a scale: the runtime's 4, more when the sales lines need them; set wins."""
-    default = max(4, math.ceil(sales_lines / ROWS_PER_SHUFFLE_PARTITION))
-    return os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS") or str(default)
+    """LAKEHOUSE_SHUFFLE_PARTITIONS for a scale: the runtime's, more when the sales lines need them; set wins."""
+    from lakehouse.runtime import SHUFFLE_PARTITIONS
+
+    chosen = os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS")
+    if chosen is None:
+        return str(max(SHUFFLE_PARTITIONS, math.ceil(sales_lines / ROWS_PER_SHUFFLE_PARTITION)))
+    if not chosen.isdigit() or int(chosen) < 1:
+        raise SystemExit(f"LAKEHOUSE_SHUFFLE_PARTITIONS={chosen!r}: expected a whole number of partitions, 1 or more")
+    return chosen
 
 
 def run_engine(engine: str, lake: Path, env: dict | None = None) -> dict:

@@ -226,6 +226,11 @@ def driver_java_options() -> str:
     return " ".join(options + jit_flags())
 
 
+# Local sessions' spark.sql.shuffle.partitions unless LAKEHOUSE_SHUFFLE_PARTITIONS is set (the bench raises it
+# for more sales lines: bench/lake_bench.py shuffle_partitions).
+SHUFFLE_PARTITIONS = 4
+
+
 def get_spark(app_name: str = "lakehouse"):
     """A local SparkSession with Delta, Deequ and s3a (for the moto emulator)."""
     from pyspark.sql import SparkSession
@@ -239,7 +244,7 @@ def get_spark(app_name: str = "lakehouse"):
         .master(os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[2]"))
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.sql.shuffle.partitions", os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS", "4"))
+        .config("spark.sql.shuffle.partitions", os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS", str(SHUFFLE_PARTITIONS)))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", os.environ.get("LAKEHOUSE_DRIVER_MEMORY", "3g"))
         .config("spark.driver.host", "127.0.0.1")

@@ -33,3 +33,10 @@ def test_partitions_grow_with_the_sales_lines(lake_bench, monkeypatch, sales_lin
 def test_a_set_value_wins(lake_bench, monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_SHUFFLE_PARTITIONS", "8")
     assert lake_bench.shuffle_partitions(20_018_200) == "8"
+
+
+@pytest.mark.parametrize("bad", ["", "0", "many", "-2"])
+def test_a_set_value_that_is_no_partition_count_stops_the_bench_naming_it(lake_bench, monkeypatch, bad):
+    monkeypatch.setenv("LAKEHOUSE_SHUFFLE_PARTITIONS", bad)
+    with pytest.raises(SystemExit, match=f"LAKEHOUSE_SHUFFLE_PARTITIONS='{bad}': expected a whole number"):
+        lake_bench.shuffle_partitions(20_018_200)
