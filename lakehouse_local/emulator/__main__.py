@@ -69,7 +69,7 @@ def main(argv=None) -> int:
     print(f"emulator: moto on {endpoint} (log {workdir / 'moto.log'})", flush=True)
     ok = True
     try:
-        tf = Terraform(endpoint, workdir / "terraform")
+        tf = Terraform(endpoint, workdir / "terraform", workdir / "moto.log")
         print(f"emulator: terraform apply (envs/emulator.tfvars) ... {tf.apply():.0f}s", flush=True)
         out = tf.outputs()
         ledger = sample_data.generate(workdir / "sample", args.rows, args.batches, args.seed)

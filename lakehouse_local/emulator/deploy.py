@@ -7,12 +7,13 @@ terraform/ is never touched; the provider comes from the local mirror when there
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from lakehouse_local.emulator.server import EmulatorError, aws_env, client
+from lakehouse_local.emulator.server import EmulatorError, aws_env, client, server_errors
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TF_DIR = REPO_ROOT / "terraform"
@@ -28,10 +29,21 @@ def build_package(out: Path) -> Path:
     return builder.build(out)
 
 
+def failure_evidence(provider_log: Path, moto_log: Path) -> str:
+    """What a failed apply's own output leaves out: the calls the provider retried (its debug log) and
+    moto's 5xx answers and tracebacks. A create whose first answer was lost is retried by the AWS SDK
+    and then fails as "already exists"; these two show which call it was and what the server said."""
+    text = provider_log.read_text(errors="replace") if provider_log.exists() else ""
+    retried = re.findall(r"^(\S+) \[DEBUG\] provider\S*: retrying request (\S+), attempt (\d+)", text, re.M)
+    calls = "\n".join(f"  {ts} {call} attempt {n}" for ts, call, n in retried) or "  none"
+    moto = server_errors(moto_log)
+    return f"AWS calls the provider retried ({provider_log}):\n{calls[-3000:]}\nmoto's errors:\n{moto}"
+
+
 class Terraform:
     """terraform -chdir=terraform/ with the emulator's variables, state and data dir in ``workdir``."""
 
-    def __init__(self, endpoint: str, workdir: Path, extra_vars: dict | None = None):
+    def __init__(self, endpoint: str, workdir: Path, moto_log: Path, extra_vars: dict | None = None):
         binary = shutil.which("terraform")
         if not binary:
             raise EmulatorError("terraform not found on PATH: install Terraform >= 1.11")
@@ -42,8 +54,16 @@ class Terraform:
         self.vars = {"aws_endpoint_url": endpoint, "package_zip_path": str(self.zip), **(extra_vars or {})}
         self.env = aws_env(endpoint)
         self.env.pop("AWS_ENDPOINT_URL")  # the provider takes the endpoint from aws_endpoint_url
+        self.moto_log, self.provider_log = Path(moto_log), self.workdir / "provider.log"
         self.env.update(
-            {"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_DATA_DIR": str(self.workdir / ".terraform")}
+            {
+                "CHECKPOINT_DISABLE": "1",
+                "TF_IN_AUTOMATION": "1",
+                "TF_DATA_DIR": str(self.workdir / ".terraform"),
+                # every AWS call the provider makes and retries: the evidence when an apply fails
+                "TF_LOG_PROVIDER": "DEBUG",
+                "TF_LOG_PATH": str(self.provider_log),
+            }
         )
         if not Path.home().joinpath(".terraformrc").exists():
             self.env["TF_CLI_CONFIG_FILE"] = "/dev/null"
@@ -56,7 +76,10 @@ class Terraform:
 
     def _check(self, what: str, result: subprocess.CompletedProcess) -> str:
         if result.returncode != 0:
-            raise EmulatorError(f"terraform {what} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+            raise EmulatorError(
+                f"terraform {what} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}\n"
+                + failure_evidence(self.provider_log, self.moto_log)
+            )
         return result.stdout
 
     def init(self) -> None:

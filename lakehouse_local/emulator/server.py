@@ -4,7 +4,7 @@ moto is pinned in requirements-dev.txt; tests and ``python -m lakehouse_local.em
 """
 
 import os
-import socket
+import re
 import subprocess
 import sys
 import time
@@ -23,31 +23,59 @@ class EmulatorError(RuntimeError):
     pass
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# werkzeug's startup line; with port 0 it names the port the OS gave the server.
+RUNNING_ON = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 
 
 def start_moto(log_path: Path, timeout: float = 30) -> tuple[subprocess.Popen, str]:
-    """Start moto_server on a free loopback port; returns (process, endpoint)."""
+    """Start moto_server on a loopback port of its own; returns (process, endpoint).
+
+    The server binds port 0 and the endpoint is read from its own startup line. A port probed free
+    beforehand could be taken by a second server started at the same moment (two pytest workers),
+    and the readiness probe would then be answered by that other server: two deployments in one moto.
+    """
     binary = Path(sys.executable).with_name("moto_server")
     cmd = [str(binary)] if binary.exists() else [sys.executable, "-m", "moto.server"]
-    port = free_port()
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([*cmd, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*cmd, "-H", "127.0.0.1", "-p", "0"], stdout=log, stderr=subprocess.STDOUT)
     log.close()
-    endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
+    endpoint = None
     while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1).read()
-            return proc, endpoint
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise EmulatorError(f"moto_server did not start on {endpoint}; see {log_path}") from None
-            time.sleep(0.2)
+        if endpoint is None:
+            started = RUNNING_ON.search(log_path.read_text(errors="replace"))
+            endpoint = started.group(1) if started else None
+        if endpoint:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1).read()
+                return proc, endpoint
+            except OSError:
+                pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            exited = proc.poll()
+            proc.kill()
+            why = f"exited with code {exited}" if exited is not None else f"did not answer within {timeout:.0f}s"
+            raise EmulatorError(f"moto_server {why}; see {log_path}")
+        time.sleep(0.2)
+
+
+def server_errors(log_path: Path, limit: int = 4000) -> str:
+    """moto's own failures in its log (5xx answers, werkzeug's tracebacks), for a failure message.
+
+    The provider retries a 5xx; a create that failed that way after moto had stored the resource
+    comes back as "already exists", and the first cause is only in this log.
+    """
+    lines = log_path.read_text(errors="replace").splitlines() if log_path.exists() else []
+    kept, in_traceback = [], False
+    for line in lines:
+        answered = line.startswith("127.0.0.1 - - [")
+        if "Error on request" in line:
+            in_traceback = True
+        elif answered:
+            in_traceback = False
+        if in_traceback or (answered and re.search(r'" 5\d\d ', line)):
+            kept.append(line)
+    return "\n".join(kept)[-limit:] or f"moto logged no 5xx answer and no server error ({log_path})"
 
 
 def stop(proc: subprocess.Popen) -> None:

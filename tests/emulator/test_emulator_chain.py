@@ -25,6 +25,7 @@ from lakehouse_local.emulator.delta_log import row_count
 from lakehouse_local.emulator.deploy import Terraform
 from lakehouse_local.emulator.glue_runner import GlueRunner
 from tests.glue_scripts import required_args
+from tests.moto_deploy import fresh_moto_deployment
 
 pytestmark = pytest.mark.slow
 
@@ -64,14 +65,15 @@ DAILY_SALES_COLUMNS = [
 ]
 
 
+def deploy_without_the_dqdl_jar(work: Path, endpoint: str) -> tuple[Terraform, float]:
+    tf = Terraform(endpoint, work / "terraform", work / "moto.log")
+    add_rule(tf.zip, "pos_sales.yaml", PYDEEQU_RULE)
+    return tf, tf.apply(extra_jars='["deequ-2.1.0-spark-3.5.jar"]')  # the DQDL parser jar forgotten
+
+
 @pytest.fixture(scope="module")
 def emulated(tmp_path_factory):
-    work = tmp_path_factory.mktemp("emulator")
-    proc, endpoint = server.start_moto(work / "moto.log")
-    try:
-        tf = Terraform(endpoint, work / "terraform")
-        add_rule(tf.zip, "pos_sales.yaml", PYDEEQU_RULE)
-        apply_s = tf.apply(extra_jars='["deequ-2.1.0-spark-3.5.jar"]')  # the DQDL parser jar forgotten
+    with fresh_moto_deployment(tmp_path_factory, deploy_without_the_dqdl_jar) as (work, endpoint, (tf, apply_s)):
         out = tf.outputs()
         ledger = sample_data.generate(work / "sample", ROWS, 1, SEED)
         s3, glue = server.client("s3", endpoint), server.client("glue", endpoint)
@@ -97,8 +99,6 @@ def emulated(tmp_path_factory):
             "fixed": fixed,
             "run_log": work / "run.json",
         }
-    finally:
-        server.stop(proc)
 
 
 def add_rule(package: Path, contract: str, rule: dict) -> None:

@@ -92,12 +92,6 @@ def artifacts(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def moto_factory():
-    """start_moto, for tests that need a server of their own."""
-    return start_moto
-
-
-@pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory):
     proc, endpoint = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
     yield endpoint

@@ -14,7 +14,10 @@ import boto3
 import pytest
 import yaml
 
+from lakehouse_local.emulator.deploy import failure_evidence
+from lakehouse_local.emulator.server import EmulatorError
 from tests.glue_scripts import required_args
+from tests.moto_deploy import fresh_moto_deployment
 
 pytestmark = pytest.mark.slow
 
@@ -25,30 +28,32 @@ PREFIX = "lakehouse-emulator"
 
 
 @pytest.fixture(scope="module")
-def deployed(terraform, tf_init, artifacts, moto_factory, tmp_path_factory):
-    work = tmp_path_factory.mktemp("emulator")
-    proc, endpoint = moto_factory(work / "moto.log")
-    state = work / "emulator.tfstate"
-    args = [
-        "-input=false",
-        "-no-color",
-        "-lock=false",
-        "-var-file=envs/emulator.tfvars",
-        f"-var=aws_endpoint_url={endpoint}",
-        f"-var=package_zip_path={artifacts['zip']}",
-        f"-state={state}",
-    ]
-    try:
+def deployed(terraform, tf_env, tf_init, artifacts, tmp_path_factory):
+    def apply(work: Path, endpoint: str) -> list[str]:
+        args = [
+            "-input=false",
+            "-no-color",
+            "-lock=false",
+            "-var-file=envs/emulator.tfvars",
+            f"-var=aws_endpoint_url={endpoint}",
+            f"-var=package_zip_path={artifacts['zip']}",
+            f"-state={work / 'emulator.tfstate'}",
+        ]
+        provider_log = work / "provider.log"
         started = time.monotonic()
-        applied = terraform("apply", "-auto-approve", *args, timeout=900)
-        assert applied.returncode == 0, f"apply against moto failed:\n{applied.stdout[-6000:]}\n{applied.stderr}"
+        env = {**tf_env, "TF_LOG_PROVIDER": "DEBUG", "TF_LOG_PATH": str(provider_log)}
+        applied = terraform("apply", "-auto-approve", *args, timeout=900, env=env)
+        if applied.returncode != 0:
+            evidence = failure_evidence(provider_log, work / "moto.log")
+            raise EmulatorError(f"apply against moto failed:\n{applied.stdout[-6000:]}\n{applied.stderr}\n{evidence}")
         print(f"emulator apply: {time.monotonic() - started:.0f}s")
+        return args
+
+    with fresh_moto_deployment(tmp_path_factory, apply) as (work, endpoint, args):
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
         clients = {name: session.client(name, endpoint_url=endpoint) for name in ("glue", "s3", "iam", "ssm", "sns")}
+        state = work / "emulator.tfstate"
         yield {"clients": clients, "args": args, "state": state, "endpoint": endpoint, "zip": artifacts["zip"]}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_workflow_triggers_form_the_chain(deployed):
