@@ -183,6 +183,9 @@ class TrinoServer:
         self.started_in: float | None = None
         self.log_path = self.workdir / "server.log"
         self.glue_endpoint = glue_endpoint
+        # This server's own name in /v1/info: a port probed free can be taken by another worker's
+        # Trino started at the same moment, whose answer must not count as this one being ready.
+        self.environment = f"local_{uuid.uuid4().hex[:12]}"
 
     # ---------------------------------------------------------------- lifecycle
     @property
@@ -256,7 +259,7 @@ class TrinoServer:
             str(self.home / "lib" / "*"),
             f"-Dconfig={etc / 'config.properties'}",
             f"-Dlog.levels-file={etc / 'log.properties'}",
-            "-Dnode.environment=local",
+            f"-Dnode.environment={self.environment}",
             f"-Dnode.id={uuid.uuid4()}",
             f"-Dnode.data-dir={self.workdir / 'data'}",
             "-Dnode.bind-ip=127.0.0.1",
@@ -296,10 +299,13 @@ class TrinoServer:
             try:
                 with urllib.request.urlopen(f"{self.url}/v1/info", timeout=5) as r:
                     info = json.load(r)
-                if not info.get("starting", True):
+                if info.get("environment") != self.environment:
+                    last = f"answered by another Trino (environment {info.get('environment')!r})"
+                elif not info.get("starting", True):
                     self.query("SELECT 1")
                     return
-                last = "starting"
+                else:
+                    last = "starting"
             except (urllib.error.URLError, ConnectionError, OSError, EngineError) as e:
                 last = str(e)
             time.sleep(0.5)
