@@ -15,8 +15,8 @@ def fresh_moto_deployment(tmp_path_factory, deploy: Callable[[Path, str], object
 
     A first deployment that fails (EmulatorError) is reported as a warning and done once more on a
     new server and state. One CI run of `make test` in 27 failed its apply with "Database already
-    exists" for a database that apply creates once: a create retried by the AWS SDK after its first
-    answer was lost. Not reproduced since (9 applies on loaded cores, 7,200 concurrent Glue calls), so
+    exists" for a database that apply creates once, most likely a create the AWS SDK retried after
+    its first answer was lost. Not reproduced since (9 applies, 8 on loaded cores; 7,200 concurrent Glue calls), so
     a failure now carries the evidence (deploy.failure_evidence) and a second failure fails the tests.
     """
     for attempt in (1, 2):
