@@ -275,7 +275,7 @@ run_redshift_sql() {
   # One Data API session per file: BEGIN/COMMIT blocks and TEMP tables span statements.
   local file stmt id session n rendered
   rendered="$(mktemp)"
-  trap 'rm -f "$rendered"' RETURN
+  trap 'rm -f "${rendered:-}"' RETURN EXIT # EXIT too: a failed statement ends the script through die
   for file in "${files[@]}"; do
     session="" n=0
     render_statements "$file" >"$rendered" || die "$(basename "$file"): cannot render"

@@ -130,7 +130,9 @@ def _bin(tmp_path: Path, with_terraform=True, with_aws=True) -> Path:
 def run_deploy(tmp_path, *args, fake=None, **env_extra):
     fake = fake or _bin(tmp_path)
     log = tmp_path / "calls.log"
+    (tmp_path / "tmp").mkdir(exist_ok=True)
     env = {
+        "TMPDIR": str(tmp_path / "tmp"),  # deploy.sh's temporary files, checked for leftovers
         "PATH": str(fake),
         "HOME": str(tmp_path),
         "FAKE_LOG": str(log),
@@ -208,6 +210,7 @@ def test_up_applies_then_runs_the_workflow_then_the_sql(tmp_path):
     mirror.mkdir()
     result, calls = run_deploy(tmp_path, "up", "dev", TF_PLUGIN_DIR=str(mirror))
     assert result.returncode == 0, result.stderr
+    assert list((tmp_path / "tmp").iterdir()) == [], "no temporary file is left behind"
     tf = [c[1:] for c in calls if c[0] == "terraform"]
     assert tf[0] == ["init", "-input=false", f"-plugin-dir={mirror}"], "init uses the provider mirror when it exists"
     assert tf[1] == ["workspace", "select", "-or-create=true", "dev"]
@@ -320,6 +323,7 @@ def test_failed_statement_stops_with_the_file_and_error(tmp_path):
     assert "02_external_schema.sql" in result.stderr and "FAILED" in result.stderr and "syntax error" in result.stderr
     sqls = [c[c.index("--sql") + 1] for c in calls if c[3:5] == ["redshift-data", "execute-statement"]]
     assert "CREATE EXTERNAL SCHEMA" in sqls[-1], "nothing runs after the failed statement"
+    assert list((tmp_path / "tmp").iterdir()) == [], "the rendered statements are removed when the run stops"
 
 
 def test_redshift_disabled_skips_sql(tmp_path):
