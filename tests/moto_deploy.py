@@ -22,16 +22,16 @@ def fresh_moto_deployment(tmp_path_factory, deploy: Callable[[Path, str], object
     for attempt in (1, 2):
         work = tmp_path_factory.mktemp("emulator")
         proc, endpoint = server.start_moto(work / "moto.log")
-        try:
-            deployed = deploy(work, endpoint)
-        except server.EmulatorError as failure:
-            server.stop(proc)
-            if attempt == 2:
-                raise
-            warnings.warn(f"emulator deployment failed once, deploying again on a fresh moto:\n{failure}", stacklevel=3)
-            continue
-        try:
+        try:  # the server is stopped however the deployment or the tests end
+            try:
+                deployed = deploy(work, endpoint)
+            except server.EmulatorError as failure:
+                if attempt == 2:
+                    raise
+                again = f"emulator deployment failed once, deploying again on a fresh moto:\n{failure}"
+                warnings.warn(again, stacklevel=3)
+                continue
             yield work, endpoint, deployed
+            return
         finally:
             server.stop(proc)
-        return

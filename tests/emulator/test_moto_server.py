@@ -1,6 +1,8 @@
 """The emulator's moto servers: each on a port of its own, and a failed deployment's evidence."""
 
+import subprocess
 import threading
+import urllib.request
 
 import pytest
 
@@ -93,3 +95,18 @@ def test_a_deployment_that_fails_twice_fails(tmp_path_factory):
     with pytest.warns(UserWarning), pytest.raises(server.EmulatorError, match="apply against moto failed"):
         with fresh_moto_deployment(tmp_path_factory, deploy):
             pytest.fail("nothing to yield when both deployments fail")
+
+
+def test_a_deployment_that_breaks_otherwise_still_stops_its_server(tmp_path_factory):
+    endpoints = []
+
+    def deploy(work, endpoint):
+        endpoints.append(endpoint)
+        raise subprocess.TimeoutExpired("terraform apply", 900)
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        with fresh_moto_deployment(tmp_path_factory, deploy):
+            pytest.fail("nothing to yield when the deployment breaks")
+    assert len(endpoints) == 1, "only an EmulatorError gets a second deployment"
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{endpoints[0]}/moto-api/data.json", timeout=2)
