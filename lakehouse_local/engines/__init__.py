@@ -11,6 +11,17 @@ Nothing here is shipped to Glue jobs' code paths; it only needs the standard lib
 psycopg / pyarrow for PostgreSQL.
 """
 
+import socket
+
 
 class EngineError(RuntimeError):
     """A local engine could not be started or a statement failed (message says which and why)."""
+
+
+def free_port() -> int:
+    """A loopback port free at the moment of asking. Another process can take it before the server
+    binds it, so each server checks that what answers there is itself: PostgreSQL through
+    ``pg_ctl -w`` on its own data directory, Trino through its own node environment."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

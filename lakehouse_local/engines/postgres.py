@@ -14,22 +14,15 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from lakehouse_local.engines import EngineError
+from lakehouse_local.engines import EngineError, free_port
 
 PG_BINDIR_CANDIDATES = ("/usr/lib/postgresql/15/bin",)
 SERVICE_USER = "postgres"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def find_bindir() -> Path:
@@ -86,7 +79,7 @@ class PostgresServer:
             return self
         t0 = time.monotonic()
         self.bindir = find_bindir()
-        self.port = self.port or _free_port()
+        self.port = self.port or free_port()
         self.workdir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres system user
             user = _ensure_service_user()

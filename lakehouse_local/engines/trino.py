@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,7 @@ from pathlib import Path
 
 from lakehouse import runtime
 
-from lakehouse_local.engines import EngineError
+from lakehouse_local.engines import EngineError, free_port
 
 TRINO_VERSION = os.environ.get("TRINO_VERSION", "476")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,12 +77,6 @@ JVM_FLAGS = (
 
 
 NODE_WAIT_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def find_java(explicit: str | None = None) -> str:
