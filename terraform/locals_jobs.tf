@@ -73,6 +73,7 @@ locals {
       description             = "Glue crawler ${local.name}-${k}"
       lake_read_prefixes      = ["${c.layer}/"]
       catalog_write_databases = [local.databases[c.database]]
+      glue_logs               = "crawler"
     } },
     var.enable_data_quality ? { data_quality = {
       description            = "Glue Data Quality evaluation of the silver rulesets"
@@ -80,6 +81,7 @@ locals {
       catalog_read_databases = [local.databases["silver"]]
       data_quality_rulesets  = true
       metric_namespaces      = ["Glue Data Quality"]
+      glue_logs              = "data_quality"
     } } : {},
   )
 }

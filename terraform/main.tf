@@ -154,10 +154,12 @@ module "iam" {
   name_prefix          = local.name
   lake_bucket_arn      = local.bucket_arns["lake"]
   artifacts_bucket_arn = local.bucket_arns["artifacts"]
-  kms_key_alias        = module.lake_storage.kms_alias_name
+  kms_key_arn          = module.lake_storage.kms_key_arn
   log_group_arns       = [for s in local.log_streams : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_prefix}/${s}"]
   principals           = local.principals
-  tags                 = local.tags
+
+  security_configuration_name = aws_glue_security_configuration.this.name
+  tags                        = local.tags
 }
 
 # ----------------------------------------------------------------------- jobs
@@ -249,7 +251,6 @@ module "redshift_serverless" {
   name_prefix     = local.name
   database_name   = var.redshift.database_name
   kms_key_arn     = module.lake_storage.kms_key_arn
-  kms_key_alias   = module.lake_storage.kms_alias_name
   lake_bucket_arn = local.bucket_arns["lake"]
   # Spectrum reads the symlink-manifest tables (the native Delta tables are for Athena).
   gold_database_name        = try(local.databases["gold_spectrum"], local.databases["gold"])

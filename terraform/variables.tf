@@ -219,11 +219,13 @@ variable "redshift" {
     subnet_ids            = optional(list(string))
     security_group_ids    = optional(list(string))
     # Enhanced VPC routing needs VPC endpoints (S3 gateway, Glue interface) in the workgroup's
-    # VPC; modules/redshift_serverless creates them from vpc_endpoints when this is true.
+    # VPC; modules/redshift_serverless creates them, or uses the existing ones named here.
     enhanced_vpc_routing = optional(bool, false)
     vpc_endpoints = optional(object({
-      vpc_id          = string
-      route_table_ids = list(string)
+      vpc_id                    = string
+      route_table_ids           = optional(list(string), [])
+      existing_s3_endpoint_id   = optional(string)
+      existing_glue_endpoint_id = optional(string)
     }))
   })
   default = {}

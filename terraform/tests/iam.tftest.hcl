@@ -15,7 +15,12 @@ variables {
   name_prefix          = "lh-dev"
   lake_bucket_arn      = "arn:aws:s3:::lh-dev-lake-123456789012"
   artifacts_bucket_arn = "arn:aws:s3:::lh-dev-artifacts-123456789012"
-  kms_key_alias        = "alias/lh-dev-lakehouse"
+  kms_key_arn          = "arn:aws:kms:eu-west-1:123456789012:key/1111-2222"
+  log_group_arns = [
+    "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/lh-dev/output",
+    "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/lh-dev/error",
+  ]
+  security_configuration_name = "lh-dev-glue"
   principals = {
     bronze = {
       description             = "bronze job"
@@ -34,6 +39,18 @@ variables {
       ssm_parameter_arns      = ["arn:aws:ssm:eu-west-1:123456789012:parameter/lh/dev/pii-salt"]
       metric_namespaces       = ["Glue", "Lakehouse/DataQuality"]
     }
+    crawler_gold = {
+      description             = "gold crawler"
+      lake_read_prefixes      = ["gold/"]
+      catalog_write_databases = ["lh_dev_gold"]
+      glue_logs               = "crawler"
+    }
+    data_quality = {
+      description            = "DQ evaluator"
+      lake_read_prefixes     = ["silver/"]
+      catalog_read_databases = ["lh_dev_silver"]
+      glue_logs              = "data_quality"
+    }
   }
 }
 
@@ -50,6 +67,12 @@ run "roles" {
   assert {
     condition     = jsondecode(aws_iam_role.this["bronze"].assume_role_policy).Statement[0].Principal.Service == "glue.amazonaws.com"
     error_message = "Roles are assumed by Glue."
+  }
+  # "Step 2: Create an IAM role for AWS Glue" documents the trust without conditions; a condition
+  # on a key Glue does not send (aws:SourceAccount) would stop every job and crawler.
+  assert {
+    condition     = alltrue([for r in aws_iam_role.this : !can(jsondecode(r.assume_role_policy).Statement[0].Condition)])
+    error_message = "Glue trust policies carry no condition the Glue docs don't document."
   }
   assert {
     condition = alltrue(flatten([for k, p in aws_iam_role_policy.this : [for s in jsondecode(p.policy).Statement : [
@@ -84,9 +107,42 @@ run "roles" {
     condition     = length([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s if s.Sid == "ReadOwnParameters"]) == 0
     error_message = "bronze must not read SSM parameters."
   }
+  # By key ARN: alias changes take up to five minutes to affect KMS authorization.
   assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s.Condition if s.Sid == "UseLakeKey"])["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == ["alias/lh-dev-lakehouse"]
-    error_message = "KMS use is limited to the lake key (by alias)."
+    condition = alltrue([for k, p in aws_iam_role_policy.lake_key :
+      one(jsondecode(p.policy).Statement).Resource == ["arn:aws:kms:eu-west-1:123456789012:key/1111-2222"] &&
+      !can(one(jsondecode(p.policy).Statement).Condition)
+    ]) && !strcontains(join("", [for k, p in aws_iam_role_policy.this : p.policy]), "kms:")
+    error_message = "KMS use is granted on the lake key's ARN only, with no alias condition, in its own policy."
+  }
+  assert {
+    condition = (
+      one(jsondecode(aws_iam_role_policy.lake_key["bronze"].policy).Statement).Action == ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"] &&
+      one(jsondecode(aws_iam_role_policy.lake_key["crawler_gold"].policy).Statement).Action == ["kms:Decrypt", "kms:DescribeKey"] &&
+      one(jsondecode(aws_iam_role_policy.lake_key["data_quality"].policy).Statement).Action == ["kms:Decrypt", "kms:DescribeKey"]
+    )
+    error_message = "Only principals that write may encrypt; read-only crawlers and the DQ evaluator only decrypt."
+  }
+  # Log groups: jobs write to the Terraform-made groups and may create only their own encrypted
+  # group (/aws-glue/jobs/<security configuration>-role/<role>/...); a crawler only its own
+  # /aws-glue/crawlers-role/<role>-<security configuration>; nobody gets /aws-glue/*
+  # with logs:AssociateKmsKey.
+  assert {
+    condition = (
+      one([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s if s.Sid == "WriteManagedJobLogs"]).Action == ["logs:CreateLogStream", "logs:PutLogEvents"] &&
+      one([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s if s.Sid == "CreateOwnEncryptedLogGroups"]).Resource == [
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/lh-dev-glue-role/lh-dev-bronze/*",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/lh-dev-glue-role/lh-dev-bronze/*:*",
+      ] &&
+      one([for s in jsondecode(aws_iam_role_policy.this["crawler_gold"].policy).Statement : s if s.Sid == "CreateOwnEncryptedLogGroups"]).Resource == [
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/lh-dev-crawler-gold-lh-dev-glue",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/lh-dev-crawler-gold-lh-dev-glue:*",
+      ] &&
+      length([for s in jsondecode(aws_iam_role_policy.this["crawler_gold"].policy).Statement : s if s.Sid == "WriteManagedJobLogs"]) == 0 &&
+      alltrue(flatten([for k, p in aws_iam_role_policy.this : [for s in jsondecode(p.policy).Statement :
+      !(contains(flatten([s.Action]), "logs:AssociateKmsKey") && anytrue([for r in flatten([s.Resource]) : endswith(r, ":/aws-glue/*")]))]]))
+    )
+    error_message = "Each role creates and keys only its own log groups; jobs write to the managed groups."
   }
   # Only ListBucket requests carry s3:prefix: GetBucketLocation under that condition is never granted.
   assert {

@@ -43,6 +43,18 @@ override_data {
   values = { account_id = "123456789012" }
 }
 
+# A default VPC with default subnets in three Availability Zones, where the workgroup lands when
+# no redshift subnet_ids are given.
+override_data {
+  target = module.redshift_serverless[0].data.aws_vpcs.default[0]
+  values = { ids = ["vpc-default"] }
+}
+
+override_data {
+  target = module.redshift_serverless[0].data.aws_subnets.default_vpc[0]
+  values = { ids = ["subnet-1a", "subnet-1b", "subnet-1c"] }
+}
+
 variables {
   # mock_provider cannot mock ephemeral resources: give the salt instead of generating it.
   generate_pii_salt = false

@@ -7,6 +7,26 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.name
   glue_arn   = "arn:${local.partition}:glue:${local.region}:${local.account_id}"
+  logs_arn   = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group"
+
+  role_names = { for name, p in var.principals : name => "${var.name_prefix}-${replace(name, "_", "-")}" }
+
+  # The log groups Glue itself creates for a role's runs when the security configuration encrypts
+  # CloudWatch Logs: crawlers write to /aws-glue/crawlers-role/<role>-<security configuration>,
+  # jobs to /aws-glue/jobs/<security configuration>-role/<role>/{output,error} ("JobRun"
+  # LogGroupName, AWS Glue API: the role and security configuration names select the encrypted
+  # group). Glue creates them under the role and associates the key (logs:CreateLogGroup,
+  # logs:AssociateKmsKey), so each role gets those two actions on its own groups only. The jobs'
+  # --custom-logGroup-prefix groups are created by Terraform (var.log_group_arns): there the
+  # roles only write.
+  glue_created_log_groups = {
+    for name, p in var.principals : name => (
+      var.security_configuration_name == null ? [] :
+      p.glue_logs == "crawler" ? ["${local.logs_arn}:/aws-glue/crawlers-role/${local.role_names[name]}-${var.security_configuration_name}"] :
+      p.glue_logs == "job" ? ["${local.logs_arn}:/aws-glue/jobs/${var.security_configuration_name}-role/${local.role_names[name]}/*"] :
+      []
+    )
+  }
 
   catalog_read_actions = [
     "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
@@ -76,14 +96,6 @@ locals {
         enabled  = length(p.artifact_write_prefixes) > 0
       },
       {
-        Sid       = "UseLakeKey"
-        Effect    = "Allow"
-        Action    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-        Resource  = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"]
-        Condition = { "ForAnyValue:StringEquals" = { "kms:ResourceAliases" = [var.kms_key_alias] } }
-        enabled   = true
-      },
-      {
         Sid    = "ReadOwnCatalog"
         Effect = "Allow"
         Action = local.catalog_read_actions
@@ -117,14 +129,27 @@ locals {
         enabled  = p.data_quality_rulesets
       },
       {
-        Sid    = "WriteGlueLogs"
-        Effect = "Allow"
-        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
-        Resource = concat(
-          ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws-glue/*"],
-          flatten([for g in var.log_group_arns : [g, "${g}:*"]]),
-        )
-        enabled = true
+        Sid      = "WriteManagedJobLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = flatten([for g in var.log_group_arns : [g, "${g}:*"]])
+        enabled  = p.glue_logs == "job" && length(var.log_group_arns) > 0
+      },
+      {
+        Sid      = "CreateOwnEncryptedLogGroups"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogGroup", "logs:AssociateKmsKey", "logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = flatten([for g in local.glue_created_log_groups[name] : [g, "${g}:*"]])
+        enabled  = length(local.glue_created_log_groups[name]) > 0
+      },
+      # Glue Data Quality evaluation runs take no security configuration and no log group
+      # setting: they write to Glue's default groups, which Glue creates (no key to associate).
+      {
+        Sid      = "WriteDataQualityLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${local.logs_arn}:/aws-glue/*"]
+        enabled  = p.glue_logs == "data_quality"
       },
       {
         Sid       = "PutOwnMetrics"
@@ -141,15 +166,19 @@ locals {
 resource "aws_iam_role" "this" {
   for_each = var.principals
 
-  name        = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  name        = local.role_names[each.key]
   description = each.value.description
+  # The trust relationship AWS Glue documents ("Step 2: Create an IAM role for AWS Glue": AWS
+  # service Glue as the trusted entity), without conditions: the Glue docs name no confused-deputy
+  # key that Glue sends when it assumes a role, and a condition on a key it does not send is false,
+  # so no job or crawler could assume its role. A role can only be passed to Glue within this
+  # account (iam:PassRole).
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
       Principal = { Service = "glue.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
     }]
   })
   tags = merge(var.tags, { "lakehouse:principal" = each.key })
@@ -163,4 +192,31 @@ resource "aws_iam_role_policy" "this" {
   name   = "scoped-access"
   role   = aws_iam_role.this[each.key].id
   policy = jsonencode({ Version = "2012-10-17", Statement = local.policies[each.key] })
+}
+
+# The lake key, granted by its ARN. Not by alias (kms:ResourceAliases): "It might take up to five
+# minutes for tag and alias changes to affect KMS key authorization" ("Use aliases to control
+# access to KMS keys", AWS KMS Developer Guide), and the first `up` starts jobs within minutes of
+# creating the alias. Its own policy, so the scoped policy above stays known at plan time while the
+# key ARN of a first apply is not. Principals that write nothing (crawlers, the DQ evaluator) only
+# decrypt: the logs they write are encrypted by CloudWatch Logs under the key policy's logs
+# statement ("Setting up encryption in AWS Glue").
+resource "aws_iam_role_policy" "lake_key" {
+  for_each = var.principals
+
+  name = "lake-key"
+  role = aws_iam_role.this[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid    = "UseLakeKey"
+      Effect = "Allow"
+      Action = (
+        length(concat(each.value.lake_write_prefixes, each.value.artifact_write_prefixes)) > 0
+        ? ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+        : ["kms:Decrypt", "kms:DescribeKey"]
+      )
+      Resource = [var.kms_key_arn]
+    }]
+  })
 }

@@ -13,20 +13,26 @@ variable "artifacts_bucket_arn" {
   type        = string
 }
 
-variable "kms_key_alias" {
-  description = "Alias (alias/...) of the KMS key that encrypts the buckets, logs and the PII salt. Policies match the key by alias so they are known at plan time."
+variable "kms_key_arn" {
+  description = "ARN of the KMS key that encrypts the buckets, logs and the PII salt (granted by ARN, not by alias)."
   type        = string
 
   validation {
-    condition     = startswith(var.kms_key_alias, "alias/")
-    error_message = "kms_key_alias must start with alias/."
+    condition     = can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    error_message = "kms_key_arn must be a key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias."
   }
 }
 
 variable "log_group_arns" {
-  description = "Extra CloudWatch log group ARNs the roles write to (besides /aws-glue/*)."
+  description = "Log groups Terraform creates for the jobs (--custom-logGroup-prefix): job roles may write to them."
   type        = list(string)
   default     = []
+}
+
+variable "security_configuration_name" {
+  description = "Glue security configuration attached to the jobs and crawlers (null: none). Its CloudWatch encryption decides the log groups Glue creates under each role."
+  type        = string
+  default     = null
 }
 
 variable "principals" {
@@ -45,6 +51,9 @@ variable "principals" {
     ssm_parameter_arns      = optional(list(string), [])
     data_quality_rulesets   = optional(bool, false)
     metric_namespaces       = optional(list(string), [])
+    # What runs under the role, which decides its log groups: a Glue job, a crawler, or Glue
+    # Data Quality evaluation runs.
+    glue_logs = optional(string, "job")
   }))
 
   validation {
@@ -53,6 +62,11 @@ variable "principals" {
       can(regex("^[a-z0-9_][a-z0-9_/.-]*/$", prefix))
     ]]))
     error_message = "Every prefix must be a non-empty relative key prefix ending in / (no wildcard, never the whole bucket)."
+  }
+
+  validation {
+    condition     = alltrue([for p in var.principals : contains(["job", "crawler", "data_quality"], p.glue_logs)])
+    error_message = "glue_logs must be job, crawler or data_quality."
   }
 }
 

@@ -29,6 +29,14 @@ output "endpoint" {
 }
 
 output "vpc_endpoint_ids" {
-  description = "S3 gateway and Glue interface endpoints (empty without enhanced VPC routing)."
-  value       = { s3 = try(aws_vpc_endpoint.s3[0].id, null), glue = try(aws_vpc_endpoint.glue[0].id, null) }
+  description = "S3 gateway and Glue interface endpoints the workgroup uses, created or passed in (null without enhanced VPC routing)."
+  value = {
+    s3   = try(aws_vpc_endpoint.s3[0].id, local.vpc_endpoints.existing_s3_endpoint_id, null)
+    glue = try(aws_vpc_endpoint.glue[0].id, local.vpc_endpoints.existing_glue_endpoint_id, null)
+  }
+}
+
+output "vpc_endpoint_policy_statements" {
+  description = "Statements (JSON, by endpoint: s3, glue) an endpoint policy must allow for COPY and Spectrum, when your endpoints have a policy other than the default full access."
+  value       = { for k, v in local.endpoint_policy_statements : k => jsonencode(v) }
 }
