@@ -152,8 +152,17 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def _is_lake_key_policy(policy: dict) -> bool:
+    """The lake-key policies name the key by ARN, which a first plan does not know yet."""
+    return ".aws_iam_role_policy.lake_key" in policy["address"]
+
+
+def _scoped_policies(by_type) -> list[dict]:
+    return [p for p in by_type("aws_iam_role_policy") if not _is_lake_key_policy(p)]
+
+
 def test_iam_policies_are_known_at_plan_and_never_wildcard(by_type):
-    policies = by_type("aws_iam_role_policy")
+    policies = _scoped_policies(by_type)
     assert len(policies) >= 3 + len(CRAWLERS) + 1, "one role policy per job, crawler, DQ evaluator (+ Redshift)"
     for p in policies:
         assert not p["unknown"].get("policy"), f"{p['address']}: policy unknown at plan, can't be reviewed"
@@ -171,7 +180,7 @@ def test_iam_policies_are_known_at_plan_and_never_wildcard(by_type):
 
 def test_get_bucket_location_is_never_under_an_s3_prefix_condition(by_type):
     """s3:prefix is only in ListBucket requests: GetBucketLocation under it would never be granted."""
-    policies = by_type("aws_iam_role_policy")
+    policies = _scoped_policies(by_type)
     located = 0
     for p in policies:
         for s in _statements(p["values"]["policy"]):
@@ -179,6 +188,77 @@ def test_get_bucket_location_is_never_under_an_s3_prefix_condition(by_type):
                 located += 1
                 assert "s3:prefix" not in json.dumps(s.get("Condition", {})), f"{p['address']} {s.get('Sid')}"
     assert located >= 3 + len(CRAWLERS) + 1, "every role that reads S3 may locate its buckets"
+
+
+def _module_resource(plan_json, module: str, address: str) -> dict:
+    resources = plan_json["configuration"]["root_module"]["module_calls"][module]["module"]["resources"]
+    return one([r for r in resources if r["address"] == address], f"{module}.{address}")
+
+
+@pytest.mark.parametrize("module", ["iam", "redshift_serverless"])
+def test_lake_key_is_granted_by_arn_not_alias(plan_json, by_type, module):
+    """Alias changes take up to five minutes to affect KMS authorization ("Use aliases to control
+    access to KMS keys"), and `up` starts jobs within that window: grant the key by its ARN."""
+    call = plan_json["configuration"]["root_module"]["module_calls"][module]
+    assert call["expressions"]["kms_key_arn"]["references"][0] == "module.lake_storage.kms_key_arn"
+    assert "kms_key_alias" not in call["expressions"]
+    policy = _module_resource(plan_json, module, "aws_iam_role_policy.lake_key")["expressions"]["policy"]
+    assert "var.kms_key_arn" in policy["references"]
+    for p in by_type("aws_iam_role_policy"):
+        text = p["values"].get("policy") or ""
+        assert "kms:ResourceAliases" not in text and "kms:" not in text, f"{p['address']}: KMS outside lake_key"
+    key_policies = [p for p in by_type("aws_iam_role_policy") if _is_lake_key_policy(p)]
+    assert len(key_policies) == len(_scoped_policies(by_type)), "one lake-key policy per role"
+
+
+def test_trust_policies_carry_no_undocumented_condition(by_type):
+    """Glue ("Step 2: Create an IAM role for AWS Glue") and Redshift ("Granting permissions to Amazon
+    Redshift Serverless") document their trust without conditions: a condition on a key the service
+    does not send when it assumes the role makes every assume fail."""
+    roles = by_type("aws_iam_role")
+    assert len(roles) >= 3 + len(CRAWLERS) + 1
+    for role in roles:
+        for statement in json.loads(role["values"]["assume_role_policy"])["Statement"]:
+            assert "Condition" not in statement, f"{role['address']}: {statement['Condition']}"
+
+
+def test_each_role_creates_only_its_own_log_groups(by_type, jobs):
+    """With the security configuration's CloudWatch encryption, Glue creates a crawler's group as
+    /aws-glue/crawlers-role/<role>-<configuration> and a job's as /aws-glue/jobs/<configuration>-role/<role>/;
+    the jobs' --custom-logGroup-prefix groups are Terraform's. No role gets logs:CreateLogGroup or
+    logs:AssociateKmsKey on all of /aws-glue/*."""
+    security_configuration = one(by_type("aws_glue_security_configuration"), "security configuration")
+    config_name = security_configuration["values"]["name"]
+    role_names = {
+        r["address"].split('"')[1]: r["values"]["name"]
+        for r in by_type("aws_iam_role")
+        if r["address"].startswith("module.iam.")
+    }
+    for crawler in by_type("aws_glue_crawler"):
+        name = crawler["values"]["name"].removeprefix("lakehouse-dev-")
+        assert crawler["values"]["security_configuration"] == config_name
+        statements = _role_policy(by_type, f"crawler_{name}")
+        (own,) = [s for s in statements if s.get("Sid") == "CreateOwnEncryptedLogGroups"]
+        group = f"log-group:/aws-glue/crawlers-role/{role_names[f'crawler_{name}']}-{config_name}"
+        assert [r.split(":", 5)[5] for r in own["Resource"]] == [group, f"{group}:*"]
+        assert not [s for s in statements if s.get("Sid") == "WriteManagedJobLogs"]
+    for stage, job in jobs.items():
+        assert job["security_configuration"] == config_name
+        statements = _role_policy(by_type, stage)
+        (own,) = [s for s in statements if s.get("Sid") == "CreateOwnEncryptedLogGroups"]
+        assert own["Resource"][0].endswith(f":log-group:/aws-glue/jobs/{config_name}-role/{role_names[stage]}/*")
+        (managed,) = [s for s in statements if s.get("Sid") == "WriteManagedJobLogs"]
+        prefix = job["default_arguments"]["--custom-logGroup-prefix"]
+        assert {r.split(":log-group:")[1] for r in managed["Resource"]} == {
+            f"{prefix}/{g}{tail}" for g in ("output", "error") for tail in ("", ":*")
+        }
+        assert managed["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    for p in _scoped_policies(by_type):
+        for s in _statements(p["values"]["policy"]):
+            if {"logs:AssociateKmsKey", "logs:CreateLogGroup"} & set(_as_list(s["Action"])):
+                wide = [r for r in _as_list(s["Resource"]) if r.endswith(":log-group:/aws-glue/*")]
+                assert not wide or p["address"].endswith('["data_quality"]'), f"{p['address']} {s.get('Sid')}"
+                assert not (wide and "logs:AssociateKmsKey" in s["Action"]), f"{p['address']} {s.get('Sid')}"
 
 
 def test_job_roles_have_no_catalog_access(by_type):
@@ -282,7 +362,7 @@ def test_crawlers_follow_their_definitions(by_type):
 
 def test_redshift_role_reads_the_spectrum_database(by_type):
     policy = one(
-        [p for p in by_type("aws_iam_role_policy") if p["address"].startswith("module.redshift_serverless")],
+        [p for p in _scoped_policies(by_type) if p["address"].startswith("module.redshift_serverless")],
         "role",
     )
     catalog = one([s for s in _statements(policy["values"]["policy"]) if s["Sid"] == "ReadGoldCatalog"], "catalog read")
