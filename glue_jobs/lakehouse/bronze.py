@@ -446,6 +446,9 @@ def ingest_source(spark, config, contract: Contract, known: list[Delivery]) -> d
     return {**result, "seconds": time.monotonic() - t0}
 
 
+BRONZE_OPS_TABLES = ("ingest_ledger", "schema_drift")
+
+
 def run(spark, config) -> list[dict]:
     """Ingest every selected source; returns one summary dict per source."""
     all_contracts = contracts_mod.load_contracts(config.contracts_dir)
@@ -458,4 +461,7 @@ def run(spark, config) -> list[dict]:
             with stage(f"bronze_ingest {c.source}") as s:
                 results.append(ingest_source(spark, config, c, delivered(spark, config, c, ledger[c.source])))
                 s.rows = results[-1]["rows"]
-        return results
+    # After the flush (a table with rows is created by its own append): bronze's ops tables exist
+    # from the first run on, drift or not, delivery or not, for the ops crawler.
+    ops.create_missing(spark, config, BRONZE_OPS_TABLES)
+    return results

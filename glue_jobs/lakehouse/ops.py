@@ -72,6 +72,23 @@ def deferred(spark):
             delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), path)
 
 
+def create_missing(spark, config, tables) -> list[str]:
+    """Create, empty and with its declared schema, each of `tables` not written yet; return their names.
+
+    The ops crawler targets these tables, but a table exists only after its first row
+    (schema_drift only after a drift, ingest_ledger only after a delivery). The Glue documentation
+    does not say what a crawler does with a Delta path that is not there, so bronze, the chain's
+    first job, makes its own ops tables exist and the crawler's first run finds them.
+    """
+    created = []
+    for table in tables:
+        path = config.paths.ops(table)
+        if not delta_io.exists(spark, path):
+            delta_io.append(spark.createDataFrame([], SCHEMAS[table]), path)
+            created.append(table)
+    return created
+
+
 def read(spark, config, table: str):
     """The ops table, or an empty frame of its schema before its first write."""
     path = config.paths.ops(table)
