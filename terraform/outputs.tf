@@ -113,6 +113,11 @@ output "redshift_admin_secret_arn" {
   value       = try(module.redshift_serverless[0].admin_password_secret_arn, null)
 }
 
+output "redshift_admin_secret_reader_policy" {
+  description = "IAM policy (JSON) the caller of deploy.sh needs besides AmazonRedshiftDataFullAccess to read the managed admin secret (null when enable_redshift = false)."
+  value       = try(module.redshift_serverless[0].admin_secret_reader_policy, null)
+}
+
 output "dq_metric_namespace" {
   description = "CloudWatch namespace of the silver job's DQ rule outcomes (the DQ alarm reads it)."
   value       = local.dq_metric_namespace

@@ -13,6 +13,10 @@ mock_provider "aws" {
     defaults        = { arn = "arn:aws:iam::123456789012:role/lh-prod-redshift" }
     override_during = plan
   }
+  mock_resource "aws_redshiftserverless_namespace" {
+    defaults        = { admin_password_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!lh-prod-ns-admin-AbCdEf" }
+    override_during = plan
+  }
   mock_resource "aws_security_group" {
     defaults        = { id = "sg-glue-endpoint" }
     override_during = plan
@@ -93,6 +97,17 @@ run "redshift" {
       !strcontains(aws_iam_role_policy.this.policy, "kms:")
     )
     error_message = "The Redshift role decrypts the lake key by ARN, with no alias condition."
+  }
+  # AmazonRedshiftDataFullAccess reads only secrets tagged RedshiftDataFullAccess; the managed
+  # admin secret is not, so the module hands out the one statement the Data API caller needs.
+  assert {
+    condition = one(jsondecode(output.admin_secret_reader_policy).Statement) == {
+      Sid      = "ReadRedshiftAdminSecret"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift!lh-prod-ns-admin-AbCdEf"]
+    }
+    error_message = "The admin secret reader policy grants GetSecretValue on exactly the managed admin secret."
   }
   assert {
     condition     = aws_redshiftserverless_usage_limit.compute.usage_type == "serverless-compute" && aws_redshiftserverless_usage_limit.compute.amount == 500 && aws_redshiftserverless_usage_limit.compute.breach_action == "deactivate"

@@ -23,6 +23,24 @@ output "admin_password_secret_arn" {
   value       = try(aws_redshiftserverless_namespace.this.admin_password_secret_arn, null)
 }
 
+# The AWS managed policy AmazonRedshiftDataFullAccess lets its holder read only secrets tagged
+# RedshiftDataFullAccess ("Configuring IAM permissions", Amazon Redshift Data API), and the admin
+# secret is created and owned by Redshift (manage_admin_password): the aws provider has no resource
+# to tag a secret it did not create. So whoever runs redshift_sql/ (deploy.sh) attaches this policy
+# next to the managed one.
+output "admin_secret_reader_policy" {
+  description = "IAM policy (JSON) letting a Data API caller read the managed admin secret, which AmazonRedshiftDataFullAccess does not cover (it only reads secrets tagged RedshiftDataFullAccess)."
+  value = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ReadRedshiftAdminSecret"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = [aws_redshiftserverless_namespace.this.admin_password_secret_arn]
+    }]
+  })
+}
+
 output "endpoint" {
   description = "Workgroup endpoint address."
   value       = try(aws_redshiftserverless_workgroup.this.endpoint[0].address, null)
