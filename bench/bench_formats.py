@@ -4,9 +4,9 @@
 
 Writes one pos_sales-shaped CSV file of --rows rows (UTF-8, no multi-line records) and parses it
 three ways with the pos_sales contract: the default options (fast path, plus its scan for
-lines that are not valid UTF-8, also timed alone), `multiline: true` (exact path: binaryFile + Python csv in one task per file),
-and `encoding: latin-1` (exact path, line by line). Each read ends in a count of the parsed
-columns, so every record is parsed; the first of each runs once to warm up.
+lines that are not valid UTF-8, also timed alone), `multiline: true` (exact path: binaryFile +
+Python csv in one task per file), and `encoding: latin-1` (exact path, line by line). Each read ends
+in a count of the parsed columns, so every record is parsed; the first of each runs once to warm up.
 """
 
 import argparse

@@ -25,7 +25,8 @@ SCOPES = {"row", "dataset"}
 # A rule without `scope` (contracts written before it existed) gets it from its DQDL rule type:
 # `row` for the types that judge each value on its own, unless they carry a threshold; `dataset`
 # for every other rule (RowCount, Completeness/Uniqueness ratios, IsUnique, freshness, composite
-# rules, ...): a dataset rule never removes a row from silver, its failure is reported instead.
+# rules, ...): a dataset rule quarantines no row; its failure is recorded and, with severity
+# error, holds the batch back. Declaring `scope` always wins.
 ROW_RULE_TYPES = {"IsComplete", "ColumnValues", "ColumnLength"}
 SIMPLE_TYPES = {"string", "int", "bigint", "double", "boolean", "date", "timestamp"}
 DECIMAL = re.compile(r"^decimal\(\s*\d+\s*,\s*\d+\s*\)$")
