@@ -4,9 +4,9 @@
 
 Writes one pos_sales-shaped CSV file of --rows rows (UTF-8, no multi-line records) and parses it
 three ways with the pos_sales contract: the default options (fast path, plus its scan for
-undecodable bytes, also timed alone), `multiline: true` (exact path: binaryFile + Python csv in one task per file),
-and `encoding: latin-1` (exact path, line by line). Each read ends in a count of the parsed
-columns, so every record is parsed; the first of each runs once to warm up.
+lines that are not valid UTF-8, also timed alone), `multiline: true` (exact path: binaryFile +
+Python csv in one task per file), and `encoding: latin-1` (exact path, line by line). Each read ends
+in a count of the parsed columns, so every record is parsed; the first of each runs once to warm up.
 """
 
 import argparse
@@ -69,7 +69,7 @@ def main(argv=None) -> None:
         print(f"{name:28s} {seconds[-1]:6.1f} s  {args.rows / seconds[-1]:9.0f} rows/s  (warm-up {seconds[0]:.1f} s)")
     t0 = time.monotonic()
     assert bronze._undecodable_files(spark, [str(path)]) == []
-    print(f"{'of which the U+FFFD scan':28s} {time.monotonic() - t0:6.1f} s  (fast path only)")
+    print(f"{'of which the UTF-8 scan':28s} {time.monotonic() - t0:6.1f} s  (fast path only)")
     spark.stop()
 
 

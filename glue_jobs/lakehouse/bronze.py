@@ -190,10 +190,17 @@ def _exact_records(spark, files: list[str], fmt: str, options: FileOptions) -> D
 
 
 def _undecodable_files(spark, files: list[str]) -> list[str]:
-    """Files with a line Spark decoded to U+FFFD: Spark's UTF-8 reader replaces bytes it cannot decode
-    (the cheap signal; the exact reader then tells a real U+FFFD from a replaced byte)."""
+    """Files with a line (header included) that is not valid UTF-8.
+
+    Spark's text source keeps each line's bytes as they are: nothing is validated or replaced when
+    read, so a stray 0xEB is no U+FFFD yet. Each line's bytes are compared with their round trip
+    through Java's UTF-8 decoder and encoder, which turns every malformed sequence into U+FFFD: the
+    bytes come back unchanged exactly when they are valid UTF-8, so a real U+FFFD in the data (valid
+    UTF-8) keeps its file on the fast path.
+    """
     text = spark.read.text(files)
-    hit = text.where(F.instr("value", "\ufffd") > 0).select(source_file_column().alias("f")).distinct()
+    bytes_as_read = F.col("value").cast("binary")
+    hit = text.where(F.encode("value", "UTF-8") != bytes_as_read).select(source_file_column().alias("f")).distinct()
     return [r["f"] for r in hit.collect()]
 
 
@@ -282,11 +289,15 @@ def parse_json(spark, files: list[str], contract: Contract) -> tuple[DataFrame, 
     wanted = contract.source_fields
     schema = ", ".join(f"`{n}` string" for n in wanted)
     lines = _records(spark, files, "json", contract.options)
-    keys = F.json_object_keys("value")
-    everything = F.from_json("value", "map<string,string>")
+    # undecodable bytes show as \xNN (records.py), which is no JSON escape: read as text, so such a
+    # line parses and goes to quarantine for its encoding alone, as a CSV line does
+    text = F.when(F.col("_invalid_encoding"), F.regexp_replace("value", r"\\x([0-9a-f]{2})", r"\\\\x$1"))
+    text = text.otherwise(F.col("value"))
+    keys = F.json_object_keys(text)
+    everything = F.from_json(text, "map<string,string>")
     parsed = lines.select(
         "*",
-        F.from_json("value", schema).alias("r"),
+        F.from_json(text, schema).alias("r"),
         keys.alias("_keys"),
         F.map_filter(everything, lambda k, _: ~k.isin(wanted)).alias("_extra"),
     )

@@ -22,6 +22,12 @@ SEVERITIES = {"error", "warn"}
 # row: rows failing the rule are quarantined (error) or counted (warn); dataset: the rule judges
 # the whole batch, and an error-severity failure stops the batch from being published.
 SCOPES = {"row", "dataset"}
+# A rule without `scope` (contracts written before it existed) gets it from its DQDL rule type:
+# `row` for the types that judge each value on its own, unless they carry a threshold; `dataset`
+# for every other rule (RowCount, Completeness/Uniqueness ratios, IsUnique, freshness, composite
+# rules, ...): a dataset rule quarantines no row; its failure is recorded and, with severity
+# error, holds the batch back. Declaring `scope` always wins.
+ROW_RULE_TYPES = {"IsComplete", "ColumnValues", "ColumnLength"}
 SIMPLE_TYPES = {"string", "int", "bigint", "double", "boolean", "date", "timestamp"}
 DECIMAL = re.compile(r"^decimal\(\s*\d+\s*,\s*\d+\s*\)$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -96,6 +102,7 @@ class Rule:
     rule: str
     severity: str
     scope: str  # "row" or "dataset" (see SCOPES)
+    scope_declared: bool = True  # False: not in the contract, defaulted from the rule type (default_scope)
 
 
 @dataclass(frozen=True)
@@ -319,11 +326,14 @@ def _parse_rules(raw: dict, path) -> tuple[Rule, ...]:
     rules = []
     for i, r in enumerate(require(raw, "dq", path, list)):
         where = f"dq[{i}]."
+        text = require(r, "rule", path, str, where).strip()
+        declared = r.get("scope") not in (None, "")
         rule = Rule(
             check_name(path, where + "name", require(r, "name", path, str, where)),
-            require(r, "rule", path, str, where).strip(),
+            text,
             require(r, "severity", path, str, where),
-            require(r, "scope", path, str, where),
+            require(r, "scope", path, str, where) if declared else default_scope(text),
+            declared,
         )
         if rule.severity not in SEVERITIES:
             raise ContractError(path, where + "severity", f"'{rule.severity}' is not one of {sorted(SEVERITIES)}")
@@ -335,14 +345,27 @@ def _parse_rules(raw: dict, path) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def default_contracts_dir():
-    """LAKEHOUSE_CONTRACTS_DIR, else the copy bundled in the Glue zip, else the repo's contracts/."""
-    if os.environ.get("LAKEHOUSE_CONTRACTS_DIR"):
-        return Path(os.environ["LAKEHOUSE_CONTRACTS_DIR"])
+def default_scope(rule: str) -> str:
+    """The scope of a DQDL rule that declares none: see ROW_RULE_TYPES."""
+    rule_type = re.match(r"\s*(\w*)", rule).group(1)  # "" for a composite rule: "(...) and (...)"
+    with_threshold = re.search(r"\bwith\s+threshold\b", rule, re.IGNORECASE)
+    return "row" if rule_type in ROW_RULE_TYPES and not with_threshold else "dataset"
+
+
+def package_contracts_dir():
+    """The contracts the package was built with: the copy bundled in the Glue zip
+    (scripts/build_package.py), else the repo's contracts/."""
     bundled = resources.files("lakehouse").joinpath("bundled_contracts")
     if bundled.is_dir():
         return bundled
     return Path(__file__).resolve().parents[2] / "contracts"
+
+
+def default_contracts_dir():
+    """LAKEHOUSE_CONTRACTS_DIR (a folder of one's own contracts), else package_contracts_dir()."""
+    if os.environ.get("LAKEHOUSE_CONTRACTS_DIR"):
+        return Path(os.environ["LAKEHOUSE_CONTRACTS_DIR"])
+    return package_contracts_dir()
 
 
 def load_contracts(directory=None) -> dict[str, Contract]:

@@ -79,12 +79,13 @@ def first_line(spark, path: str, encoding: str = "utf-8") -> str:
     """The file's first line ("" when empty), read through Hadoop's FileSystem: no Spark job.
 
     Java reads it as ISO-8859-1 (one char per byte, so the bytes survive) and Python decodes them
-    with the file's encoding; bytes that do not decode show as U+FFFD (a header is a name, not data).
+    with the file's encoding; bytes that do not decode show as \\xNN, as bronze shows them in `_raw`
+    (a header names columns: a replaced byte would name a column nobody can tell from the file).
     """
     jvm, hpath, fs = _hadoop(spark, path)
     reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(fs.open(hpath), "ISO-8859-1"))
     try:
-        return (reader.readLine() or "").encode("latin-1").decode(encoding, "replace")
+        return (reader.readLine() or "").encode("latin-1").decode(encoding, "backslashreplace")
     finally:
         reader.close()
 

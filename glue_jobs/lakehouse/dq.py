@@ -4,7 +4,8 @@ and `split` returns (valid, quarantine) from it.
 Checks are DQDL rules from the contract, evaluated in one pass with the semantics of pydeequ's
 DQDL evaluator (the engine behind AWS Glue Data Quality; see `compile_rule`), plus the checks
 outside DQDL the silver job declares (bronze parsing, references), added with `flag`.
-A rule's `scope` is declared in the contract:
+A rule's `scope` is declared in the contract, or defaulted from its DQDL rule type
+(contracts.default_scope; ops.dq_results says which, in `scope_from`):
 - `row`: rows failing it are quarantined (severity error) or only counted (severity warn);
 - `dataset`: it judges the batch (RowCount, IsUnique, Completeness thresholds, ...); a failure
   is recorded, and with severity error it stops the batch from being published.
@@ -68,6 +69,8 @@ def check_outcome(name: str, text: str, failed_rows: int) -> dict:
         "rule_name": name,
         "rule": text,
         "severity": "error",
+        "scope": "row",
+        "scope_from": "silver",
         "outcome": "Failed" if failed_rows else "Passed",
         "failure_reason": f"{failed_rows} rows" if failed_rows else None,
         "flagged_rows": int(failed_rows),
@@ -83,7 +86,8 @@ def _normalise(text: str) -> str:
 @dataclass
 class Evaluation:
     rows: DataFrame  # input + FAILED (error row rules), WARNED (warn row rules), ALL_FAILED
-    outcomes: list[dict]  # per rule: rule_name, rule, severity, outcome, failure_reason, flagged_rows, outcome_note
+    # per rule: rule_name, rule, severity, scope, scope_from, outcome, failure_reason, flagged_rows, outcome_note
+    outcomes: list[dict]
 
     def dataset_failures(self, contract: Contract) -> list[dict]:
         """Failed rules of scope dataset and severity error."""
@@ -137,6 +141,8 @@ def evaluate(spark, df: DataFrame, contract: Contract, unique: frozenset = froze
                 "rule_name": rule.name,
                 "rule": rule.rule,
                 "severity": rule.severity,
+                "scope": rule.scope,
+                "scope_from": "contract" if rule.scope_declared else "rule type",
                 "outcome": outcome,
                 "failure_reason": reason,
                 "flagged_rows": flagged,

@@ -19,9 +19,11 @@ SCHEMAS = {
     "pipeline_runs": "run_id string, job string, dataset string, rows_in bigint, rows_out bigint, "
     "rows_quarantined bigint, duplicates_dropped bigint, started_at timestamp, "
     "finished_at timestamp, seconds double, status string",
+    # scope: how the rule judged (row/dataset); scope_from: "contract" (declared), "rule type" (not
+    # declared: contracts.default_scope) or "silver" (silver's own row checks: parsing, decoding, references)
     "dq_results": "run_id string, batch_id string, source string, entity string, rule_name string, rule string, "
     "severity string, outcome string, failure_reason string, flagged_rows bigint, outcome_note string, "
-    "rows_flagged_by_any_rule bigint, evaluated_at timestamp",
+    "rows_flagged_by_any_rule bigint, evaluated_at timestamp, scope string, scope_from string",
     # file: path under the landing root (pos_sales/001/x.csv); size + checksum identify its content;
     # redelivery_of: the checksum this delivery replaced; duplicate_of: the file whose content it repeats
     "ingest_ledger": "source string, file string, batch_id string, records bigint, ingested_at timestamp, "

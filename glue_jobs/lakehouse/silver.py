@@ -270,6 +270,8 @@ def record_dq_results(
                 o["outcome_note"],
                 n_flagged_any,
                 now,
+                o["scope"],
+                o["scope_from"],
             )
             for o in outcomes
         ],

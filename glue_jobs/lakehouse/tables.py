@@ -1,5 +1,8 @@
 """Declared table schemas beside the source contracts: silver's metadata columns and the gold tables.
 
+Both declare what the project's code writes, not a source: a contracts folder without them (a
+user's own, via LAKEHOUSE_CONTRACTS_DIR) uses the package's own (`_declarations`).
+
 - contracts/silver/metadata.yaml: the columns silver writes after each entity's contract columns.
 - contracts/gold/<table>.yaml: one file per gold table (dbt-schema-file style): grain, columns
   with types and descriptions, keys that must be unique and not null, partitioning, PII policy,
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from lakehouse.contracts import check_name, check_type, default_contracts_dir, require
+from lakehouse.contracts import check_name, check_type, default_contracts_dir, package_contracts_dir, require
 from lakehouse.errors import ContractError
 
 BUILDS = {"star", "mart"}  # star: built by the job's star-schema steps; mart: marts.<table>(sales)
@@ -118,9 +121,18 @@ def _read_yaml(path: Path):
         raise ContractError(path, "<yaml>", f"is not valid YAML: {exc}") from exc
 
 
+def _declarations(contracts_dir, *parts: str):
+    """<contracts folder>/<parts> when the folder has it, else the package's own (package_contracts_dir)."""
+    own = default_contracts_dir() if contracts_dir is None else Path(contracts_dir)
+    package = package_contracts_dir()
+    for part in parts:
+        own, package = own / part, package / part
+    return own if own.is_dir() or own.is_file() else package
+
+
 def load_gold_tables(contracts_dir=None) -> dict[str, GoldTable]:
     """Every contracts/gold/*.yaml keyed by table name, in file-name order."""
-    directory = (default_contracts_dir() if contracts_dir is None else Path(contracts_dir)) / "gold"
+    directory = _declarations(contracts_dir, "gold")
     files = sorted((p for p in directory.iterdir() if p.name.endswith((".yaml", ".yml"))), key=lambda p: p.name)
     if not files:
         raise ContractError(directory, "<dir>", "no gold table *.yaml found")
@@ -129,7 +141,7 @@ def load_gold_tables(contracts_dir=None) -> dict[str, GoldTable]:
 
 def load_silver_metadata(contracts_dir=None) -> dict[str, tuple[TableColumn, ...]]:
     """{'entity': columns after silver.<entity>'s values, 'quarantine': after quarantine_<entity>'s}."""
-    path = (default_contracts_dir() if contracts_dir is None else Path(contracts_dir)) / "silver" / "metadata.yaml"
+    path = _declarations(contracts_dir, "silver", "metadata.yaml")
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise ContractError(path, "<root>", "must be a mapping")

@@ -32,7 +32,6 @@ def _valid() -> dict:
         (lambda c: c.update(business_key=["nope"]), "business_key"),
         (lambda c: c["dq"][0].update(severity="fatal"), "dq[0].severity"),
         (lambda c: c["dq"][1].pop("rule"), "dq[1].rule"),
-        (lambda c: c["dq"][2].pop("scope"), "dq[2].scope"),
         (lambda c: c["dq"][2].update(scope="table"), "dq[2].scope"),
         (lambda c: c.update(pii={"brand": "encrypt"}), "pii.brand"),
         (lambda c: c.update(pii={"ghost": "hash"}), "pii.ghost"),
@@ -80,3 +79,59 @@ def test_select_rejects_unknown_sources():
     assert len(select(contracts, ())) == 5
     with pytest.raises(ContractError, match="unknown source"):
         select(contracts, ("nope",))
+
+
+# A rule without `scope` gets it from its DQDL rule type. Expected scopes by hand, from what each type
+# judges (AWS Glue DQDL reference): one value at a time -> row; a ratio, a count, a comparison between
+# rows or a composite of rules -> dataset.
+@pytest.mark.parametrize(
+    "rule, scope",
+    [
+        ('IsComplete "name"', "row"),
+        ('ColumnValues "list_price" > 0', "row"),
+        ('ColumnValues "category" in ["toys", "books"]', "row"),
+        ('ColumnValues "category" matches "[a-z]+" where "list_price > 0"', "row"),
+        ('ColumnLength "name" <= 40', "row"),
+        ('ColumnValues "category" in ["toys"] with threshold > 0.9', "dataset"),
+        ("RowCount > 0", "dataset"),
+        ('IsUnique "product_id"', "dataset"),
+        ('Completeness "name" > 0.8', "dataset"),
+        ('DataFreshness "updated_at" <= 24 hours', "dataset"),
+        ('(IsComplete "name") and (IsComplete "category")', "dataset"),
+    ],
+)
+def test_a_rule_without_scope_gets_it_from_its_rule_type(rule, scope):
+    raw = _valid()
+    raw["dq"] = [{"name": "r", "rule": rule, "severity": "error"}]  # written before `scope` existed
+    (parsed,) = parse_contract(raw, "p.yaml").rules
+    assert (parsed.scope, parsed.scope_declared) == (scope, False)
+
+
+@pytest.mark.parametrize("rule, declared", [('IsComplete "name"', "dataset"), ('IsUnique "product_id"', "row")])
+def test_a_declared_scope_wins_over_the_rule_types_default(rule, declared):
+    raw = _valid()
+    raw["dq"] = [{"name": "r", "rule": rule, "severity": "error", "scope": declared}]
+    (parsed,) = parse_contract(raw, "p.yaml").rules
+    assert (parsed.scope, parsed.scope_declared) == (declared, True)
+
+
+def test_gold_on_a_folder_without_the_customers_contract_names_what_to_add(tmp_path):
+    from lakehouse.gold.contracts import gold_settings
+
+    shutil.copy(REPO / "docs" / "examples" / "crm_contacts.yaml", tmp_path)
+    with pytest.raises(ContractError, match="field 'customers'.*add customers.yaml"):
+        gold_settings(str(tmp_path))
+
+
+def test_silver_metadata_and_gold_tables_come_from_the_package_unless_the_folder_has_its_own(tmp_path):
+    from lakehouse.tables import load_gold_tables, load_silver_metadata
+
+    shutil.copy(REPO / "docs" / "examples" / "crm_contacts.yaml", tmp_path)  # one contract, nothing else
+    metadata = load_silver_metadata(tmp_path)
+    assert [c.name for c in metadata["entity"]] == ["_batch_id", "_source_file", "_ingested_at", "_processed_at"]
+    assert "daily_sales" in load_gold_tables(tmp_path)
+    (tmp_path / "silver").mkdir()  # a folder's own declaration wins
+    (tmp_path / "silver" / "metadata.yaml").write_text(
+        "entity: [{name: _batch_id, type: string}]\nquarantine: [{name: _raw, type: string}]\n"
+    )
+    assert [c.name for c in load_silver_metadata(tmp_path)["entity"]] == ["_batch_id"]

@@ -109,6 +109,25 @@ def test_scope_is_declared_a_row_rule_declared_dataset_judges_the_batch(spark):
     assert [f["rule_name"] for f in ev.dataset_failures(as_dataset)] == ["q_positive"]
 
 
+def test_each_outcome_says_its_scope_and_whether_the_contract_declared_it(spark):
+    """ops.dq_results' scope and scope_from come from these outcomes (silver.record_dq_results)."""
+    df = spark.createDataFrame([(1,), (None,)], "q int")
+    rules = (
+        Rule("q_complete", 'IsComplete "q"', "error", "row", scope_declared=False),  # defaulted: a row form
+        Rule("has_rows", "RowCount > 0", "error", "dataset", scope_declared=False),
+        Rule("q_positive", 'ColumnValues "q" > 0', "warn", "dataset"),  # declared, against the default
+    )
+    contract = Contract("t", "t", "t", "csv", ("q",), (Column("q", "q", "int"),), rules)
+    scopes = {o["rule_name"]: (o["scope"], o["scope_from"]) for o in dq.evaluate(spark, df, contract).outcomes}
+    assert scopes == {
+        "q_complete": ("row", "rule type"),
+        "has_rows": ("dataset", "rule type"),
+        "q_positive": ("dataset", "contract"),
+    }
+    silver_check = dq.check_outcome("corrupt_record", "bronze record parses", 0)
+    assert (silver_check["scope"], silver_check["scope_from"]) == ("row", "silver")
+
+
 def test_every_check_flags_the_same_column_and_split_returns_valid_and_quarantine(spark):
     from chispa import assert_df_equality
     from pyspark.sql import functions as F

@@ -69,19 +69,75 @@ def _silver(spark, contract, bronze_df):
     return valid, held, checked
 
 
-def test_latin1_bytes_under_a_utf8_contract_are_quarantined_with_the_bytes_visible(spark, tmp_path):
+# Each encoding case below reaches one path: bronze sends a UTF-8 file to the exact reader only when
+# a line (header included) is not valid UTF-8; a real U+FFFD is valid UTF-8 and stays on the fast path.
+ZOE_LATIN1 = b"Zo\xeb M\xfcller"  # `Zoë Müller` in Latin-1: 5a 6f eb 20 4d fc 6c 6c 65 72
+
+
+def test_an_invalid_utf8_byte_alone_sends_its_file_to_the_exact_reader_and_its_row_to_quarantine(spark, tmp_path):
+    f = _write(tmp_path, "latin1.csv", b"id,name,qty\nA1," + ZOE_LATIN1 + b",1\nA2,tea,2\n")
+    contract = _contract()
+    assert bronze._undecodable_files(spark, [f]) == [f"file:{f}"]
+    df, rows = _bronze(spark, contract, [f])
+    assert [(r["_source_line"], r["_invalid_encoding"], r["_raw"]) for r in rows] == [
+        (2, True, "A1,Zo\\xeb M\\xfcller,1"),  # the raw text shows the bytes, no U+FFFD
+        (3, False, "A2,tea,2"),
+    ]
+    valid, held, _ = _silver(spark, contract, df)
+    assert [(r["id"], r["name"]) for r in valid] == [("A2", "tea")]
+    assert held == {2: ["invalid_encoding"]}
+
+
+def test_a_real_replacement_character_is_data_and_keeps_its_file_on_the_fast_path(spark, tmp_path):
+    f = _write(tmp_path, "fffd.csv", b"id,name,qty\nA1,\xef\xbf\xbd kept,1\nA2,tea,2\n")  # U+FFFD in UTF-8
+    contract = _contract()
+    assert bronze._undecodable_files(spark, [f]) == []
+    df, rows = _bronze(spark, contract, [f])
+    assert [(r["_source_line"], r["_invalid_encoding"], r["_raw"]) for r in rows] == [
+        (2, False, "A1,\ufffd kept,1"),
+        (3, False, "A2,tea,2"),
+    ]
+    valid, held, _ = _silver(spark, contract, df)
+    assert [(r["id"], r["name"]) for r in valid] == [("A1", "\ufffd kept"), ("A2", "tea")] and held == {}
+
+
+def test_an_invalid_byte_and_a_real_replacement_character_in_one_file_are_told_apart(spark, tmp_path):
     data = b"id,name,qty\nA1,caf\xe9,1\nA2,tea,2\nA3,\xef\xbf\xbd kept,3\n"  # line 4: a real U+FFFD in UTF-8
-    f = _write(tmp_path, "latin1.csv", data)
+    f = _write(tmp_path, "both.csv", data)
     contract = _contract()
     df, rows = _bronze(spark, contract, [f])
     assert [(r["_source_line"], r["_invalid_encoding"], r["_raw"]) for r in rows] == [
-        (2, True, "A1,caf\\xe9,1"),  # the raw text shows the byte, no U+FFFD
+        (2, True, "A1,caf\\xe9,1"),
         (3, False, "A2,tea,2"),
         (4, False, "A3,\ufffd kept,3"),
     ]
     valid, held, _ = _silver(spark, contract, df)
     assert [(r["id"], r["name"]) for r in valid] == [("A2", "tea"), ("A3", "\ufffd kept")]
     assert held == {2: ["invalid_encoding"]}
+
+
+def test_an_invalid_utf8_byte_in_a_json_line_quarantines_that_line(spark, tmp_path):
+    data = b'{"id": "A1", "name": "' + ZOE_LATIN1 + b'", "qty": "1"}\n{"id": "A2", "name": "tea", "qty": "2"}\n'
+    f = _write(tmp_path, "latin1.jsonl", data)
+    contract = _contract("json")
+    df, rows = _bronze(spark, contract, [f])
+    assert [(r["_source_line"], r["_invalid_encoding"], r["name"]) for r in rows] == [
+        (1, True, "Zo\\xeb M\\xfcller"),
+        (2, False, "tea"),
+    ]
+    valid, held, _ = _silver(spark, contract, df)
+    assert [r["id"] for r in valid] == ["A2"] and held == {1: ["invalid_encoding"]}
+
+
+def test_an_invalid_utf8_byte_in_the_csv_header_is_found_and_shown_in_the_drift(spark, tmp_path):
+    f = _write(tmp_path, "header.csv", b"id,n\xe4me,qty\nA1,tea,1\n")  # data rows are valid UTF-8
+    assert bronze._undecodable_files(spark, [f]) == [f"file:{f}"]
+    df, drift = bronze.parse_csv(spark, [f], _contract())
+    # the header is a name, not a record: its bytes show in the drift, the data row is read as usual
+    assert drift == [(f, ["n\\xe4me"], ["name"])]
+    assert [(r["_source_line"], r["_invalid_encoding"], r["_extra"]) for r in df.collect()] == [
+        (2, False, {"n\\xe4me": "tea"})
+    ]
 
 
 def test_latin1_bytes_under_a_latin1_contract_decode_to_the_right_letters(spark, tmp_path):
@@ -255,15 +311,22 @@ def test_the_exact_reader_splits_bytes_into_records_without_spark():
     ]
 
 
-def test_unparsable_values_reach_dq_results_the_summary_and_conservation(spark, tmp_path):
-    import shutil
-
+def test_a_folder_of_ones_own_contract_runs_bronze_and_silver_and_dq_results_show_values_and_scopes(
+    spark, tmp_path, monkeypatch
+):
+    """LAKEHOUSE_CONTRACTS_DIR = a folder holding one contract, nothing else: silver's metadata columns
+    come from the package; two of its rules declare no scope (written before `scope` existed)."""
     from lakehouse import ops
     from lakehouse.config import JobConfig
 
     contracts = tmp_path / "contracts"
-    shutil.copytree(REPO / "contracts" / "silver", contracts / "silver")
-    shutil.copy(EXAMPLE, contracts / "crm_contacts.yaml")
+    contracts.mkdir()
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    for rule in raw["dq"]:
+        if rule["name"] in ("signup_date_complete", "has_rows"):
+            del rule["scope"]
+    (contracts / "crm_contacts.yaml").write_text(yaml.safe_dump(raw))
+    monkeypatch.setenv("LAKEHOUSE_CONTRACTS_DIR", str(contracts))
     landing = tmp_path / "lake" / "landing" / "crm_contacts" / "001"
     landing.mkdir(parents=True)
     (landing / "export.csv").write_bytes(
@@ -272,17 +335,22 @@ def test_unparsable_values_reach_dq_results_the_summary_and_conservation(spark, 
         "K2;Ann;Rom;01.02.2024;drei;ok\n"  # visits present but not an int
         "K3;Bo;NA;NA;1;ok\n".encode("latin-1")  # signup date missing: the completeness rule
     )
-    config = JobConfig(str(tmp_path / "lake"), ("crm_contacts",), "r1", contracts_dir=str(contracts))
+    config = JobConfig(str(tmp_path / "lake"), ("crm_contacts",), "r1")
     bronze.run(spark, config)
     summary = silver.run(spark, config)[0]
     assert summary["quarantined_by_rule"] == {"visits_unparsable": 1, "signup_date_complete": 1}
     assert (summary["rows_in"], summary["valid"], summary["quarantined"]) == (3, 1, 2)
-    flagged = {
-        r["rule_name"]: (r["outcome"], r["flagged_rows"])
+    results = {
+        r["rule_name"]: (r["outcome"], r["flagged_rows"], r["scope"], r["scope_from"])
         for r in ops.read(spark, config, "dq_results").where(F.col("entity") == "crm_contacts").collect()
     }
-    assert flagged["visits_unparsable"] == ("Failed", 1)
-    assert flagged["signup_date_unparsable"] == ("Passed", 0)
-    assert flagged["invalid_encoding"] == ("Passed", 0) and flagged["signup_date_complete"] == ("Failed", 1)
+    assert results["visits_unparsable"] == ("Failed", 1, "row", "silver")
+    assert results["signup_date_unparsable"] == ("Passed", 0, "row", "silver")
+    assert results["invalid_encoding"] == ("Passed", 0, "row", "silver")
+    assert results["contact_id_complete"] == ("Passed", 0, "row", "contract")
+    assert results["signup_date_complete"] == ("Failed", 1, "row", "rule type")  # defaulted row: quarantined
+    assert results["has_rows"] == ("Passed", 0, "dataset", "rule type")
     run = ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean").first()
     assert (run["rows_in"], run["rows_out"], run["rows_quarantined"], run["duplicates_dropped"]) == (3, 1, 2, 0)
+    written = spark.read.format("delta").load(config.paths.silver("crm_contacts")).columns
+    assert written[-4:] == ["_batch_id", "_source_file", "_ingested_at", "_processed_at"]  # contracts/silver/

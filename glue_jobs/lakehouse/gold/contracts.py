@@ -14,9 +14,17 @@ class GoldSettings:
 
 
 def gold_settings(directory: str | None = None) -> GoldSettings:
-    from lakehouse.contracts import load_contracts
+    from lakehouse.contracts import default_contracts_dir, load_contracts
+    from lakehouse.errors import ContractError
 
     contracts = load_contracts(directory)
+    if "customers" not in contracts:  # e.g. a folder of one's own contracts (LAKEHOUSE_CONTRACTS_DIR)
+        raise ContractError(
+            directory or default_contracts_dir(),
+            "customers",
+            "gold's customer dimension is built from the customers contract (its scd2 settings): add "
+            "customers.yaml to the contracts folder, or run bronze and silver only",
+        )
     cust = contracts["customers"].scd2
     return GoldSettings(
         pii={c.source: dict(c.pii or {}) for c in contracts.values()},
