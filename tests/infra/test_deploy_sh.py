@@ -445,3 +445,73 @@ def test_destroy_asks_unless_auto_approved(tmp_path):
 def test_script_is_executable_and_parses():
     assert os.access(DEPLOY, os.X_OK)
     assert subprocess.run(["bash", "-n", str(DEPLOY)]).returncode == 0
+
+
+def test_up_sample_uploads_then_runs_then_loads_then_checks(tmp_path):
+    result, calls = run_deploy(tmp_path, "up", "dev", "--sample", SAMPLE_ROWS="60")
+    assert result.returncode == 0, result.stderr
+    applied = _index(calls, ["terraform", "apply"])
+    uploads = [i for i, c in enumerate(calls) if c[3:5] == ["s3", "cp"]]
+    started = _index(calls, ["aws", "glue", "start-workflow-run"])
+    first_sql = _index(calls, ["aws", "redshift-data", "execute-statement"])
+    checked = _index(calls, ["aws", "glue", "get-tables"])
+    assert applied < uploads[0] <= uploads[-1] < started < first_sql < checked
+    # One generated batch, each source to landing/<source>/001/ of the lake Terraform made.
+    targets = sorted(calls[i][-1] for i in uploads)
+    sources = ("customers", "fx_rates", "pos_sales", "products", "web_events")
+    assert targets == [f"s3://lakehouse-dev-lake-123456789012/landing/{s}/001/" for s in sources]
+    assert all(calls[i][5] == "--recursive" for i in uploads)
+    assert "seed: one sample batch (60 sales rows, 5 sources)" in result.stderr
+    assert "check: " in result.stdout and ": PASSED" in result.stdout
+    assert list((tmp_path / "tmp").iterdir()) == [], "the generated sample is removed"
+
+
+def test_up_sample_fails_when_the_check_finds_a_red_line(tmp_path):
+    result, _ = run_deploy(tmp_path, "up", "dev", "--sample", FAKE_ALARM="ALARM")
+    assert result.returncode == 1 and "the check found FAIL lines" in result.stderr
+
+
+def test_a_failed_attempt_with_retries_left_does_not_stop_the_run(tmp_path):
+    # Job.MaxRetries: "The maximum number of times to retry this job after a JobRun fails"; the
+    # retry is a new run (JobRun.Attempt one more, PreviousRunId the failed run).
+    result, calls = run_deploy(tmp_path, "run", "dev", FAKE_RETRY_JOB="silver", FAKE_MAX_RETRIES="1")
+    assert result.returncode == 0, result.stderr
+    err = result.stderr
+    assert "lakehouse-dev-silver-clean RUNNING (attempt 2)" in err
+    assert "lakehouse-dev-silver-clean SUCCEEDED (attempt 2)" in err
+    assert "workflow lakehouse-dev-medallion COMPLETED" in err
+    assert any(c[3:5] == ["glue", "get-job-runs"] for c in calls)
+
+
+def test_a_retry_that_fails_too_stops_the_run_with_its_error(tmp_path):
+    result, _ = run_deploy(tmp_path, "run", "dev", FAKE_RETRY_JOB="silver", FAKE_MAX_RETRIES="1", FAKE_RETRY_FAILS="1")
+    assert result.returncode == 1
+    assert "job lakehouse-dev-silver-clean FAILED (run jr_1_attempt_1): second attempt failed too" in result.stderr
+
+
+def test_without_retries_the_first_failed_attempt_stops_the_run(tmp_path):
+    result, calls = run_deploy(tmp_path, "run", "dev", FAKE_RETRY_JOB="silver", FAKE_MAX_RETRIES="0")
+    assert result.returncode == 1 and "job lakehouse-dev-silver-clean FAILED (run jr_1)" in result.stderr
+    assert not any(c[3:5] == ["glue", "get-job-runs"] for c in calls)
+
+
+def test_a_crawler_in_state_error_stops_the_run(tmp_path):
+    # Crawl State: RUNNING | COMPLETED | CANCELLING | CANCELLED | SUCCEEDED | FAILED | ERROR.
+    result, _ = run_deploy(tmp_path, "run", "dev", FAKE_CRAWL_STATE="ERROR")
+    assert result.returncode == 1
+    assert "crawler lakehouse-dev-gold ERROR: Internal Service Exception" in result.stderr
+
+
+def test_a_run_that_completes_without_starting_the_jobs_fails_and_names_the_start_trigger(tmp_path):
+    result, calls = run_deploy(tmp_path, "run", "dev", FAKE_NOT_STARTED="1")
+    assert result.returncode == 1
+    err = result.stderr
+    assert "COMPLETED but never started: lakehouse-dev-bronze-ingest" in err
+    assert "start trigger is SCHEDULED lakehouse-dev-start" in err and "schedule = null" in err
+    assert "workflow lakehouse-dev-medallion COMPLETED" not in err
+
+
+def test_seed_needs_an_applied_stack(tmp_path):
+    result, calls = run_deploy(tmp_path, "seed", "dev", FAKE_NO_OUTPUTS="1")
+    assert result.returncode == 1 and "run ./deploy.sh apply dev first" in result.stderr
+    assert not any(c[3:5] == ["s3", "cp"] for c in calls)
