@@ -152,7 +152,9 @@ def check_exports(aws: Aws, report: Report, exports_uri: str | None) -> list[str
     for table in STAR:
 
         def one(table=table):
-            listed = aws("s3api", "list-objects-v2", "--bucket", bucket, "--prefix", f"{prefix}/{table}/", "--max-items", "1")
+            listed = aws(
+                "s3api", "list-objects-v2", "--bucket", bucket, "--prefix", f"{prefix}/{table}/", "--max-items", "1"
+            )
             n = len(listed.get("Contents", []))
             if n:
                 present.append(table)
