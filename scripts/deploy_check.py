@@ -69,7 +69,7 @@ def check_job_runs(aws: Aws, report: Report, jobs: dict, log_groups: dict) -> No
     # encrypted in Amazon CloudWatch using KMS" - with a security configuration Glue may write to a
     # group of its own, which is what this line shows on a real account.
     prefix = "/".join(next(iter(log_groups.values()), "").split("/")[:-1]) if log_groups else ""
-    for key, job in sorted(jobs.items()):
+    for job in sorted(jobs.values()):
         expected = f"SUCCEEDED, logs under {prefix or '/aws-glue/jobs'}"
 
         def one(job=job, expected=expected):

@@ -28,7 +28,9 @@ outputs = {{
     "glue_workflow_name": "lakehouse-dev-medallion",
     "glue_job_names": {{"bronze": "lakehouse-dev-bronze-ingest", "gold": "lakehouse-dev-gold-aggregates"}},
     "glue_database_names": {{"gold": "lakehouse_dev_gold", "gold_spectrum": "lakehouse_dev_gold_spectrum"}},
-    "glue_log_group_names": {{"output": "/aws-glue/jobs/lakehouse-dev/output", "error": "/aws-glue/jobs/lakehouse-dev/error"}},
+    "glue_log_group_names": {{
+        "output": "/aws-glue/jobs/lakehouse-dev/output", "error": "/aws-glue/jobs/lakehouse-dev/error"
+    }},
     "athena_workgroup_name": "lakehouse-dev",
     "dq_metric_namespace": "Lakehouse/DataQuality",
     "redshift_workgroup_name": os.environ.get("FAKE_WORKGROUP", "lakehouse-dev-wg"),

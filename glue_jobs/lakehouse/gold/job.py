@@ -303,7 +303,7 @@ def format_summary(summary: dict) -> str:
             f"  dim_customer SCD2: {s['current']} current / {s['rows']} versions "
             f"(+{s['inserted']} inserted, {s['updated']} updated, {s['deleted']} absorbed)"
         )
-    if fx:
+    if fx and "fact_sales" in summary.get("tables", {}):
         lines.append(
             f"  FX: {fx['sales'] - fx['fx_missing']} of {fx['sales']} sales converted to USD, "
             f"{fx['fx_missing']} without a usable rate {fx['missing_by_currency'] or ''}".rstrip()
