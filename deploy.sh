@@ -163,12 +163,12 @@ for node in run.get("Graph", {}).get("Nodes", []):
         if not runs:
             print("JOB", node["Name"], "NOTSTARTED", "-", 0)
             continue
-        r = max(runs, key=lambda r: (r.get("Attempt", 0), r.get("StartedOn", 0)))
+        r = max(runs, key=lambda r: (r.get("Attempt", 0), str(r.get("StartedOn", ""))))
         print("JOB", node["Name"], r.get("JobRunState", "UNKNOWN"), r.get("Id", "-"), r.get("Attempt", 0), clean(r.get("ErrorMessage")))
     elif node.get("Type") == "CRAWLER":
         crawls = node.get("CrawlerDetails", {}).get("Crawls") or []
         if crawls:
-            c = max(crawls, key=lambda c: c.get("StartedOn", 0))
+            c = max(crawls, key=lambda c: str(c.get("StartedOn", "")))
             print("CRAWLER", node["Name"], c.get("State", "UNKNOWN"), "-", 0, clean(c.get("ErrorMessage")))
 '
 }
