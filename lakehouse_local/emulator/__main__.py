@@ -60,7 +60,8 @@ def not_built_lines(run) -> list[str]:
     gold = [s for s in run.steps if s.kind == "job" and "gold" in s.name and s.log]
     if not gold or not Path(gold[0].log).exists():
         return []
-    return [line.strip() for line in Path(gold[0].log).read_text().splitlines() if " not built: " in line]
+    lines = Path(gold[0].log).read_text().splitlines()
+    return [line.strip() for line in lines if line.strip().startswith("gold.") and " not built: " in line]
 
 
 def empty_run(runner, workdir: Path):
@@ -72,7 +73,7 @@ def empty_run(runner, workdir: Path):
     skipped = not_built_lines(run)
     print(f"gold: {len(skipped)} tables not built yet:" if skipped else "gold: no 'not built' lines", flush=True)
     for line in skipped:
-        print(f"  {line.split('gold: ', 1)[-1]}", flush=True)
+        print(f"  {line}", flush=True)
     return run
 
 

@@ -56,3 +56,12 @@ def test_a_failed_empty_run_stops_before_any_delivery(monkeypatch, tmp_path):
     patch(monkeypatch, tmp_path, events, empty_run_ok=False)
     assert emulator.main(["--workdir", str(tmp_path)]) == 1
     assert "upload batch 1" not in events
+
+
+def test_the_not_built_lines_come_from_the_gold_summary_once(tmp_path):
+    log = tmp_path / "driver.log"
+    summary = "gold:\n  gold.dim_date    not built: silver.sales not found\n  gold.dim_product        2 rows\n"
+    log.write_text("WARNING gold: gold.dim_date not built: silver.sales not found\n" + summary)
+    gold = SimpleNamespace(kind="job", name="lakehouse-emulator-gold-aggregates", log=str(log))
+    run = SimpleNamespace(steps=[SimpleNamespace(kind="job", name="x-bronze-ingest", log=""), gold])
+    assert emulator.not_built_lines(run) == ["gold.dim_date    not built: silver.sales not found"]
