@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Deploy the lakehouse with Terraform, run the pipeline once, then load Redshift.
 #
-#   ./deploy.sh up      [env]   apply, run, sql: the one command to deploy and run
+#   ./deploy.sh up      [env] [--sample]   apply, (seed), run, sql, check: deploy and run
+#   ./deploy.sh seed    [env]   upload one generated sample batch to the lake's landing/
 #   ./deploy.sh plan    [env]   build the package zip, fetch jars, terraform plan
 #   ./deploy.sh apply   [env]   ... plan and apply that plan (package, upload, Terraform)
 #   ./deploy.sh run     [env]   start the Glue workflow and wait for it, one line per job state
 #   ./deploy.sh sql     [env]   run redshift_sql/ (Redshift Data API); needs the gold exports
+#   ./deploy.sh check   [env]   read the deployment back (read-only): expected vs found, a verdict
 #   ./deploy.sh destroy [env]   terraform destroy (asks for confirmation unless AUTO_APPROVE=1)
 #
 # env is a file in terraform/envs/ (dev, prod, emulator; default dev); each env has its own
@@ -17,7 +19,7 @@
 # Environment: AUTO_APPROVE=1 (destroy without prompt), SKIP_BUILD=1 (reuse dist/ and
 # .cache/jars), SQL_TIMEOUT_SECONDS (per statement, default 900), RUN_TIMEOUT_SECONDS (workflow,
 # default 7200), RUN_POLL_SECONDS (default 30), TF_PLUGIN_DIR (provider mirror, default
-# /opt/tf-plugins when it exists).
+# /opt/tf-plugins when it exists), SAMPLE_ROWS (sales rows of the --sample batch, default 300).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,15 +30,21 @@ die() { echo "deploy: $*" >&2; exit 1; }
 log() { echo "deploy: $*" >&2; }
 
 usage() {
-  echo "usage: ./deploy.sh up | plan | apply | run | sql | destroy [env]" >&2
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  echo "usage: ./deploy.sh up | plan | apply | seed | run | sql | check | destroy [env] [--sample]" >&2
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 ACTION="${1:-}"
-ENV_NAME="${2:-dev}"
+ENV_NAME="dev" SAMPLE=0
+for arg in "${@:2}"; do
+  case "$arg" in
+    --sample) SAMPLE=1 ;;
+    *) ENV_NAME="$arg" ;;
+  esac
+done
 case "$ACTION" in
-  up | plan | apply | run | sql | destroy) ;;
+  up | plan | apply | seed | run | sql | check | destroy) ;;
   -h | --help | help) usage ;;
   "") usage ;;
   *) echo "deploy: unknown action '${ACTION}'" >&2; usage ;;
@@ -59,8 +67,9 @@ if [[ "$ENV_NAME" == "emulator" ]]; then
   [[ -n "${LAKEHOUSE_EMULATOR_ENDPOINT:-}" ]] \
     || die "env 'emulator' needs LAKEHOUSE_EMULATOR_ENDPOINT=http://127.0.0.1:<port> (a running moto_server)"
   [[ "$ACTION" == "run" || "$ACTION" == "sql" || "$ACTION" == "up" ]] \
-    && die "env 'emulator': moto runs no Glue jobs and has no Redshift, so '$ACTION' does not apply; use plan/apply/destroy"
+    && die "env 'emulator': moto runs no Glue jobs and has no Redshift, so '$ACTION' does not apply; use plan/apply/seed/check/destroy (make emulator runs the jobs)"
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-testing}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-testing}"
+  export AWS_ENDPOINT_URL="$LAKEHOUSE_EMULATOR_ENDPOINT" # the aws CLI's calls (seed, check) go to moto too
   TF_VARS+=(-var "aws_endpoint_url=$LAKEHOUSE_EMULATOR_ENDPOINT")
 else
   [[ -n "$REGION" ]] || die "$VAR_FILE sets no region = \"...\"; deploy.sh needs it to address the right region"
@@ -108,33 +117,96 @@ load_outputs() {
   REGION="$region"
 }
 
+# ---------------------------------------------------------------- seed: one sample batch
+# Generates one batch of the sample data (lakehouse_local.sample_data) and uploads it to
+# <lake_root>/landing/<source>/001/, where the bronze job looks for new files.
+seed_sample() {
+  local lake py sample src n=0
+  lake="$(tf_output lake_root)"
+  [[ -n "$lake" && "$lake" != "null" ]] || die "terraform output lake_root is empty; apply first"
+  py="$ROOT/.venv/bin/python"
+  [[ -x "$py" ]] || py="$(command -v python3 || true)"
+  [[ -n "$py" ]] || die "python3 not found (needed to generate the sample batch)"
+  sample="$(mktemp -d)"
+  trap 'rm -rf "${sample:-}"' RETURN EXIT
+  PYTHONPATH="$ROOT" "$py" -m lakehouse_local.sample_data --out "$sample" --rows "${SAMPLE_ROWS:-300}" --batches 1 >/dev/null \
+    || die "seed: cannot generate the sample batch (python -m lakehouse_local.sample_data)"
+  for src in "$sample"/drops/001/*/; do
+    src="$(basename "$src")"
+    aws_ s3 cp --recursive --only-show-errors "$sample/drops/001/$src/" "$lake/landing/$src/001/" \
+      || die "seed: upload to $lake/landing/$src/001/ failed"
+    n=$((n + 1))
+  done
+  log "seed: one sample batch (${SAMPLE_ROWS:-300} sales rows, $n sources) uploaded to $lake/landing/<source>/001/"
+}
+
 # ---------------------------------------------------------------- run: the Glue workflow
-# Prints one line per node of a get-workflow-run --include-graph answer:
-#   JOB <name> <state> <run id> <error message>   /   CRAWLER <name> <state> - <error message>
-# and first a line "WORKFLOW <status>". States come from Glue's JobRunState / crawl State.
+# Prints one line per node of a get-workflow-run --include-graph answer, first "WORKFLOW <status>"
+# and "START <trigger type> <name>" (the start trigger), then
+#   JOB <name> <state> <run id> <attempt> <error message>   (NOTSTARTED - 0 while it has no run)
+#   CRAWLER <name> <state> - 0 <error message>
+# A job's latest attempt is its run with the highest Attempt (JobRun.Attempt: "The number of the
+# attempt to run this job"). States come from Glue's JobRunState / crawl State.
 summarise_workflow_run() {
   python3 -c '
 import json, sys
 run = json.load(sys.stdin)["Run"]
 print("WORKFLOW", run.get("Status", "UNKNOWN"))
+clean = lambda m: " ".join((m or "").split())
 for node in run.get("Graph", {}).get("Nodes", []):
-    if node.get("Type") == "JOB":
+    if node.get("Type") == "TRIGGER":
+        t = node.get("TriggerDetails", {}).get("Trigger", {})
+        if t.get("Type", "CONDITIONAL") != "CONDITIONAL":
+            print("START", t["Type"], node.get("Name", "-"))
+    elif node.get("Type") == "JOB":
         runs = node.get("JobDetails", {}).get("JobRuns") or []
-        if runs:
-            r = runs[-1]
-            msg = " ".join((r.get("ErrorMessage") or "").split())
-            print("JOB", node["Name"], r.get("JobRunState", "UNKNOWN"), r.get("Id", "-"), msg)
+        if not runs:
+            print("JOB", node["Name"], "NOTSTARTED", "-", 0)
+            continue
+        r = max(runs, key=lambda r: (r.get("Attempt", 0), str(r.get("StartedOn", ""))))
+        print("JOB", node["Name"], r.get("JobRunState", "UNKNOWN"), r.get("Id", "-"), r.get("Attempt", 0), clean(r.get("ErrorMessage")))
     elif node.get("Type") == "CRAWLER":
         crawls = node.get("CrawlerDetails", {}).get("Crawls") or []
         if crawls:
-            c = crawls[-1]
-            msg = " ".join((c.get("ErrorMessage") or "").split())
-            print("CRAWLER", node["Name"], c.get("State", "UNKNOWN"), "-", msg)
+            c = max(crawls, key=lambda c: str(c.get("StartedOn", "")))
+            print("CRAWLER", node["Name"], c.get("State", "UNKNOWN"), "-", 0, clean(c.get("ErrorMessage")))
 '
 }
 
+# The newest run of a retried job: from run $1 of a get-job-runs answer (stdin), follows the runs
+# whose PreviousRunId is the run before, or else a later Attempt; prints "<state> <id> <attempt> <error>".
+latest_attempt() {
+  python3 -c '
+import json, sys
+runs = json.load(sys.stdin).get("JobRuns", [])
+cur = next((r for r in runs if r["Id"] == sys.argv[1]), {"Id": sys.argv[1], "JobRunState": "FAILED", "Attempt": 0})
+while True:
+    nxt = [r for r in runs if r.get("PreviousRunId") == cur["Id"]] or [
+        r for r in runs if r.get("Attempt", 0) == cur.get("Attempt", 0) + 1 and str(r.get("StartedOn", "")) >= str(cur.get("StartedOn", ""))
+    ]
+    if not nxt:
+        break
+    cur = nxt[0]
+print(cur.get("JobRunState", "UNKNOWN"), cur["Id"], cur.get("Attempt", 0), " ".join((cur.get("ErrorMessage") or "").split()))
+' "$1"
+}
+
+# MaxRetries of job $1 ("The maximum number of times to retry this job after a JobRun fails"), cached.
+RETRIES="|"
+max_retries() {
+  local n
+  if [[ "$RETRIES" != *"|$1="* ]]; then
+    n="$(aws_ glue get-job --job-name "$1" --query Job.MaxRetries --output text)" || die "glue get-job $1 failed"
+    [[ "$n" =~ ^[0-9]+$ ]] || n=0
+    RETRIES+="$1=$n|"
+  fi
+  n="${RETRIES#*|"$1"=}"
+  echo "${n%%|*}"
+}
+
 run_workflow() {
-  local workflow error_group run_id deadline summary line kind name state id msg status
+  local workflow error_group run_id deadline summary line kind name state id attempt msg status retries start_trigger
+  local not_started
   workflow="$(tf_output glue_workflow_name)"
   [[ -n "$workflow" ]] || die "terraform output glue_workflow_name is empty; apply first"
   error_group="$(tf output -json glue_log_group_names 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("error", ""))' 2>/dev/null || true)"
@@ -146,28 +218,56 @@ run_workflow() {
   while :; do
     summary="$(aws_ glue get-workflow-run --name "$workflow" --run-id "$run_id" --include-graph --output json | summarise_workflow_run)" \
       || die "glue get-workflow-run $workflow $run_id failed"
-    status=""
+    status="" start_trigger="" not_started=""
     while IFS= read -r line; do
-      read -r kind name state id msg <<<"$line"
-      if [[ "$kind" == "WORKFLOW" ]]; then
-        status="$name"
+      read -r kind name state id attempt msg <<<"$line"
+      case "$kind" in
+        WORKFLOW) status="$name"; continue ;;
+        START) start_trigger="$name $state"; continue ;;
+      esac
+      if [[ "$kind:$state" == JOB:NOTSTARTED ]]; then
+        not_started+=" $name"
         continue
       fi
-      if [[ "$seen" != *"|$name=$state|"* ]]; then
-        seen+="$name=$state|"
-        log "run: $name $state"
+      # A failed attempt of a job with MaxRetries > 0 is not the end: Glue starts the next
+      # attempt (a new run whose Attempt is one more), so wait for the newest attempt instead.
+      if [[ "$kind:$state" =~ ^JOB:(FAILED|ERROR|TIMEOUT)$ ]]; then
+        retries="$(max_retries "$name")"
+        if ((attempt < retries)); then
+          read -r state id attempt msg < <(aws_ glue get-job-runs --job-name "$name" --output json | latest_attempt "$id") \
+            || die "glue get-job-runs $name failed"
+          if [[ "$state" =~ ^(FAILED|ERROR|TIMEOUT)$ ]] && ((attempt < retries)); then
+            state="RETRYING" msg="attempt $((attempt + 1)) failed (${msg:-no error message}); Glue retries it (MaxRetries $retries)"
+          fi
+        fi
+      fi
+      if [[ "$seen" != *"|$name=$state/$attempt|"* ]]; then
+        seen+="$name=$state/$attempt|"
+        if [[ "$state" == RETRYING ]]; then
+          log "run: $name RETRYING: $msg"
+        elif ((attempt > 0)); then
+          log "run: $name $state (attempt $((attempt + 1)))"
+        else
+          log "run: $name $state"
+        fi
       fi
       case "$kind:$state" in
         JOB:FAILED | JOB:ERROR | JOB:TIMEOUT | JOB:STOPPED)
           die "run: job $name $state (run $id): ${msg:-no error message}
   logs: CloudWatch Logs group ${error_group:-/aws-glue/jobs/error}, log streams starting with $id (region $REGION)" ;;
-        CRAWLER:FAILED | CRAWLER:CANCELLED)
+        CRAWLER:FAILED | CRAWLER:CANCELLED | CRAWLER:ERROR) # crawl State: ... CANCELLED | FAILED | ERROR
           die "run: crawler $name $state: ${msg:-no error message}
   logs: CloudWatch Logs group /aws-glue/crawlers, log stream $name (region $REGION)" ;;
       esac
     done <<<"$summary"
     case "$status" in
       COMPLETED)
+        # The Glue docs promise start-workflow-run ("started manually from the console, API, or
+        # AWS CLI") for an on-demand start trigger only; a run that ends without starting the jobs
+        # must not pass for a pipeline run (the SQL would load stale exports).
+        [[ -z "$not_started" ]] || die "run: workflow $workflow run $run_id COMPLETED but never started:$not_started
+  its start trigger is ${start_trigger:-unknown}; the Glue docs promise start-workflow-run for ON_DEMAND start triggers:
+  set schedule = null in terraform/envs/$ENV_NAME.tfvars (an on-demand start trigger), apply, and run again"
         log "run: workflow $workflow COMPLETED"
         return 0 ;;
       STOPPED | ERROR) die "run: workflow $workflow $status (run $run_id)" ;;
@@ -231,21 +331,57 @@ wait_statement() {
   done
 }
 
-# Redshift rejects a COPY whose prefix matches no object, so before any SQL every
-# ${exports_uri}/<table>/ that redshift_sql/ loads must hold at least one object (the gold job
-# writes a Parquet file even for an empty table).
+# Redshift rejects a COPY whose prefix matches no object, and the gold job writes no export for a
+# table it did not build (a source not delivered yet; it names each such table in its log). So
+# every ${exports_uri}/<table>/ that redshift_sql/ loads is listed first, and the load of a table
+# whose export is empty is skipped (that star table keeps what it holds) with a message.
+EMPTY_EXPORTS="|"
 check_exports() {
-  local bucket prefix table n empty=()
+  local bucket prefix table n all=0
   bucket="${exports_uri#s3://}"
   prefix="${bucket#*/}"
   bucket="${bucket%%/*}"
   for table in $(sed -n 's/.*\${exports_uri}\/\([A-Za-z0-9_]*\)\/.*/\1/p' "$@" | sort -u); do
     n="$(aws_ s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/$table/" --max-keys 1 --query KeyCount --output text)" \
       || die "cannot list s3://$bucket/$prefix/$table/"
-    [[ "$n" =~ ^[1-9] ]] || empty+=("$prefix/$table/")
+    all=$((all + 1))
+    [[ "$n" =~ ^[1-9] ]] || EMPTY_EXPORTS+="$table|"
   done
-  ((${#empty[@]} == 0)) \
-    || die "sql: the gold exports are empty (${empty[*]} in s3://$bucket): run the pipeline first (./deploy.sh run $ENV_NAME, or ./deploy.sh up $ENV_NAME)"
+  local empty="${EMPTY_EXPORTS//|/ }"
+  if [[ -n "${empty// /}" ]]; then
+    log "sql: no gold export for:${empty% } (s3://$bucket/$prefix/<table>/ is empty): the gold job did not build them"
+    log "sql: (nothing of their sources delivered yet, see the gold job's 'not built' lines); their loads are skipped"
+    local bars="${EMPTY_EXPORTS//[^|]/}"
+    ((${#bars} - 1 < all)) \
+      || log "sql: nothing to load yet: deliver data to landing/ (./deploy.sh seed $ENV_NAME) and ./deploy.sh run $ENV_NAME"
+  fi
+}
+
+# Runs one unit of a file: a single statement with execute-statement, or the statements of one
+# BEGIN ... COMMIT block with batch-execute-statement. The Data API runs a batch's statements
+# "serially in the order of the array ... as a single transaction. If any SQL statement fails, all
+# work is rolled back" (BatchExecuteStatement, Sqls): a failed COPY leaves the star table as it
+# was and no transaction stays open in a session (BEGIN and COMMIT are not sent). A unit that COPYs
+# from an empty export is skipped (see check_exports).
+run_unit() {
+  local file="$1" stmt table id
+  shift
+  for stmt in "$@"; do
+    table="$(sed -n "s|.*FROM '${exports_uri}/\([A-Za-z0-9_]*\)/'.*|\1|p" <<<"$stmt" | head -n 1)"
+    if [[ -n "$table" && "$EMPTY_EXPORTS" == *"|$table|"* ]]; then
+      log "redshift_sql: $file: skipped the load from exports/$table/ (gold did not build $table): the star table keeps what it holds"
+      return 0
+    fi
+  done
+  if (($# == 1)); then
+    id="$(aws_ redshift-data execute-statement --workgroup-name "$workgroup" --database "$database" \
+      --secret-arn "$secret" --sql "$1" --query Id --output text)" || die "$file: execute-statement failed"
+  else
+    id="$(aws_ redshift-data batch-execute-statement --workgroup-name "$workgroup" --database "$database" \
+      --secret-arn "$secret" --sqls "$@" --query Id --output text)" || die "$file: batch-execute-statement failed"
+  fi
+  wait_statement "$id" "$file"
+  UNITS=$((UNITS + 1))
 }
 
 run_redshift_sql() {
@@ -257,8 +393,9 @@ run_redshift_sql() {
     return 0
   fi
   # The SQL creates schemas and an external schema: it runs as the namespace's admin user through
-  # its managed secret. An IAM identity would be the non-superuser IAM:<name> (see
-  # terraform/modules/redshift_serverless/README.md).
+  # its managed secret (the caller needs secretsmanager:GetSecretValue on it; the AWS managed policy
+  # AmazonRedshiftDataFullAccess allows that only for secrets tagged RedshiftDataFullAccess). An IAM
+  # identity would be the non-superuser IAM:<name> (see terraform/modules/redshift_serverless/README.md).
   secret="$(tf_output redshift_admin_secret_arn)"
   [[ -n "$secret" && "$secret" != "null" ]] || die "terraform output redshift_admin_secret_arn is empty; apply first"
   export gold_db exports_uri redshift_role_arn
@@ -272,28 +409,39 @@ run_redshift_sql() {
   local files=("$SQL_DIR"/*.sql)
   [[ -e "${files[0]}" ]] || { log "no files in redshift_sql/"; return 0; }
   check_exports "${files[@]}"
-  # One Data API session per file: BEGIN/COMMIT blocks and TEMP tables span statements.
-  local file stmt id session n rendered
+  local file stmt rendered name block=() in_block=0
   rendered="$(mktemp)"
   trap 'rm -f "${rendered:-}"' RETURN EXIT # EXIT too: a failed statement ends the script through die
   for file in "${files[@]}"; do
-    session="" n=0
-    render_statements "$file" >"$rendered" || die "$(basename "$file"): cannot render"
-    log "redshift_sql: $(basename "$file") on $workgroup/$database"
+    name="$(basename "$file")" UNITS=0
+    render_statements "$file" >"$rendered" || die "$name: cannot render"
+    log "redshift_sql: $name on $workgroup/$database"
     while IFS= read -r -d '' stmt; do
-      if [[ -z "$session" ]]; then
-        read -r id session < <(aws_ redshift-data execute-statement --workgroup-name "$workgroup" --database "$database" \
-          --secret-arn "$secret" --session-keep-alive-seconds 300 --sql "$stmt" --query '[Id, SessionId]' --output text) \
-          || die "$(basename "$file"): execute-statement failed"
-      else
-        id="$(aws_ redshift-data execute-statement --session-id "$session" --sql "$stmt" --query Id --output text)" \
-          || die "$(basename "$file"): execute-statement failed"
-      fi
-      wait_statement "$id" "$(basename "$file")"
-      n=$((n + 1))
+      case "$stmt" in
+        BEGIN | begin | "BEGIN TRANSACTION") in_block=1 block=() ;;
+        COMMIT | commit | END | end)
+          ((in_block)) || die "$name: $stmt without BEGIN"
+          in_block=0
+          run_unit "$name" "${block[@]}" ;;
+        *)
+          if ((in_block)); then block+=("$stmt"); else run_unit "$name" "$stmt"; fi ;;
+      esac
     done <"$rendered"
-    log "redshift_sql: $(basename "$file"): $n statements FINISHED"
+    ((in_block == 0)) || die "$name: BEGIN without COMMIT"
+    log "redshift_sql: $name: $UNITS statements/transactions FINISHED"
   done
+}
+
+# ---------------------------------------------------------------- check: read the deployment back
+# scripts/deploy_check.py: read-only aws calls (plus one Athena query and a count per star table),
+# a table of expected vs found with a verdict per line; exit 1 when a line FAILs.
+check_deployment() {
+  local outputs rc=0
+  outputs="$(mktemp)"
+  tf output -json >"$outputs" || { rm -f "$outputs"; die "terraform output -json failed"; }
+  python3 "$ROOT/scripts/deploy_check.py" "$outputs" --region "$REGION" || rc=$?
+  rm -f "$outputs"
+  ((rc == 0)) || { log "check $ENV_NAME: FAIL lines above; docs/first-deploy.md says what to do with each"; return 1; }
 }
 
 # ---------------------------------------------------------------- main
@@ -319,11 +467,26 @@ case "$ACTION" in
     load_outputs
     run_workflow
     ;;
-  up) # the COPY loads need the exports the gold job writes: apply, then run, then SQL
+  up) # the COPY loads need the exports the gold job writes: apply, (seed,) run, SQL, check
     apply_stack
     load_outputs
+    ((SAMPLE)) && seed_sample
     run_workflow
     run_redshift_sql
+    if ! check_deployment; then
+      ((SAMPLE)) && die "up $ENV_NAME --sample: the check found FAIL lines"
+      log "check: red lines are expected while nothing was delivered; ./deploy.sh up $ENV_NAME --sample shows the whole chain"
+    fi
+    ;;
+  seed)
+    tf_init
+    load_outputs
+    seed_sample
+    ;;
+  check)
+    tf_init
+    load_outputs
+    check_deployment || exit 1
     ;;
   destroy)
     build # the configuration hashes the zip and jars, so they must exist to plan a destroy

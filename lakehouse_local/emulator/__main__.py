@@ -3,8 +3,10 @@
     python -m lakehouse_local.emulator --rows 300 --batches 1 --athena
 
 starts a moto server on 127.0.0.1, ``terraform apply``s the real root module with
-envs/emulator.tfvars, generates the sample lake, and for each batch uploads its drop to the
-emulated landing/ and runs the deployed workflow (glue_runner); then prints the catalog the
+envs/emulator.tfvars, runs the deployed workflow once on the empty landing/ (a new account's first
+run: every job succeeds and gold names the tables it could not build yet), generates the sample
+lake, and for each batch uploads its drop to the emulated landing/ and runs the deployed workflow
+(glue_runner); then prints the catalog the
 crawlers left, runs the Athena named queries on Trino over the emulated Glue catalog (``--athena``),
 destroys the stack (``--keep`` skips that) and stops the server.
 """
@@ -53,6 +55,28 @@ def format_catalog(tables: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
+def not_built_lines(run) -> list[str]:
+    """The gold job's 'not built' lines (lakehouse.gold.format_summary) from its driver log."""
+    gold = [s for s in run.steps if s.kind == "job" and "gold" in s.name and s.log]
+    if not gold or not Path(gold[0].log).exists():
+        return []
+    lines = Path(gold[0].log).read_text().splitlines()
+    return [line.strip() for line in lines if line.strip().startswith("gold.") and " not built: " in line]
+
+
+def empty_run(runner, workdir: Path):
+    """The first run of a new deployment: nothing delivered to landing/ yet; it must succeed."""
+    print("\n=== run 0: nothing delivered to landing/ yet (a new account's first run) ===", flush=True)
+    run = runner.run()
+    run.write(workdir / "run-000.json")
+    print(run.timeline(), flush=True)
+    skipped = not_built_lines(run)
+    print(f"gold: {len(skipped)} tables not built yet:" if skipped else "gold: no 'not built' lines", flush=True)
+    for line in skipped:
+        print(f"  {line}", flush=True)
+    return run
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=300)
@@ -75,7 +99,8 @@ def main(argv=None) -> int:
         ledger = sample_data.generate(workdir / "sample", args.rows, args.batches, args.seed)
         s3, glue = server.client("s3", endpoint), server.client("glue", endpoint)
         runner = GlueRunner(endpoint, out["glue_workflow_name"], workdir)
-        for batch in range(1, ledger["batches"] + 1):
+        ok = empty_run(runner, workdir).succeeded()
+        for batch in range(1, ledger["batches"] + 1 if ok else 1):
             n = upload_batch(s3, workdir / "sample", out["lake_root"], batch)
             print(f"\n=== batch {batch}/{ledger['batches']}: {n} files delivered to landing/ ===", flush=True)
             run = runner.run()

@@ -24,7 +24,15 @@ with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps(["terraform", *args]) + "\n")
 outputs = {{
     "aws_region": os.environ.get("FAKE_REGION", "eu-central-1"),
+    "lake_root": "s3://lakehouse-dev-lake-123456789012",
     "glue_workflow_name": "lakehouse-dev-medallion",
+    "glue_job_names": {{"bronze": "lakehouse-dev-bronze-ingest", "gold": "lakehouse-dev-gold-aggregates"}},
+    "glue_database_names": {{"gold": "lakehouse_dev_gold", "gold_spectrum": "lakehouse_dev_gold_spectrum"}},
+    "glue_log_group_names": {{
+        "output": "/aws-glue/jobs/lakehouse-dev/output", "error": "/aws-glue/jobs/lakehouse-dev/error"
+    }},
+    "athena_workgroup_name": "lakehouse-dev",
+    "dq_metric_namespace": "Lakehouse/DataQuality",
     "redshift_workgroup_name": os.environ.get("FAKE_WORKGROUP", "lakehouse-dev-wg"),
     "redshift_database_name": "lakehouse",
     "redshift_admin_secret_arn": SECRET,
@@ -35,9 +43,10 @@ outputs = {{
 if os.environ.get("FAKE_NO_OUTPUTS") == "1":
     outputs = {{}}
 if args[:1] == ["output"]:
-    if args[1] == "-json":
-        groups = {{"output": "/aws-glue/jobs/lakehouse-dev/output", "error": "/aws-glue/jobs/lakehouse-dev/error"}}
-        print(json.dumps(groups))
+    if args[1] == "-json" and len(args) == 2:
+        print(json.dumps({{k: {{"value": v}} for k, v in outputs.items()}}))
+    elif args[1] == "-json":
+        print(json.dumps(outputs[args[2]]))
     else:
         value = outputs.get(args[-1])
         if value is None:
@@ -47,68 +56,127 @@ if args[:1] == ["output"]:
 
 # Jobs of the workflow in chain order, then the crawler; each poll of get-workflow-run moves on.
 JOBS = ["lakehouse-dev-bronze-ingest", "lakehouse-dev-silver-clean", "lakehouse-dev-gold-aggregates"]
+GOLD = sorted(p.stem for p in (REPO / "contracts" / "gold").glob("*.yaml"))
 
 FAKE_AWS = r"""#!{python}
 import json, os, sys
 args = sys.argv[1:]
-with open(os.environ["FAKE_LOG"], "a") as log:
+env = os.environ.get
+with open(env("FAKE_LOG"), "a") as log:
     log.write(json.dumps(["aws", *args]) + "\n")
 if args[:1] == ["--region"]:
     args = args[2:]
+def arg(name):
+    return args[args.index(name) + 1]
 def counter(name):
-    path = os.environ["FAKE_LOG"] + "." + name
+    path = env("FAKE_LOG") + "." + name
     n = int(open(path).read()) + 1 if os.path.exists(path) else 1
     open(path, "w").write(str(n))
     return n
+text = "--query" in args  # deploy.sh asks for one field as text; the check reads whole JSON answers
 if args[:2] == ["sts", "get-caller-identity"]:
-    sys.exit(0 if os.environ.get("FAKE_CREDS", "1") == "1" else 255)
+    sys.exit(0 if env("FAKE_CREDS", "1") == "1" else 255)
+if args[:2] == ["s3", "cp"]:
+    sys.exit(0)
 if args[:2] == ["glue", "start-workflow-run"]:
     print("wr-1")
+    sys.exit(0)
+if args[:2] == ["glue", "get-job"]:
+    print(env("FAKE_MAX_RETRIES", "0") if env("FAKE_RETRY_JOB", "-") in arg("--job-name") else "0")
+    sys.exit(0)
+if args[:2] == ["glue", "get-job-runs"] and "--max-items" not in args:  # deploy.sh: the retry chain
+    n = counter("jobruns")
+    retry_state = "RUNNING" if n == 1 else ("FAILED" if env("FAKE_RETRY_FAILS") else "SUCCEEDED")
+    retry = {{"Id": "jr_1_attempt_1", "PreviousRunId": "jr_1", "Attempt": 1, "JobRunState": retry_state}}
+    if retry_state == "FAILED":
+        retry["ErrorMessage"] = "second attempt failed too"
+    runs = [retry, {{"Id": "jr_1", "Attempt": 0, "JobRunState": "FAILED", "ErrorMessage": "first attempt"}}]
+    print(json.dumps({{"JobRuns": runs}}))
     sys.exit(0)
 if args[:2] == ["glue", "get-workflow-run"]:
     jobs = {jobs}
     poll = counter("polls")
-    fail = os.environ.get("FAKE_FAIL_JOB")
-    nodes = []
+    fail, retry = env("FAKE_FAIL_JOB"), env("FAKE_RETRY_JOB")
+    start = {{"Type": "SCHEDULED", "Name": "lakehouse-dev-start"}}
+    nodes = [{{"Type": "TRIGGER", "Name": "lakehouse-dev-start", "TriggerDetails": {{"Trigger": start}}}}]
     for i, name in enumerate(jobs):
-        if poll < i + 1:
-            break
+        if env("FAKE_NOT_STARTED") or poll < i + 1:
+            nodes.append({{"Type": "JOB", "Name": name, "JobDetails": {{}}}})
+            continue
         state = "RUNNING" if poll == i + 1 else "SUCCEEDED"
-        run = {{"Id": f"jr_{{i}}", "JobRunState": state}}
-        if fail and fail in name and poll >= i + 1:
+        run = {{"Id": f"jr_{{i}}", "JobRunState": state, "Attempt": 0}}
+        if (fail and fail in name) or (retry and retry in name and poll > i + 1):
             error = "AnalysisException: Path does not exist:\n s3://lake/bronze/x"
-            run = {{"Id": f"jr_{{i}}", "JobRunState": "FAILED", "ErrorMessage": error}}
+            run = {{"Id": f"jr_{{i}}", "JobRunState": "FAILED", "Attempt": 0, "ErrorMessage": error}}
         nodes.append({{"Type": "JOB", "Name": name, "JobDetails": {{"JobRuns": [run]}}}})
-    done = poll > len(jobs)
+    done = poll > len(jobs) or bool(env("FAKE_NOT_STARTED"))
     if done:
-        crawls = {{"Crawls": [{{"State": "SUCCEEDED"}}]}}
-        nodes.append({{"Type": "CRAWLER", "Name": "lakehouse-dev-gold", "CrawlerDetails": crawls}})
+        crawl = {{"State": env("FAKE_CRAWL_STATE", "SUCCEEDED"), "ErrorMessage": "Internal Service Exception"}}
+        nodes.append({{"Type": "CRAWLER", "Name": "lakehouse-dev-gold", "CrawlerDetails": {{"Crawls": [crawl]}}}})
     print(json.dumps({{"Run": {{"Status": "COMPLETED" if done else "RUNNING", "Graph": {{"Nodes": nodes}}}}}}))
     sys.exit(0)
 if args[:2] == ["s3api", "list-objects-v2"]:
-    prefix = args[args.index("--prefix") + 1]
-    empty = [t for t in os.environ.get("FAKE_EMPTY_EXPORTS", "").split(",") if t]
-    print("0" if any(prefix == f"exports/{{t}}/" for t in empty) else "1")
+    prefix = arg("--prefix")
+    empty = [t for t in env("FAKE_EMPTY_EXPORTS", "").split(",") if t]
+    n = 0 if any(prefix == f"exports/{{t}}/" for t in empty) else 1
+    print(n if text else json.dumps({{"Contents": [{{"Key": prefix + "part-0.parquet"}}] * n}}))
     sys.exit(0)
-if args[:2] == ["redshift-data", "execute-statement"]:
+if args[:2] in (["redshift-data", "execute-statement"], ["redshift-data", "batch-execute-statement"]):
     n = counter("n")
-    sql = args[args.index("--sql") + 1]
-    if "--session-id" in args:
-        print(f"stmt-{{n}}")
-    else:
-        print(f"stmt-{{n}}\tsession-{{n}}")
-    if os.environ.get("FAKE_FAIL_ON") and os.environ["FAKE_FAIL_ON"] in sql:
-        open(os.environ["FAKE_LOG"] + ".failed", "w").write(f"stmt-{{n}}")
+    sqls = args[args.index("--sqls") + 1:] if "--sqls" in args else [arg("--sql")]
+    sqls = [s for s in sqls if not s.startswith("--")][: len(sqls)]
+    print(f"stmt-{{n}}" if text else json.dumps({{"Id": f"stmt-{{n}}"}}))
+    if env("FAKE_FAIL_ON") and any(env("FAKE_FAIL_ON") in s for s in sqls):
+        open(env("FAKE_LOG") + ".failed", "w").write(f"stmt-{{n}}")
     sys.exit(0)
 if args[:2] == ["redshift-data", "describe-statement"]:
-    sid = args[args.index("--id") + 1]
-    failed = os.environ["FAKE_LOG"] + ".failed"
-    is_failed = os.path.exists(failed) and open(failed).read() == sid
-    query = args[args.index("--query") + 1]
-    print(("FAILED" if is_failed else "FINISHED") if query == "Status" else "syntax error at or near BOGUS")
+    sid = arg("--id")
+    failed = env("FAKE_LOG") + ".failed"
+    status = "FAILED" if os.path.exists(failed) and open(failed).read() == sid else "FINISHED"
+    error = "syntax error at or near BOGUS"
+    if not text:
+        print(json.dumps({{"Status": status, "Error": error}}))
+    else:
+        print(status if arg("--query") == "Status" else error)
+    sys.exit(0)
+if args[:2] == ["redshift-data", "get-statement-result"]:
+    print(json.dumps({{"Records": [[{{"longValue": int(env("FAKE_STAR_ROWS", "7"))}}]]}}))
+    sys.exit(0)
+# ------------------------------------------------------------ what ./deploy.sh check reads
+if args[:2] == ["glue", "get-job-runs"]:
+    group = env("FAKE_RUN_LOG_GROUP", "/aws-glue/jobs/lakehouse-dev")
+    print(json.dumps({{"JobRuns": [{{"Id": "jr_9", "JobRunState": "SUCCEEDED", "LogGroupName": group}}]}}))
+    sys.exit(0)
+if args[:2] == ["glue", "get-tables"]:
+    db, gold = arg("--database-name"), {gold}
+    missing = env("FAKE_MISSING_TABLE", "-")
+    if db.endswith("spectrum"):
+        sd = {{"InputFormat": "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat"}}
+        tables = [{{"Name": t, "StorageDescriptor": sd, "Parameters": {{}}}} for t in gold]
+    else:
+        tables = [{{"Name": t, "StorageDescriptor": {{}}, "Parameters": {{"table_type": "DELTA"}}}} for t in gold]
+    print(json.dumps({{"TableList": [t for t in tables if t["Name"] != missing]}}))
+    sys.exit(0)
+if args[:2] == ["athena", "start-query-execution"]:
+    print(json.dumps({{"QueryExecutionId": "q-1"}}))
+    sys.exit(0)
+if args[:2] == ["athena", "get-query-execution"]:
+    print(json.dumps({{"QueryExecution": {{"Status": {{"State": "SUCCEEDED"}}}}}}))
+    sys.exit(0)
+if args[:2] == ["athena", "get-query-results"]:
+    rows = [{{"Data": [{{"VarCharValue": "_col0"}}]}}, {{"Data": [{{"VarCharValue": env("FAKE_ATHENA_ROWS", "42")}}]}}]
+    print(json.dumps({{"ResultSet": {{"Rows": rows}}}}))
+    sys.exit(0)
+if args[:2] == ["cloudwatch", "list-metrics"]:
+    names = [m for m in env("FAKE_METRICS", "RuleFailed,FailedRows").split(",") if m]
+    print(json.dumps({{"Metrics": [{{"MetricName": m}} for m in names]}}))
+    sys.exit(0)
+if args[:2] == ["cloudwatch", "describe-alarms"]:
+    alarm = {{"AlarmName": arg("--alarm-name-prefix") + "-dq-rules-failed", "StateValue": env("FAKE_ALARM", "OK")}}
+    print(json.dumps({{"MetricAlarms": [alarm]}}))
     sys.exit(0)
 sys.exit(f"fake aws: unexpected {{args}}")
-""".replace("{jobs}", repr(JOBS))
+""".replace("{jobs}", repr(JOBS)).replace("{gold}", repr(GOLD))
 
 
 def _bin(tmp_path: Path, with_terraform=True, with_aws=True) -> Path:
@@ -149,7 +217,7 @@ def run_deploy(tmp_path, *args, fake=None, **env_extra):
 
 def test_usage_without_action(tmp_path):
     result, _ = run_deploy(tmp_path)
-    assert result.returncode == 2 and "up | plan | apply | run | sql | destroy" in result.stderr
+    assert result.returncode == 2 and "up | plan | apply | seed | run | sql | check | destroy" in result.stderr
 
 
 def test_unknown_environment_is_named(tmp_path):
@@ -192,6 +260,18 @@ def test_emulator_refuses_run_and_sql(tmp_path):
     assert calls == []
 
 
+BATCH = ["redshift-data", "batch-execute-statement"]
+STAR = ("dim_date", "dim_store", "dim_product", "dim_customer", "fact_sales")
+
+
+def _sqls(call):
+    """The SQL text(s) of an execute-statement (--sql) or batch-execute-statement (--sqls ...) call."""
+    if "--sql" in call:
+        return [call[call.index("--sql") + 1]]
+    rest = call[call.index("--sqls") + 1 :]
+    return rest[: next((i for i, a in enumerate(rest) if a.startswith("--")), len(rest))]
+
+
 def _aws(calls):
     return [c for c in calls if c[0] == "aws"]
 
@@ -225,6 +305,7 @@ def test_up_applies_then_runs_the_workflow_then_the_sql(tmp_path):
     first_sql = _index(calls, ["aws", "redshift-data", "execute-statement"])
     assert applied < started < polls[0] <= polls[-1] < checked < first_sql
     assert len(polls) == 4, "polled until the workflow COMPLETED"
+    assert _index(calls, ["aws", "glue", "get-tables"]) > first_sql, "up ends with the check"
     start = calls[started]
     assert start[start.index("--name") + 1] == "lakehouse-dev-medallion"
     poll = calls[polls[0]]
@@ -245,30 +326,31 @@ def test_up_applies_then_runs_the_workflow_then_the_sql(tmp_path):
     ]
     assert "lakehouse-dev-gold SUCCEEDED" in progress and progress[-1] == "workflow lakehouse-dev-medallion COMPLETED"
 
-    executed = [c for c in calls if c[3:5] == ["redshift-data", "execute-statement"]]
-    sqls = [c[c.index("--sql") + 1] for c in executed]
+    executed = [c for c in calls if c[3:5] in (["redshift-data", "execute-statement"], BATCH)]
+    executed = [c for c in executed if "--query" in c]  # deploy.sh's; the check's counts ask for JSON
+    sqls = [s for c in executed for s in _sqls(c)]
     assert sqls, "redshift_sql/ was not run"
     assert not any("${" in s for s in sqls), "template variables must be substituted"
     assert any("'s3://lakehouse-dev-lake-123456789012/exports/" in s for s in sqls)
     assert any("'arn:aws:iam::123456789012:role/lakehouse-dev-redshift'" in s for s in sqls)
     assert any("DATABASE 'lakehouse_dev_gold_spectrum'" in s for s in sqls), "Spectrum reads the manifest tables"
-    # Files run in name order; each file opens one session as the admin (its managed secret)
-    # that its later statements reuse.
+    # Files run in name order, every statement as the admin (its managed secret); each star load
+    # (a BEGIN ... COMMIT block of 04_load_star.sql) is one batch-execute-statement: one transaction.
     files = sorted((REPO / "redshift_sql").glob("*.sql"))
-    openers = [c for c in executed if "--workgroup-name" in c]
-    assert len(openers) == len(files)
     assert all(
         c[c.index("--workgroup-name") + 1] == "lakehouse-dev-wg"
         and c[c.index("--database") + 1] == "lakehouse"
         and c[c.index("--secret-arn") + 1] == SECRET
-        for c in openers
+        for c in executed
     )
-    assert all("--session-id" in c for c in executed if c not in openers)
+    batches = [_sqls(c) for c in executed if c[3:5] == BATCH]
+    assert [[s.split()[0] for s in b] for b in batches] == [["DELETE", "COPY"]] * 5
+    assert not any(s.upper() in ("BEGIN", "COMMIT") for s in sqls), "a batch is the transaction"
     logged = [
         line for line in result.stderr.splitlines() if line.startswith("deploy: redshift_sql: ") and " on " in line
     ]
     assert [line.split()[2] for line in logged] == [f.name for f in files]
-    statuses = [c for c in calls if c[3:5] == ["redshift-data", "describe-statement"]]
+    statuses = [c for c in calls if c[3:5] == ["redshift-data", "describe-statement"] and "--query" in c]
     assert len(statuses) == len(executed), "every statement is awaited before the next"
     # The exports check covers every table 04_load_star.sql copies.
     listed = {c[c.index("--prefix") + 1] for c in calls if c[3:5] == ["s3api", "list-objects-v2"]}
@@ -302,12 +384,22 @@ def test_run_before_any_apply_says_so(tmp_path):
     assert not any(c[3:4] == ["glue"] for c in calls)
 
 
-def test_sql_refuses_when_the_exports_are_empty(tmp_path):
+def test_sql_skips_the_loads_of_tables_gold_did_not_build(tmp_path):
     result, calls = run_deploy(tmp_path, "sql", "dev", FAKE_EMPTY_EXPORTS="fact_sales,dim_date")
-    assert result.returncode == 1
-    assert "the gold exports are empty (exports/dim_date/ exports/fact_sales/" in result.stderr
-    assert "./deploy.sh run dev" in result.stderr
-    assert not any(c[3:4] == ["redshift-data"] for c in calls), "no SQL before the exports exist"
+    assert result.returncode == 0, result.stderr
+    assert "no gold export for: dim_date fact_sales" in result.stderr
+    assert "skipped the load from exports/fact_sales/" in result.stderr
+    loaded = [_sqls(c)[1] for c in calls if c[3:5] == BATCH]
+    assert [s.split()[1] for s in loaded] == ["star.dim_store", "star.dim_product", "star.dim_customer"]
+    assert "nothing to load yet" not in result.stderr
+
+
+def test_sql_with_no_exports_at_all_succeeds_and_says_so(tmp_path):
+    result, calls = run_deploy(tmp_path, "sql", "dev", FAKE_EMPTY_EXPORTS=",".join(STAR))
+    assert result.returncode == 0, result.stderr
+    assert "nothing to load yet: deliver data to landing/ (./deploy.sh seed dev)" in result.stderr
+    assert not any(c[3:5] == BATCH for c in calls), "no COPY from an empty prefix"
+    assert any(c[3:5] == ["redshift-data", "execute-statement"] for c in calls), "the DDL still runs"
 
 
 def test_plain_init_without_mirror(tmp_path):
@@ -323,6 +415,19 @@ def test_failed_statement_stops_with_the_file_and_error(tmp_path):
     assert "02_external_schema.sql" in result.stderr and "FAILED" in result.stderr and "syntax error" in result.stderr
     sqls = [c[c.index("--sql") + 1] for c in calls if c[3:5] == ["redshift-data", "execute-statement"]]
     assert "CREATE EXTERNAL SCHEMA" in sqls[-1], "nothing runs after the failed statement"
+
+
+def test_a_failed_star_load_is_one_rolled_back_batch_and_nothing_is_left_open(tmp_path):
+    # BatchExecuteStatement runs its Sqls "as a single transaction. If any SQL statement fails,
+    # all work is rolled back": the DELETE of star.dim_product goes with its failed COPY, and no
+    # session holds an open BEGIN (deploy.sh sends no BEGIN/COMMIT and opens no session).
+    result, calls = run_deploy(tmp_path, "sql", "dev", FAKE_FAIL_ON="/exports/dim_product/")
+    assert result.returncode == 1 and "04_load_star.sql" in result.stderr and "FAILED" in result.stderr
+    sent = [c for c in calls if c[3:4] == ["redshift-data"] and c[4] != "describe-statement"]
+    assert sent[-1][4] == "batch-execute-statement"
+    assert [s.split()[0] for s in _sqls(sent[-1])] == ["DELETE", "COPY"] and "star.dim_product" in _sqls(sent[-1])[0]
+    assert not any("--session-id" in c or "--session-keep-alive-seconds" in c for c in sent)
+    assert not any(s.strip().upper() in ("BEGIN", "COMMIT") for c in sent for s in _sqls(c))
     assert list((tmp_path / "tmp").iterdir()) == [], "the rendered statements are removed when the run stops"
 
 
@@ -342,3 +447,73 @@ def test_destroy_asks_unless_auto_approved(tmp_path):
 def test_script_is_executable_and_parses():
     assert os.access(DEPLOY, os.X_OK)
     assert subprocess.run(["bash", "-n", str(DEPLOY)]).returncode == 0
+
+
+def test_up_sample_uploads_then_runs_then_loads_then_checks(tmp_path):
+    result, calls = run_deploy(tmp_path, "up", "dev", "--sample", SAMPLE_ROWS="60")
+    assert result.returncode == 0, result.stderr
+    applied = _index(calls, ["terraform", "apply"])
+    uploads = [i for i, c in enumerate(calls) if c[3:5] == ["s3", "cp"]]
+    started = _index(calls, ["aws", "glue", "start-workflow-run"])
+    first_sql = _index(calls, ["aws", "redshift-data", "execute-statement"])
+    checked = _index(calls, ["aws", "glue", "get-tables"])
+    assert applied < uploads[0] <= uploads[-1] < started < first_sql < checked
+    # One generated batch, each source to landing/<source>/001/ of the lake Terraform made.
+    targets = sorted(calls[i][-1] for i in uploads)
+    sources = ("customers", "fx_rates", "pos_sales", "products", "web_events")
+    assert targets == [f"s3://lakehouse-dev-lake-123456789012/landing/{s}/001/" for s in sources]
+    assert all(calls[i][5] == "--recursive" for i in uploads)
+    assert "seed: one sample batch (60 sales rows, 5 sources)" in result.stderr
+    assert "check: " in result.stdout and ": PASSED" in result.stdout
+    assert list((tmp_path / "tmp").iterdir()) == [], "the generated sample is removed"
+
+
+def test_up_sample_fails_when_the_check_finds_a_red_line(tmp_path):
+    result, _ = run_deploy(tmp_path, "up", "dev", "--sample", FAKE_ALARM="ALARM")
+    assert result.returncode == 1 and "the check found FAIL lines" in result.stderr
+
+
+def test_a_failed_attempt_with_retries_left_does_not_stop_the_run(tmp_path):
+    # Job.MaxRetries: "The maximum number of times to retry this job after a JobRun fails"; the
+    # retry is a new run (JobRun.Attempt one more, PreviousRunId the failed run).
+    result, calls = run_deploy(tmp_path, "run", "dev", FAKE_RETRY_JOB="silver", FAKE_MAX_RETRIES="1")
+    assert result.returncode == 0, result.stderr
+    err = result.stderr
+    assert "lakehouse-dev-silver-clean RUNNING (attempt 2)" in err
+    assert "lakehouse-dev-silver-clean SUCCEEDED (attempt 2)" in err
+    assert "workflow lakehouse-dev-medallion COMPLETED" in err
+    assert any(c[3:5] == ["glue", "get-job-runs"] for c in calls)
+
+
+def test_a_retry_that_fails_too_stops_the_run_with_its_error(tmp_path):
+    result, _ = run_deploy(tmp_path, "run", "dev", FAKE_RETRY_JOB="silver", FAKE_MAX_RETRIES="1", FAKE_RETRY_FAILS="1")
+    assert result.returncode == 1
+    assert "job lakehouse-dev-silver-clean FAILED (run jr_1_attempt_1): second attempt failed too" in result.stderr
+
+
+def test_without_retries_the_first_failed_attempt_stops_the_run(tmp_path):
+    result, calls = run_deploy(tmp_path, "run", "dev", FAKE_RETRY_JOB="silver", FAKE_MAX_RETRIES="0")
+    assert result.returncode == 1 and "job lakehouse-dev-silver-clean FAILED (run jr_1)" in result.stderr
+    assert not any(c[3:5] == ["glue", "get-job-runs"] for c in calls)
+
+
+def test_a_crawler_in_state_error_stops_the_run(tmp_path):
+    # Crawl State: RUNNING | COMPLETED | CANCELLING | CANCELLED | SUCCEEDED | FAILED | ERROR.
+    result, _ = run_deploy(tmp_path, "run", "dev", FAKE_CRAWL_STATE="ERROR")
+    assert result.returncode == 1
+    assert "crawler lakehouse-dev-gold ERROR: Internal Service Exception" in result.stderr
+
+
+def test_a_run_that_completes_without_starting_the_jobs_fails_and_names_the_start_trigger(tmp_path):
+    result, calls = run_deploy(tmp_path, "run", "dev", FAKE_NOT_STARTED="1")
+    assert result.returncode == 1
+    err = result.stderr
+    assert "COMPLETED but never started: lakehouse-dev-bronze-ingest" in err
+    assert "start trigger is SCHEDULED lakehouse-dev-start" in err and "schedule = null" in err
+    assert "workflow lakehouse-dev-medallion COMPLETED" not in err
+
+
+def test_seed_needs_an_applied_stack(tmp_path):
+    result, calls = run_deploy(tmp_path, "seed", "dev", FAKE_NO_OUTPUTS="1")
+    assert result.returncode == 1 and "run ./deploy.sh apply dev first" in result.stderr
+    assert not any(c[3:5] == ["s3", "cp"] for c in calls)

@@ -2,7 +2,9 @@
 
 `run(spark, config)` is what glue_jobs/gold_aggregates.py and the local runner call. Every gold
 table is declared in contracts/gold/<table>.yaml; each one built is checked against its
-declaration before it is written, and a declared table that was not built fails the run.
+declaration before it is written, and a declared table that was not built fails the run, unless
+it was skipped because a silver table it needs does not exist yet (nothing of that source was
+delivered): then the summary, ops.pipeline_runs (status SKIPPED) and the log name it and why.
 """
 
 import logging
@@ -49,15 +51,31 @@ SILVER_NEEDS = {
     "web_events": ("customer_id", "session_id", "event_ts"),
 }
 VERSIONS_ENTITY = "customers_versions"
+# The silver entities each gold table is built from; a table whose inputs do not all exist yet is skipped.
+FACT_NEEDS = ("sales", "customers", "products", "fx_rates")  # fact_sales and every mart (the enriched sales)
+TABLE_NEEDS = {"dim_customer": ("customers",), "dim_date": ("sales",), "dim_store": ("sales",)}
+TABLE_NEEDS |= {"dim_product": ("products",), "fact_sales": FACT_NEEDS}
 
 
 @dataclass
 class SilverInputs:
-    sales: DataFrame
-    customers: DataFrame  # every valid delivered version (see customer_versions)
-    products: DataFrame
-    fx_rates: DataFrame
+    """Each silver input, None when that table does not exist yet (nothing of its source delivered)."""
+
+    sales: DataFrame | None
+    customers: DataFrame | None  # every valid delivered version (see customer_versions)
+    products: DataFrame | None
+    fx_rates: DataFrame | None
     web_events: DataFrame | None  # optional: customer_360 then shows no web engagement
+
+    def not_built(self, declared) -> dict[str, str]:
+        """{gold table: why it cannot be built} for the declared tables whose silver inputs are missing."""
+        reasons = {}
+        for name, table in declared.items():
+            needs = FACT_NEEDS if table.build == "mart" else TABLE_NEEDS.get(name, ())
+            missing = [f"silver.{e}" for e in needs if getattr(self, e) is None]
+            if missing:
+                reasons[name] = f"{', '.join(missing)} not found (nothing of it delivered yet)"
+        return reasons
 
 
 def read_silver(spark: SparkSession, paths, entity: str, needs=(), optional=False, read_from=None) -> DataFrame | None:
@@ -77,15 +95,15 @@ def read_silver(spark: SparkSession, paths, entity: str, needs=(), optional=Fals
 def read_silver_inputs(spark: SparkSession, paths, settings: GoldSettings) -> SilverInputs:
     scd2_needs = (*settings.scd2_tracked, settings.scd2_effective_from)
     return SilverInputs(
-        sales=read_silver(spark, paths, "sales"),
+        sales=read_silver(spark, paths, "sales", optional=True),
         customers=customer_versions(spark, paths, scd2_needs),
-        products=read_silver(spark, paths, "products"),
-        fx_rates=read_silver(spark, paths, "fx_rates"),
+        products=read_silver(spark, paths, "products", optional=True),
+        fx_rates=read_silver(spark, paths, "fx_rates", optional=True),
         web_events=read_silver(spark, paths, "web_events", optional=True),
     )
 
 
-def customer_versions(spark: SparkSession, paths, needs=()) -> DataFrame:
+def customer_versions(spark: SparkSession, paths, needs=()) -> DataFrame | None:
     """Every valid delivered customer version when silver keeps that log, else silver.customers.
 
     silver.customers holds only the latest version per key (a late-arriving older version is
@@ -94,7 +112,7 @@ def customer_versions(spark: SparkSession, paths, needs=()) -> DataFrame:
     the versions current in silver at that run (history still builds batch by batch).
     """
     versions = read_silver(spark, paths, "customers", needs, optional=True, read_from=VERSIONS_ENTITY)
-    return versions if versions is not None else read_silver(spark, paths, "customers", needs)
+    return versions if versions is not None else read_silver(spark, paths, "customers", needs, optional=True)
 
 
 def enrich_sales(sales: DataFrame, fx_rates: DataFrame, dim_customer: DataFrame, products: DataFrame) -> DataFrame:
@@ -142,8 +160,8 @@ class GoldWriter:
             raise ContractError(table.path, "columns", "stored table disagrees: " + "; ".join(problems))
         self.rows[name] = publish.refresh_consumers(self.spark, self.paths.gold(name), self.paths.exports(name))
 
-    def check_all_written(self) -> None:
-        unbuilt = sorted(set(self.declared) - set(self.rows))
+    def check_all_written(self, skipped=()) -> None:
+        unbuilt = sorted(set(self.declared) - set(self.rows) - set(skipped))
         if unbuilt:
             raise ContractError("contracts/gold/", "table", f"declared but not built by the gold job: {unbuilt}")
 
@@ -205,31 +223,47 @@ def _build(spark: SparkSession, config, salt: str) -> dict:
     settings = gold_settings(config.contracts_dir)
     silver = read_silver_inputs(spark, config.paths, settings)
     out = GoldWriter(spark, config.paths, declared)
-    summary: dict = {"run_id": config.run_id, "tables": out.rows}
+    not_built = silver.not_built(declared)
+    summary: dict = {"run_id": config.run_id, "tables": out.rows, "not_built": not_built}
+    summary["fx"] = {"sales": 0, "fx_missing": 0, "missing_by_currency": {}}
+    for table, reason in not_built.items():
+        log.warning("gold: gold.%s not built: %s", table, reason)
 
-    with stage("gold_aggregates dim_customer") as s:
-        dim_customer, summary["scd2"] = build_dim_customer(spark, config.paths, silver.customers, settings, salt, out)
-        s.rows = out.rows["dim_customer"]
+    dim_customer = None
+    if "dim_customer" not in not_built:
+        with stage("gold_aggregates dim_customer") as s:
+            dim_customer, summary["scd2"] = build_dim_customer(
+                spark, config.paths, silver.customers, settings, salt, out
+            )
+            s.rows = out.rows["dim_customer"]
+    if "dim_date" not in not_built:
+        out.overwrite("dim_date", star.dim_date(silver.sales))
+        out.overwrite("dim_store", star.dim_store(silver.sales))
+    if "dim_product" not in not_built:
+        out.overwrite("dim_product", star.dim_product(silver.products))
+    if "fact_sales" not in not_built:
+        _build_facts(silver, dim_customer, declared, out, summary)
+    out.check_all_written(not_built)
+    return summary
+
+
+def _build_facts(silver: SilverInputs, dim_customer: DataFrame, declared, out: GoldWriter, summary: dict) -> None:
+    """fact_sales and the marts, from the FX-converted sales joined to dim_customer and products."""
     enriched = enrich_sales(silver.sales, silver.fx_rates, dim_customer, silver.products)
     enriched = enriched.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         out.overwrite("fact_sales", star.fact_sales(enriched))
         summary["fx"] = fx_summary(enriched)
-        out.overwrite("dim_date", star.dim_date(silver.sales))
-        out.overwrite("dim_store", star.dim_store(silver.sales))
-        out.overwrite("dim_product", star.dim_product(silver.products))
         marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
         for table in declared.values():
             if table.build == "mart":
                 out.overwrite(table.name, marts.build(table.name, enriched, **marts_inputs))
     finally:
         enriched.unpersist()
-    out.check_all_written()
-    return summary
 
 
 def _record(spark, config, summary, started, rows_in) -> None:
-    """One ops.pipeline_runs row per gold table, in one append."""
+    """One ops.pipeline_runs row per gold table, in one append (status SKIPPED for a table not built)."""
     finished = ops.now()
     start = started.replace(tzinfo=None)
     rows = [
@@ -248,6 +282,10 @@ def _record(spark, config, summary, started, rows_in) -> None:
         )
         for table, n in summary["tables"].items()
     ]
+    rows += [
+        (config.run_id, "gold_aggregates", f"gold.{t}", 0, 0, 0, 0, start, finished, 0.0, "SKIPPED")
+        for t in summary.get("not_built", {})
+    ]
     ops.append_rows(spark, config, "pipeline_runs", rows)
 
 
@@ -257,13 +295,15 @@ def format_summary(summary: dict) -> str:
         return f"gold: nothing rebuilt ({summary['skipped']}), {summary.get('seconds', 0)} s"
     for table, n in summary.get("tables", {}).items():
         lines.append(f"  gold.{table:<20} {n:>8} rows")
+    for table, reason in summary.get("not_built", {}).items():
+        lines.append(f"  gold.{table:<20} not built: {reason}")
     s, fx = summary.get("scd2", {}), summary.get("fx", {})
     if s:
         lines.append(
             f"  dim_customer SCD2: {s['current']} current / {s['rows']} versions "
             f"(+{s['inserted']} inserted, {s['updated']} updated, {s['deleted']} absorbed)"
         )
-    if fx:
+    if fx and "fact_sales" in summary.get("tables", {}):
         lines.append(
             f"  FX: {fx['sales'] - fx['fx_missing']} of {fx['sales']} sales converted to USD, "
             f"{fx['fx_missing']} without a usable rate {fx['missing_by_currency'] or ''}".rstrip()
