@@ -67,6 +67,9 @@ def main(argv=None) -> None:
     print(f"lake: {args.days} days of history + 1 new day = {total} landing files, {landing:,} bytes")
     print(f"run of the new day: landing files hashed {len(seen['hashed'])} ({sum(seen['hashed']):,} bytes)")
     print(f"run of the new day: bronze data files read by delivered {len(seen['bronze'])} ({bronze_bytes:,} bytes)")
+    whole = delta_io.read(spark, JobConfig(str(lake)).paths.bronze("fx_rates")).inputFiles()
+    size = sum(os.path.getsize(f.removeprefix("file:")) for f in whole)
+    print(f"the whole bronze table (what delivered grouped before issue 31): {len(whole)} files ({size:,} bytes)")
     spark.stop()
 
 
