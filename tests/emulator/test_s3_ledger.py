@@ -12,6 +12,7 @@ from lakehouse.config import JobConfig
 from pyspark.sql import functions as F
 
 from lakehouse_local.emulator import server
+from tests.landing_reads import spy_landing_reads
 
 pytestmark = pytest.mark.slow
 BUCKET = "ledger-identity-test"
@@ -54,18 +55,6 @@ def s3_lake(spark, tmp_path, monkeypatch):
         server.stop(proc)
 
 
-def _hash_spy(monkeypatch) -> list[str]:
-    """Records every landing object whose content bronze reads to identify it (delta_io.file_checksum)."""
-    read, original = [], delta_io.file_checksum
-
-    def spy(spark, fs, hpath):
-        read.append(hpath.toString().split("/landing/", 1)[1])
-        return original(spark, fs, hpath)
-
-    monkeypatch.setattr(delta_io, "file_checksum", spy)
-    return read
-
-
 def _multipart_put(s3, key: str, body: bytes) -> str:
     """Upload `body` as a one-part multipart upload; returns the object's ETag."""
     upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
@@ -78,7 +67,7 @@ def _multipart_put(s3, key: str, body: bytes) -> str:
 def test_content_is_sha256_the_etag_only_a_listing_tag_and_s3_and_s3a_roots_are_one_lake(spark, s3_lake, monkeypatch):
     etag = s3_lake.head_object(Bucket=BUCKET, Key=KEY)["ETag"].strip('"')
     assert etag == hashlib.md5(DATA).hexdigest()  # a plain single-part upload: the ETag is the MD5 of the bytes
-    read = _hash_spy(monkeypatch)
+    read = spy_landing_reads(monkeypatch)
     first = bronze.run(spark, JobConfig(f"s3a://{BUCKET}/lake", ("fx_rates",), "run-1"))[0]
     assert (first["files"], first["rows"], read) == (1, 2, ["fx_rates/001/fx.csv"])
 
@@ -119,6 +108,6 @@ def test_a_ledger_from_before_listing_tags_still_knows_its_files_unread(spark, s
         spark.createDataFrame(old, OLD_LEDGER).withColumn("ingested_at", F.current_timestamp()),
         config.paths.ops("ingest_ledger"),
     )
-    read = _hash_spy(monkeypatch)
+    read = spy_landing_reads(monkeypatch)
     result = bronze.run(spark, config)[0]
     assert (result["files"], result["duplicates"], result["redelivered"], read) == (0, [], [], [])

@@ -6,6 +6,8 @@ from lakehouse.config import JobConfig
 from lakehouse.contracts import load_contracts
 from pyspark.sql import functions as F
 
+from tests.landing_reads import spy_landing_reads
+
 REPO = Path(__file__).resolve().parents[2]
 CONTRACTS = load_contracts(REPO / "contracts")
 
@@ -125,24 +127,12 @@ def _fx_run(spark, lake: str, run_id: str) -> dict:
     return bronze.run(spark, JobConfig(lake, ("fx_rates",), run_id))[0]
 
 
-def _hash_spy(monkeypatch) -> list[str]:
-    """Records every landing file whose content is read to identify it (delta_io.file_checksum)."""
-    read, original = [], delta_io.file_checksum
-
-    def spy(spark, fs, hpath):
-        read.append(hpath.toString().split("/landing/", 1)[1])
-        return original(spark, fs, hpath)
-
-    monkeypatch.setattr(delta_io, "file_checksum", spy)
-    return read
-
-
 def test_a_run_reads_only_the_landing_files_the_ledger_does_not_know(spark, tmp_path, monkeypatch):
     lake = tmp_path / "lake"
     for day in ("001", "002", "003"):
         _write(lake / "landing" / "fx_rates" / day / "fx.csv", FX + f"2024-01-{day[1:]},EUR,1.1\n")
     _write(lake / "landing" / "fx_rates" / "003" / "notes.txt", "not ingested: never read\n")
-    read = _hash_spy(monkeypatch)
+    read = spy_landing_reads(monkeypatch)
     first = _fx_run(spark, str(lake), "run-1")
     assert (first["files"], sorted(read)) == (3, [f"fx_rates/{d}/fx.csv" for d in ("001", "002", "003")])
 
