@@ -11,6 +11,10 @@ A landing file is identified by its path under the landing root, its size and a 
 (delta_io.list_landing): bronze rows carry all three, so what bronze holds decides what is new (a
 re-run, a moved lake or a killed job ingests nothing twice), and ops.ingest_ledger reports every
 delivery, re-deliveries of changed content and duplicate deliveries under another name included.
+
+A run's cost follows what arrived, not the lake's history: a listed file the ledger knows by path,
+size and listing tag (ETag / modification time) is not read, and bronze is read only in the commits
+after the last one the ledger covers (`bronze_version`), the ones a killed job may have left unreported.
 """
 
 import csv
@@ -42,35 +46,57 @@ class Delivery:
     records: int
     ingested_at: object  # datetime
     in_ledger: bool
+    listing_tag: str | None = None  # the ledger's: the file is known unread while the listing shows it
+    bronze_version: int | None = None  # the ledger's: bronze commits up to it are reported in the ledger
+
+
+LEDGER_COLUMNS = ("file", "checksum", "size", "batch_id", "records", "ingested_at", "listing_tag", "bronze_version")
 
 
 def ledger_deliveries(spark, config, sources: list[str]) -> dict[str, list[Delivery]]:
     """These sources' deliveries in ops.ingest_ledger, read once per job (one Spark job, not one per source).
 
     The job's own ledger rows are written at its end (ops.deferred), so reading first misses nothing.
+    A ledger written before listing_tag / bronze_version existed reads NULL there (see `delivered`).
     """
-    rows = (
-        ops.read(spark, config, "ingest_ledger")
-        .where(F.col("source").isin(sources) & F.col("checksum").isNotNull())
-        .select("source", "file", "checksum", "size", "batch_id", "records", "ingested_at")
-        .collect()
-    )
+    ledger = ops.read(spark, config, "ingest_ledger")
+    columns = [F.col(c) if c in ledger.columns else F.lit(None).alias(c) for c in LEDGER_COLUMNS]
+    rows = ledger.where(F.col("source").isin(sources) & F.col("checksum").isNotNull()).select("source", *columns)
     by_source = defaultdict(list)
-    for r in rows:
-        by_source[r.source].append(Delivery(*r[1:], in_ledger=True))
+    for r in rows.collect():
+        by_source[r.source].append(Delivery(*r[1:7], in_ledger=True, listing_tag=r[7], bronze_version=r[8]))
     return by_source
 
 
-def delivered(spark, config, contract: Contract, in_ledger: list[Delivery]) -> list[Delivery]:
-    """What this source already holds: (file, checksum) groups of bronze ∪ its ledger rows (`in_ledger`).
+@dataclass
+class Known:
+    """What one source already holds, and the bronze version the ledger covers once this run's rows are in."""
 
-    Bronze itself decides what is ingested (its rows carry the file's relative path and checksum,
-    written in the same commit as the data), so a job killed after the bronze commit and before its
-    ledger rows never ingests a file twice. The ledger adds the files that gave no bronze rows
-    (empty files, duplicate deliveries).
+    deliveries: list[Delivery]  # oldest first
+    bronze_version: int | None
+
+
+def delivered(spark, config, contract: Contract, in_ledger: list[Delivery]) -> Known:
+    """What this source already holds: its ledger rows (`in_ledger`) ∪ the (file, checksum) groups of the
+    bronze commits after the last one the ledger covers.
+
+    Bronze decides what is ingested (its rows carry the file's relative path and checksum, written in the
+    same commit as the data); its ledger rows are written after it, each with the bronze version it covers
+    up to. A job killed between the two leaves bronze commits after the ledger's highest `bronze_version`:
+    reading those commits' data files (delta_io.files_added_after), not the whole table, finds what it
+    ingested, so it is never ingested twice and its ledger rows are written again (Plan.repairs). The whole
+    table is read only where the ledger covers no version yet (a ledger from before bronze_version) or the
+    log no longer holds those commits.
     """
     found = {(d.file, d.checksum): d for d in in_ledger}
-    table = delta_io.read_if_exists(spark, config.paths.bronze(contract.source))
+    path = config.paths.bronze(contract.source)
+    covered = max((d.bronze_version for d in in_ledger if d.bronze_version is not None), default=None)
+    added = delta_io.files_added_after(spark, path, covered) if covered is not None else None
+    if added is None:
+        table, latest = delta_io.read_if_exists(spark, path), delta_io.latest_version(spark, path)
+    else:
+        files, latest = added
+        table = delta_io.read_data_files(spark, files) if files else None
     if table is not None and "_source_checksum" in table.columns:
         groups = (
             table.where(F.col("_source_checksum").isNotNull())
@@ -80,7 +106,7 @@ def delivered(spark, config, contract: Contract, in_ledger: list[Delivery]) -> l
         )
         for g in groups:
             found.setdefault((g[0], g[1]), Delivery(*g, in_ledger=False))
-    return sorted(found.values(), key=lambda d: (d.ingested_at, d.file))
+    return Known(sorted(found.values(), key=lambda d: (d.ingested_at, d.file)), latest)
 
 
 @dataclass
@@ -117,16 +143,27 @@ def plan_deliveries(listed: list[delta_io.LandingFile], known: list[Delivery]) -
     return plan
 
 
-def new_files(spark, config, contract: Contract, known: list[Delivery]) -> tuple[Plan, list[str]]:
-    """(what to ingest, repair and report as duplicates; files skipped because their suffix does not fit)."""
+def known_by_tag(known: list[Delivery]) -> dict[tuple, str]:
+    """{(file, size, listing tag): checksum} of the ledger's deliveries: files the listing needs not read.
+
+    A row from before listing tags has none, but its "etag:" checksum was the ETag, which is the listing
+    tag S3A gives today (delta_io.listing_tag): it still matches. An old "sha256:" row matches no tag; the
+    file is read once and its tag recorded (retag_ledger)."""
+    return {(d.file, d.size, d.listing_tag or d.checksum): d.checksum for d in known if d.in_ledger}
+
+
+def new_files(spark, config, contract: Contract, known: list[Delivery]) -> tuple[Plan, list[str], list]:
+    """(what to ingest, repair and report as duplicates; files skipped because their suffix does not fit;
+    every listed file)."""
     suffixes = LANDING_SUFFIXES[contract.format]
-    listed = delta_io.list_landing(spark, config.paths.landing(contract.source))
     root = contract.source + "/"  # relative to the landing root, not to the source's folder
-    listed = [delta_io.LandingFile(f.path, root + f.relative, f.size, f.checksum, f.spellings) for f in listed]
+    listed = delta_io.list_landing(
+        spark, config.paths.landing(contract.source), known_by_tag(known), root, lambda f: f.endswith(suffixes)
+    )
     hidden = [f for f in listed if f.relative.rsplit("/", 1)[-1].startswith((".", "_"))]
     wrong = [f.path for f in listed if not f.relative.endswith(suffixes) and f not in hidden]
     fit = [f for f in listed if f.relative.endswith(suffixes)]
-    return plan_deliveries(fit, known), wrong
+    return plan_deliveries(fit, known), wrong, listed
 
 
 def unclaimed_landing(spark, config, contracts) -> list[str]:
@@ -359,8 +396,45 @@ def _union(frames: list[DataFrame]) -> DataFrame:
     return out
 
 
-def _ledger_row(source, file, size, checksum, batch_id, records, ingested_at, redelivery_of=None, duplicate_of=None):
-    return (source, file, batch_id, int(records), ingested_at, size, checksum, redelivery_of, duplicate_of)
+def _ledger_row(
+    source, file, size, checksum, batch_id, records, ingested_at, tag, version, redelivery_of=None, duplicate_of=None
+):
+    return (
+        source,
+        file,
+        batch_id,
+        int(records),
+        ingested_at,
+        size,
+        checksum,
+        redelivery_of,
+        duplicate_of,
+        tag,
+        version,
+    )
+
+
+def retag_ledger(spark, config, source: str, listed: list[delta_io.LandingFile], known: list[Delivery]) -> int:
+    """Record the current listing tag on the ledger rows of files read although the ledger held their
+    content (a row from before listing tags, a file touched or uploaded again unchanged), so the next run
+    knows them unread. One UPDATE, only when there are such files; returns how many."""
+    held = {(d.file, d.checksum): d.listing_tag for d in known if d.in_ledger}
+    retag = {
+        (f.relative, f.checksum): f.tag
+        for f in listed
+        if f.hashed and (f.relative, f.checksum) in held and held[(f.relative, f.checksum)] != f.tag
+    }
+    if retag:
+        path = config.paths.ops("ingest_ledger")
+        delta_io.add_missing_columns(spark, path, {"listing_tag": "string", "bronze_version": "bigint"})
+        updates = spark.createDataFrame(
+            [(source, file, checksum, tag) for (file, checksum), tag in retag.items()],
+            "source string, file string, checksum string, listing_tag string",
+        )
+        delta_io.update_matched(
+            spark, updates, path, ["source", "file", "checksum"], [(None, {"listing_tag": "s.listing_tag"})]
+        )
+    return len(retag)
 
 
 def with_landing_identity(df: DataFrame, files: list[delta_io.LandingFile]) -> DataFrame:
@@ -374,15 +448,18 @@ def with_landing_identity(df: DataFrame, files: list[delta_io.LandingFile]) -> D
     return joined.select(*columns, "_source_size", "_source_checksum")
 
 
-def ingest_source(spark, config, contract: Contract, known: list[Delivery]) -> dict:
+def ingest_source(spark, config, contract: Contract, held: Known) -> dict:
     """Append the new deliveries of one source to bronze; returns the counts for the summary.
 
-    `known`: what the source already holds (`delivered`). One Delta commit (the bronze append) decides;
-    the ledger rows (held by ops.deferred until the job ends) report it.
+    `held`: what the source already holds (`delivered`). One Delta commit (the bronze append) decides;
+    the ledger rows (held by ops.deferred until the job ends) report it, each with the bronze version
+    the ledger then covers.
     """
     started = ops.now()
     t0 = time.monotonic()
-    plan, wrong = new_files(spark, config, contract, known)
+    known, covered = held.deliveries, held.bronze_version
+    plan, wrong, listed = new_files(spark, config, contract, known)
+    tags = {(f.relative, f.checksum): f.tag for f in listed}
     for f in wrong:
         print(
             f"bronze {contract.source}: skipped {f}: not a {contract.format} file "
@@ -390,11 +467,22 @@ def ingest_source(spark, config, contract: Contract, known: list[Delivery]) -> d
         )
     src = contract.source
     ledger = [
-        _ledger_row(src, d.file, d.size, d.checksum, d.batch_id, d.records, d.ingested_at, redelivery_of=earlier)
+        _ledger_row(
+            src,
+            d.file,
+            d.size,
+            d.checksum,
+            d.batch_id,
+            d.records,
+            d.ingested_at,
+            tags.get((d.file, d.checksum)),  # the file as listed now, when it still holds that content
+            covered,
+            redelivery_of=earlier,
+        )
         for d, earlier in plan.repairs
     ]
     ledger += [
-        _ledger_row(src, f.relative, f.size, f.checksum, config.run_id, 0, started, duplicate_of=same)
+        _ledger_row(src, f.relative, f.size, f.checksum, config.run_id, 0, started, f.tag, covered, duplicate_of=same)
         for f, same in plan.duplicates
     ]
     result = {
@@ -408,6 +496,9 @@ def ingest_source(spark, config, contract: Contract, known: list[Delivery]) -> d
         "redelivered": [(f.relative, earlier) for f, earlier in plan.ingest if earlier],
         "duplicates": [(f.relative, same) for f, same in plan.duplicates],
         "repaired": len(plan.repairs),
+        "hashed_files": sum(f.hashed for f in listed),  # landing files whose content was read to identify it
+        "hashed_bytes": sum(f.size for f in listed if f.hashed),
+        "retagged": retag_ledger(spark, config, src, listed, known),
     }
     if plan.ingest:
         files = [f for f, _ in plan.ingest]
@@ -425,6 +516,8 @@ def ingest_source(spark, config, contract: Contract, known: list[Delivery]) -> d
             raise RuntimeError(f"bronze {src}: rows from files not in the landing listing: {strays}")
         delta_io.append(df, config.paths.bronze(src))  # the one commit that decides
         df.unpersist()
+        # ≥ the version of that commit; only this job writes bronze.<src>, and OPTIMIZE adds no new rows
+        covered = delta_io.latest_version(spark, config.paths.bronze(src))
         ledger += [
             _ledger_row(
                 src,
@@ -434,6 +527,8 @@ def ingest_source(spark, config, contract: Contract, known: list[Delivery]) -> d
                 config.run_id,
                 per_file.get(f.relative, (0, 0))[0],
                 started,
+                f.tag,
+                covered,
                 redelivery_of=earlier,
             )
             for f, earlier in plan.ingest

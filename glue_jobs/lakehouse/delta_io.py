@@ -32,8 +32,10 @@ class LandingFile:
     path: str  # as Hadoop lists it: what Spark reads
     relative: str  # under the root, e.g. "pos_sales/001/sales.csv": the same wherever the lake lives
     size: int
-    checksum: str  # "<algorithm>:<hex>", e.g. "etag:…" from S3A, "sha256:…" streamed
+    checksum: str  # "sha256:<hex>" of the content ("etag:<hex>" in ledgers written before listing tags)
     spellings: tuple[str, ...]  # how Spark may spell the path in input_file_name() (see file_key)
+    tag: str = ""  # what the listing says of this version of the file (listing_tag), no extra request
+    hashed: bool = False  # its content was read for the checksum in this listing (not known by its tag)
 
 
 def file_key(path: str) -> str:
@@ -41,13 +43,36 @@ def file_key(path: str) -> str:
     return re.sub(r"^file:/+", "file:/", path)
 
 
+def listing_tag(status, etag_source) -> str:
+    """What the listing itself says of this version of a file: S3A's ETag, else its modification time.
+
+    S3 (API reference, Object.ETag): "The ETag reflects changes only to the contents of an object, not its
+    metadata": the same key with the same ETag holds the same bytes, so a known (key, size, tag) needs no
+    read. The ETag comes with ListObjectsV2 (S3A's listing status implements Hadoop's EtagSource), so this
+    costs no request. It is not a content identity: an SSE-KMS, SSE-C or multipart object's ETag is not an
+    MD5 of its data (same page), so the same bytes uploaded again can carry another ETag; file_checksum
+    then reads them and finds the content known. "etag:<hex of the ETag>" is what S3A's getFileChecksum
+    returned with fs.s3a.etag.checksum.enabled, the checksum of ledgers written before listing tags: those
+    rows still match. Elsewhere (the local file system, a store without ETags) the modification time.
+    `etag_source`: the JVM class org.apache.hadoop.fs.EtagSource.
+    """
+    etag = status.getEtag() if etag_source.isInstance(status) else None
+    if etag:
+        return "etag:" + etag.encode().hex()
+    return f"mtime:{int(status.getModificationTime())}"
+
+
 def file_checksum(spark, fs, hpath) -> str:
-    """The store's own checksum when it has one (S3A: the object's ETag, with fs.s3a.etag.checksum.enabled),
-    else SHA-256 of the content, streamed inside the JVM (never the whole file in driver memory)."""
+    """SHA-256 of the file's bytes, streamed inside the JVM (never the whole file in driver memory).
+
+    The one content identity on every store: S3's own checksums are no substitute. S3A (hadoop-aws 3.3.4)
+    offers only the ETag (not an MD5 of the content for SSE-KMS or multipart objects, see listing_tag), and
+    the CRC64NVME S3 adds to uploads without a checksum ("Checking object integrity") is missing on objects
+    uploaded before it was introduced and, as a 64-bit CRC, is no identity to drop a "duplicate" delivery
+    on. Called only for files the ledger does not know by (path, size, listing tag): new or changed ones,
+    whose bytes bronze reads anyway, so its cost follows the day's data, not the landing history.
+    """
     jvm = spark.sparkContext._jvm
-    own = fs.getFileChecksum(hpath)
-    if own is not None:
-        return f"{own.getAlgorithmName()}:{jvm.org.apache.commons.codec.binary.Hex.encodeHexString(own.getBytes())}"
     stream = fs.open(hpath)
     try:
         return "sha256:" + jvm.org.apache.commons.codec.digest.DigestUtils.sha256Hex(stream)
@@ -55,12 +80,19 @@ def file_checksum(spark, fs, hpath) -> str:
         stream.close()
 
 
-def list_landing(spark, root: str) -> list[LandingFile]:
-    """Every file under `root` with its path relative to it, size and checksum (one listing, sorted)."""
+def list_landing(spark, root: str, known: dict | None = None, under: str = "", identify=None) -> list[LandingFile]:
+    """Every file under `root` with its path relative to it (prefixed with `under`), size and checksum.
+
+    One listing, sorted. `known`: {(relative, size, listing tag): checksum} of files already delivered;
+    a listed file found there takes that checksum unread, any other is read once (file_checksum).
+    `identify(relative)`: false for files that will not be ingested (their checksum stays "", unread).
+    """
+    known, identify = known or {}, identify or (lambda _: True)
     _, path, fs = _hadoop(spark, root)
     if not fs.exists(path):
         return []
     prefix = fs.makeQualified(path).toString().rstrip("/") + "/"
+    etag_source = spark.sparkContext._jvm.java.lang.Class.forName("org.apache.hadoop.fs.EtagSource")
     found, it = [], fs.listFiles(path, True)
     while it.hasNext():
         status = it.next()
@@ -68,10 +100,13 @@ def list_landing(spark, root: str) -> list[LandingFile]:
         listed = hpath.toString()
         if not listed.startswith(prefix):
             raise ValueError(f"{listed} is not under {prefix}")
+        relative, size, tag = under + listed[len(prefix) :], int(status.getLen()), listing_tag(status, etag_source)
+        checksum = known.get((relative, size, tag), "" if not identify(relative) else None)
+        hashed = checksum is None
+        if hashed:
+            checksum = file_checksum(spark, fs, hpath)
         spellings = tuple(dict.fromkeys(file_key(p) for p in (listed, hpath.toUri().toString())))
-        found.append(
-            LandingFile(listed, listed[len(prefix) :], int(status.getLen()), file_checksum(spark, fs, hpath), spellings)
-        )
+        found.append(LandingFile(listed, relative, size, checksum, spellings, tag, hashed))
     return sorted(found, key=lambda f: f.relative)
 
 
@@ -256,13 +291,68 @@ def _read_lines(spark, path: str) -> list[str]:
     return lines
 
 
+def _commits(spark, path: str) -> dict[int, str]:
+    """{version: commit file} of the table's log as it stands (log cleanup removes the oldest ones)."""
+    log = list_files(spark, f"{path.rstrip('/')}/_delta_log")
+    return {v: f for f in log if (v := _commit_version(f)) is not None}
+
+
+def _actions(spark, commit_file: str) -> list[dict]:
+    return [json.loads(line) for line in _read_lines(spark, commit_file) if line.strip()]
+
+
 def _latest_commit(spark, path: str) -> list[dict]:
     """The actions of the table's latest commit (_delta_log/<N>.json with the highest N), [] before the first."""
-    log = list_files(spark, f"{path.rstrip('/')}/_delta_log")
-    commits = [f for f in log if _commit_version(f) is not None]
-    if not commits:
-        return []
-    return [json.loads(line) for line in _read_lines(spark, max(commits, key=_commit_version)) if line.strip()]
+    commits = _commits(spark, path)
+    return _actions(spark, commits[max(commits)]) if commits else []
+
+
+def latest_version(spark, path: str) -> int | None:
+    """The table's latest committed version, None before its first commit (one listing of its log)."""
+    return max(_commits(spark, path), default=None)
+
+
+def _data_file_paths(spark, path: str, adds: list[str]) -> list[str]:
+    """Absolute paths of add actions' files: as Delta resolves them, URIs relative to the table root
+    (GenerateSymlinkManifest does the same)."""
+    jvm, root, fs = _hadoop(spark, path)
+    root = fs.makeQualified(root)
+    return [
+        jvm.org.apache.hadoop.fs.Path(root, jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(p))).toString() for p in adds
+    ]
+
+
+def files_added_after(spark, path: str, version: int | None) -> tuple[list[str], int | None] | None:
+    """(data files that the commits after `version` added with new data, the latest version), read from
+    those commits' JSON alone; `version` None: from the first commit.
+
+    Only adds with dataChange: OPTIMIZE's rewritten files (dataChange false) hold rows already committed.
+    None when the log or the files no longer show all of it (commits cleaned up, or a file vacuumed after
+    a compaction): the caller then reads the table itself.
+    """
+    commits = _commits(spark, path)
+    latest = max(commits, default=None)
+    after = -1 if version is None else version
+    wanted = range(after + 1, (latest if latest is not None else after) + 1)
+    if any(v not in commits for v in wanted):
+        return None
+    adds = [
+        a["add"]["path"]
+        for v in wanted
+        for a in _actions(spark, commits[v])
+        if "add" in a and a["add"].get("dataChange", True)
+    ]
+    files = _data_file_paths(spark, path, adds)
+    _, _, fs = _hadoop(spark, path)
+    jvm = spark.sparkContext._jvm
+    if not all(fs.exists(jvm.org.apache.hadoop.fs.Path(f)) for f in files):
+        return None
+    return files, latest
+
+
+def read_data_files(spark, files: list[str]):
+    """These Parquet data files of a Delta table as one frame (files of several commits: schemas merged)."""
+    return spark.read.option("mergeSchema", "true").parquet(*files)
 
 
 def _commit_info(actions: list[dict]) -> dict:
@@ -283,13 +373,7 @@ def overwrite_files(spark, path: str) -> tuple[list[str], int] | None:
     full = info.get("operation") in ("WRITE", "CREATE TABLE AS SELECT") and params.get("mode") == "Overwrite"
     if not full or "predicate" in params or not adds or "numOutputRows" not in metrics:
         return None
-    jvm, root, fs = _hadoop(spark, path)
-    root = fs.makeQualified(root)
-    # as Delta resolves an add's path: a URI relative to the table root (GenerateSymlinkManifest does the same)
-    files = [
-        jvm.org.apache.hadoop.fs.Path(root, jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(p))).toString() for p in adds
-    ]
-    return files, int(metrics["numOutputRows"])
+    return _data_file_paths(spark, path, adds), int(metrics["numOutputRows"])
 
 
 def write_lines(spark, path: str, lines: list[str]) -> None:

@@ -25,9 +25,12 @@ SCHEMAS = {
     "severity string, outcome string, failure_reason string, flagged_rows bigint, outcome_note string, "
     "rows_flagged_by_any_rule bigint, evaluated_at timestamp, scope string, scope_from string",
     # file: path under the landing root (pos_sales/001/x.csv); size + checksum identify its content;
-    # redelivery_of: the checksum this delivery replaced; duplicate_of: the file whose content it repeats
+    # redelivery_of: the checksum this delivery replaced; duplicate_of: the file whose content it repeats;
+    # listing_tag: what the listing showed of the file (ETag / mtime: known unread while it shows the same);
+    # bronze_version: bronze.<source>'s version the ledger covers with this row (lakehouse.bronze.delivered)
     "ingest_ledger": "source string, file string, batch_id string, records bigint, ingested_at timestamp, "
-    "size bigint, checksum string, redelivery_of string, duplicate_of string",
+    "size bigint, checksum string, redelivery_of string, duplicate_of string, listing_tag string, "
+    "bronze_version bigint",
     "schema_drift": "source string, file string, batch_id string, extra_columns array<string>, "
     "missing_columns array<string>, detected_at timestamp",
     "batches_processed": "layer string, dataset string, batch_id string, run_id string, processed_at timestamp",

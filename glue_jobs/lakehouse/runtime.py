@@ -22,11 +22,6 @@ FIX_COMMAND = "make setup   (or: make jars)"
 os.environ.setdefault("SPARK_VERSION", "3.5")
 
 
-# S3A then reports an object's ETag as its checksum (FileSystem.getFileChecksum), which bronze uses to
-# tell a file's content without reading it (hadoop-aws "S3A and checksums"; off by default: no checksum).
-HADOOP_SETTINGS = {"fs.s3a.etag.checksum.enabled": "true"}
-
-
 # Without libhadoop.so (pyspark ships none) Hadoop's local file system starts a process for every file it
 # creates (chmod), renames (readlink) or lists (ls -ld): ~5,000 processes of 4-7 ms in one `make lake`.
 # NioLocalFileSystem does the same through Java's file API. On the driver's class path: Hadoop loads
@@ -269,8 +264,6 @@ def get_spark(app_name: str = "lakehouse"):
         .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
         .config("spark.driver.extraJavaOptions", driver_java_options())
     )
-    for key, value in HADOOP_SETTINGS.items():
-        builder = builder.config(f"spark.hadoop.{key}", value)
     class_path = local_jars()
     if not os.environ.get("LAKEHOUSE_JARS"):  # not an emulated Glue job: those get only what Glue provides
         class_path = [local_fs_jar(), *class_path]
@@ -328,8 +321,6 @@ def glue_session(args: dict, glue_context_cls=None, job_cls=None):
         job = job_cls(glue_context)
         job.init(args["JOB_NAME"], args)
         spark = glue_context.spark_session
-        for key, value in HADOOP_SETTINGS.items():
-            spark.sparkContext._jsc.hadoopConfiguration().set(key, value)
         quiet_jvm(spark)
         import_hot_classes(spark)
     else:

@@ -1,8 +1,12 @@
 from pathlib import Path
 
+from delta.tables import DeltaTable
 from lakehouse import bronze, delta_io, ops
+from lakehouse.config import JobConfig
 from lakehouse.contracts import load_contracts
 from pyspark.sql import functions as F
+
+from tests.landing_reads import spy_landing_reads
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACTS = load_contracts(REPO / "contracts")
@@ -114,3 +118,64 @@ def test_deliveries_are_planned_by_path_under_the_landing_root_and_content():
     ]
     assert [(f.relative, same) for f, same in plan.duplicates] == [("s/c.csv", "s/a.csv"), ("s/e.csv", "s/d.csv")]
     assert [(d.file, d.checksum, earlier) for d, earlier in plan.repairs] == [("s/a.csv", "c2", "c1")]
+
+
+FX = "rate_date,currency,rate_to_usd\n"
+
+
+def _fx_run(spark, lake: str, run_id: str) -> dict:
+    return bronze.run(spark, JobConfig(lake, ("fx_rates",), run_id))[0]
+
+
+def test_a_run_reads_only_the_landing_files_the_ledger_does_not_know(spark, tmp_path, monkeypatch):
+    lake = tmp_path / "lake"
+    for day in ("001", "002", "003"):
+        _write(lake / "landing" / "fx_rates" / day / "fx.csv", FX + f"2024-01-{day[1:]},EUR,1.1\n")
+    _write(lake / "landing" / "fx_rates" / "003" / "notes.txt", "not ingested: never read\n")
+    read = spy_landing_reads(monkeypatch)
+    first = _fx_run(spark, str(lake), "run-1")
+    assert (first["files"], sorted(read)) == (3, [f"fx_rates/{d}/fx.csv" for d in ("001", "002", "003")])
+
+    read.clear()
+    new = _write(lake / "landing" / "fx_rates" / "004" / "fx.csv", FX + "2024-01-04,EUR,1.2\n")
+    second = _fx_run(spark, str(lake), "run-2")
+    # by hand: 3 files known by (path, size, listing tag) from run-1's ledger, 1 new one read
+    assert read == ["fx_rates/004/fx.csv"]
+    assert (second["files"], second["hashed_files"], second["hashed_bytes"]) == (1, 1, Path(new).stat().st_size)
+
+    read.clear()
+    third = _fx_run(spark, str(lake), "run-3")
+    assert (read, third["files"], third["hashed_files"]) == ([], 0, 0)
+
+
+def test_delivered_reads_only_the_bronze_commits_after_the_last_one_the_ledger_covers(spark, tmp_path, monkeypatch):
+    lake = tmp_path / "lake"
+    config = JobConfig(str(lake), ("fx_rates",), "x")
+    table = lake / "bronze" / "fx_rates"
+    _write(lake / "landing" / "fx_rates" / "001" / "fx.csv", FX + "2024-01-01,EUR,1.1\n")
+    _fx_run(spark, str(lake), "run-1")  # bronze version 0
+    _write(lake / "landing" / "fx_rates" / "002" / "fx.csv", FX + "2024-01-02,EUR,1.2\n")
+    before = {p.name for p in table.glob("*.parquet")}
+    _fx_run(spark, str(lake), "run-2")  # bronze version 1, then run-2's ledger row is lost: a job killed
+    run2_files = {p.name for p in table.glob("*.parquet")} - before  # between its bronze and ledger commits
+    DeltaTable.forPath(spark, config.paths.ops("ingest_ledger")).delete("batch_id = 'run-2'")
+
+    read, whole = [], []
+    original = delta_io.read_data_files
+    monkeypatch.setattr(delta_io, "read_data_files", lambda s, files: read.extend(files) or original(s, files))
+    monkeypatch.setattr(delta_io, "read_if_exists", lambda s, p: whole.append(p))
+    ledger = bronze.ledger_deliveries(spark, config, ["fx_rates"])["fx_rates"]
+    assert [(d.file, d.bronze_version) for d in ledger] == [("fx_rates/001/fx.csv", 0)]
+    known = bronze.delivered(spark, config, CONTRACTS["fx_rates"], ledger)
+    assert ({Path(f).name for f in read}, whole) == (run2_files, [])  # version 1's files only, no whole table
+    assert [(d.file, d.batch_id, d.in_ledger) for d in known.deliveries] == [
+        ("fx_rates/001/fx.csv", "run-1", True),
+        ("fx_rates/002/fx.csv", "run-2", False),
+    ]
+    assert known.bronze_version == 1
+
+    monkeypatch.undo()
+    again = _fx_run(spark, str(lake), "run-3")
+    assert (again["files"], again["repaired"]) == (0, 1)  # nothing ingested twice; the lost row written again
+    rows = ops.read(spark, config, "ingest_ledger").select("file", "batch_id", "bronze_version").collect()
+    assert sorted(tuple(r) for r in rows) == [("fx_rates/001/fx.csv", "run-1", 0), ("fx_rates/002/fx.csv", "run-2", 1)]
