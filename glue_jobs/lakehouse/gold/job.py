@@ -314,20 +314,9 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
                 out.replace(name, marts.build(name, enriched), scope.predicate(col))
         finally:
             enriched.unpersist()
-    if scope.customers:  # their facts outside the touched months: the version valid at each sale
+    if scope.customers:
         with stage("gold_aggregates fact_sales customer keys") as s:
-            fact_path = paths.gold("fact_sales")
-            facts = delta_io.read(spark, fact_path).join(ids, "customer_id", "left_semi")
-            keyed = facts.select("transaction_id", "customer_id", "sale_date").transform(
-                scd2.version_at, dim_customer.join(ids, "customer_id", "left_semi")
-            )
-            s.rows = delta_io.update_matched(
-                spark,
-                keyed.select("transaction_id", "customer_sk"),
-                fact_path,
-                ["transaction_id"],
-                [("NOT (t.customer_sk <=> s.customer_sk)", {"customer_sk": "s.customer_sk"})],
-            )
+            s.rows = _rekey_facts(spark, paths.gold("fact_sales"), dim_customer, ids)
             out.refresh("fact_sales")
     facts = delta_io.read(spark, paths.gold("fact_sales"))
     summary["fx"] = fx_summary(facts)
@@ -338,6 +327,26 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
     for name in MARTS_FROM_FACTS:
         if name in out.declared:
             out.overwrite(name, marts.build(name, facts, **marts_inputs))
+
+
+def _rekey_facts(spark, fact_path: str, dim_customer: DataFrame, ids: DataFrame) -> int:
+    """The facts of these customers get the customer_sk of the version valid at each sale (their SCD2
+    history may have changed under any of them); only the facts whose key changes are rewritten."""
+    facts = delta_io.read(spark, fact_path).join(ids, "customer_id", "left_semi")
+    keyed = (
+        facts.select("transaction_id", "customer_id", "sale_date", F.col("customer_sk").alias("_was"))
+        .transform(scd2.version_at, dim_customer.join(ids, "customer_id", "left_semi"))
+        .where(~F.col("customer_sk").eqNullSafe(F.col("_was")))
+        .select("transaction_id", "customer_sk")
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    try:
+        if keyed.isEmpty():
+            return 0
+        clause = (None, {"customer_sk": "s.customer_sk"})
+        return delta_io.update_matched(spark, keyed, fact_path, ["transaction_id"], [clause])
+    finally:
+        keyed.unpersist()
 
 
 def _record(spark, config, summary, started, rows_in) -> None:
