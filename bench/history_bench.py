@@ -134,12 +134,16 @@ class Meter:
             last = max(last, ex.executionId())
             if ex.executionId() <= after:
                 continue
-            values, metrics = store.executionMetrics(ex.executionId()), ex.metrics()
-            for j in range(metrics.size()):
-                m = metrics.apply(j)
-                v = values.get(m.accumulatorId()) if m.name() == "number of files read" else None
-                if v is not None and v.isDefined():
-                    files += int(str(v.get()).replace(",", "") or 0)
+            metrics = ex.metrics()
+            named = (metrics.apply(j) for j in range(metrics.size()))
+            wanted = {m.accumulatorId() for m in named if m.name() == "number of files read"}
+            if not wanted:
+                continue
+            values = store.executionMetrics(ex.executionId()).iterator()  # Scala Map[Long, String]
+            while values.hasNext():
+                pair = values.next()
+                if pair._1() in wanted:
+                    files += int(str(pair._2()).replace(",", "") or 0)
         return last, files
 
     def start(self) -> dict:
