@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino trino-cli package lake replay test lint clean emulator bench profile
+.PHONY: setup venv jars trino trino-cli package lake replay test lint clean emulator bench bench-history profile
 
 setup: venv jars trino      ## everything a run or the tests need (idempotent)
 
@@ -45,6 +45,11 @@ test: setup                 ## the whole test suite (unit, integration, infra, s
 BENCH_ROWS ?= 5000000
 bench: venv jars            ## Spark (the Glue jobs) vs DuckDB on BENCH_ROWS sales lines: stages, rows/s, memory, gold check, cost
 	$(PY) bench/lake_bench.py --rows $(BENCH_ROWS) $(if $(SCALES),--scales $(SCALES))
+
+DAYS ?= 250
+DAY_ROWS ?= 20000
+bench-history: venv jars    ## one more day on lakes of 1 and DAYS days of DAY_ROWS sales lines: time, bytes read, files, cost
+	$(PY) bench/history_bench.py --days $(DAYS) --day-rows $(DAY_ROWS) $(if $(POINTS),--points $(POINTS))
 
 profile: venv jars          ## where make lake's time goes: per job and call site, Spark jobs, Delta commits, seconds
 	$(PY) bench/profile_chain.py --rows $(ROWS) --batches $(BATCHES)

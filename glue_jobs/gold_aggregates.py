@@ -2,6 +2,8 @@
 
 The PII hashing salt is an SSM SecureString named by --pii_salt_parameter; locally (and in
 tests) the env var LAKEHOUSE_PII_SALT takes its place (lakehouse.gold.pii.read_salt).
+Optional `--rebuild true`: rebuild every gold table from all of silver instead of only what the
+silver changes since the last build touch (docs/incremental-gold.md).
 """
 
 import sys
@@ -14,13 +16,21 @@ from lakehouse.config import JobConfig
 from lakehouse.gold import pii
 
 REQUIRED_ARGS = ["JOB_NAME", "lake_root", "pii_salt_parameter"]
+# getResolvedOptions fails on an argument that is asked for but absent: asked for only when in argv.
+OPTIONAL_ARGS = ["rebuild"]
+
+
+def resolve_args(argv: list[str]) -> dict:
+    """REQUIRED_ARGS, plus those of OPTIONAL_ARGS given in argv."""
+    return getResolvedOptions(argv, REQUIRED_ARGS + [a for a in OPTIONAL_ARGS if f"--{a}" in argv])
 
 
 def main(argv: list[str]) -> None:
-    args = getResolvedOptions(argv, REQUIRED_ARGS)
+    args = resolve_args(argv)
     config = JobConfig.from_args(args, pii_salt=pii.read_salt(args["pii_salt_parameter"]))
+    rebuild = (args.get("rebuild") or "").strip().lower() == "true"
     with runtime.glue_session(args, GlueContext, Job) as spark:
-        print(gold.format_summary(gold.run(spark, config)), flush=True)
+        print(gold.format_summary(gold.run(spark, config, rebuild=rebuild)), flush=True)
 
 
 if __name__ == "__main__":

@@ -386,14 +386,68 @@ def write_lines(spark, path: str, lines: list[str]) -> None:
         out.close()
 
 
-def replace_folder_with_copies(spark, files: list[str], folder: str) -> None:
-    """Delete `folder`, then copy each file into it under its own name (no Spark job)."""
+CHANGE_FEED = "delta.enableChangeDataFeed"
+
+
+def enable_change_feed(spark, path: str) -> None:
+    """Turn on Delta's Change Data Feed (once: a table that has it is left alone), so readers can ask for the
+    rows changed between two versions instead of re-reading the table. Recorded from the next commit on."""
+    props = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES delta.`{path}`").collect()}
+    if props.get(CHANGE_FEED, "false").lower() != "true":
+        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{CHANGE_FEED}' = 'true')")
+
+
+def change_feed(spark, path: str, start: int, end: int):
+    """The rows changed by commits start..end (inclusive), with `_change_type` (insert, delete,
+    update_preimage, update_postimage). Delta raises when the feed does not cover the range (not
+    enabled then, or its files vacuumed): the caller falls back to reading the table."""
+    return (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", start)
+        .option("endingVersion", end)
+        .load(path)
+    )
+
+
+def commit_infos(spark, path: str, start: int, end: int) -> list[dict]:
+    """commitInfo of commits start..end (inclusive), read from their JSON; a missing commit raises."""
+    log = f"{path.rstrip('/')}/_delta_log"
+    return [
+        _commit_info([json.loads(x) for x in _read_lines(spark, f"{log}/{v:020d}.json") if x.strip()])
+        for v in range(start, end + 1)
+    ]
+
+
+def replace_where(df, path: str, predicate: str) -> None:
+    """One atomic commit: delete the table's rows matching `predicate`, add `df` (whose rows must match it)."""
+    df.write.format("delta").mode("overwrite").option("replaceWhere", predicate).save(path)
+
+
+def live_files(spark, path: str) -> list[str]:
+    """The data files of the table's current snapshot (from the log: no data read)."""
+    return sorted(read(spark, path).inputFiles())
+
+
+def sync_folder_with_copies(spark, files: list[str], folder: str) -> None:
+    """Make `folder` hold a copy of exactly these files: delete the others, copy only those it lacks
+    (a file's name is unique in a Delta table and never rewritten, so a name present is that file)."""
     jvm, dest, fs = _hadoop(spark, folder)
-    fs.delete(dest, True)
-    fs.mkdirs(dest)
+    wanted = {f.rsplit("/", 1)[-1]: f for f in files}
+    present = set()
+    if fs.exists(dest):
+        for status in fs.listStatus(dest):
+            name = status.getPath().getName()
+            if name in wanted:
+                present.add(name)
+            else:
+                fs.delete(status.getPath(), True)
+    else:
+        fs.mkdirs(dest)
     conf = spark.sparkContext._jsc.hadoopConfiguration()
-    for f in files:
-        _, src, src_fs = _hadoop(spark, f)
-        jvm.org.apache.hadoop.fs.FileUtil.copy(
-            src_fs, src, fs, jvm.org.apache.hadoop.fs.Path(dest, src.getName()), False, conf
-        )
+    for name, f in wanted.items():
+        if name not in present:
+            _, src, src_fs = _hadoop(spark, f)
+            jvm.org.apache.hadoop.fs.FileUtil.copy(
+                src_fs, src, fs, jvm.org.apache.hadoop.fs.Path(dest, name), False, conf
+            )

@@ -295,8 +295,11 @@ def publish(spark, config, contract: Contract, valid: DataFrame, quarantine: Dat
         newer_than=(contract.latest_by, "_ingested_at") if contract.latest_by else None,
         partition_by=contract.partition_by,
     )
+    delta_io.enable_change_feed(spark, config.paths.silver(contract.entity))  # gold reads what changed
     if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
-        delta_io.replace_batches(spark, valid, config.paths.silver(f"{contract.entity}_versions"), batch_ids)
+        versions = config.paths.silver(f"{contract.entity}_versions")
+        delta_io.replace_batches(spark, valid, versions, batch_ids)
+        delta_io.enable_change_feed(spark, versions)
     q_path = config.paths.quarantine(contract.entity)
     if n_quarantined or not delta_io.exists(spark, q_path):  # created even when empty: queries expect it
         delta_io.replace_batches(spark, quarantine, q_path, batch_ids)

@@ -1,0 +1,140 @@
+"""Which gold rows a run must rebuild: the silver Change Data Feed since the last gold build.
+
+`plan` decides the path. Incremental needs the last build's record (lakehouse.gold.inputs) with
+the same contracts, code and PII salt, gold left as that build left it, no `rebuild` request, and
+every silver table gold reads to have a change feed covering its commits since then with no full
+overwrite among them. Anything else is a full rebuild, and the reason is reported.
+
+`scope` turns the changed silver rows into what they touch (docs/incremental-gold.md):
+- months: the months of every sales line added, changed or removed (before and after values, so
+  a line whose sale_date moved touches both), and of every line of a product whose name or
+  category changed (found in gold.fact_sales);
+- from_month: an FX rate added or changed on day d changes the as-of rate of every later sale
+  in that currency until the next rate, so every month from d's on is rebuilt;
+- customers: customer ids with a new or changed version: their SCD2 history is rebuilt and
+  their facts re-keyed to the version valid at each sale.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse import delta_io
+
+BEFORE = ("delete", "update_preimage")
+CDF_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
+ALL = ("*",)  # every column of the table
+
+
+@dataclass
+class Plan:
+    path: str  # "incremental" or "full"
+    reason: str
+    since: dict[str, int] = field(default_factory=dict)  # silver table → version the last build read
+    now: dict[str, int] = field(default_factory=dict)  # silver table → version this run reads
+
+
+@dataclass
+class Scope:
+    months: set[date] = field(default_factory=set)
+    from_month: date | None = None
+    customers: set[str] = field(default_factory=set)
+
+    def empty_for_sales(self) -> bool:
+        return not self.months and self.from_month is None
+
+    def predicate(self, col: str) -> str:
+        """SQL: `col` (a date) falls in a touched month (ranges, so a partition column prunes)."""
+        parts = [f"(`{col}` >= DATE'{m}' AND `{col}` < DATE'{_next_month(m)}')" for m in sorted(self.months)]
+        if self.from_month is not None:
+            parts.append(f"`{col}` >= DATE'{self.from_month}'")
+        return " OR ".join(parts) if parts else "false"
+
+
+def _next_month(m: date) -> date:
+    return date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+
+
+def parse_versions(text: str) -> dict[str, int]:
+    """'sales@3,products@1' (lakehouse.gold.inputs' silver part) → {'sales': 3, 'products': 1}."""
+    return {t: int(v) for t, _, v in (p.rpartition("@") for p in text.split(",") if p)}
+
+
+def plan(spark, silver_root: str, last: str | None, fingerprint: str, gold_now: str, needs, rebuild: bool) -> Plan:
+    """Incremental or full, and why. `last`: the last build record ('<fingerprint>|<gold versions>');
+    `needs`: the silver tables gold reads."""
+    parts = dict(p.split(":", 1) for p in fingerprint.split(";"))
+    now = {t: v for t, v in parse_versions(parts["silver"]).items() if t in needs}
+    if rebuild:
+        return Plan("full", "rebuild requested", now=now)
+    if not last:
+        return Plan("full", "no earlier gold build recorded", now=now)
+    last_inputs, _, last_gold = last.partition("|")
+    last_parts = dict(p.split(":", 1) for p in last_inputs.split(";"))
+    changed = [k for k in ("contracts", "code", "salt") if last_parts.get(k) != parts[k]]
+    if changed:
+        return Plan("full", f"{', '.join(changed)} changed since the last build", now=now)
+    if last_gold != gold_now:
+        return Plan("full", "gold tables changed since the last build", now=now)
+    since = {t: v for t, v in parse_versions(last_parts.get("silver", "")).items() if t in needs}
+    missing = sorted(set(now) - set(since))
+    if missing:
+        return Plan("full", f"silver {missing} new since the last build", now=now)
+    for table, v in now.items():
+        if v < since[table]:
+            return Plan("full", f"silver.{table} is older than the last build read", now=now)
+        if v == since[table]:
+            continue
+        try:
+            infos = delta_io.commit_infos(spark, f"{silver_root}/{table}", since[table] + 1, v)
+        except Exception:  # noqa: BLE001 - a commit file gone (log cleanup): the feed cannot cover the gap
+            return Plan("full", f"silver.{table} commits since the last build are no longer in its log", now=now)
+        for info in infos:
+            params = info.get("operationParameters") or {}
+            if info.get("operation") in ("WRITE", "CREATE TABLE AS SELECT", "CREATE OR REPLACE TABLE AS SELECT") and (
+                params.get("mode") == "Overwrite" and not params.get("predicate")
+            ):
+                return Plan("full", f"silver.{table} was overwritten since the last build", now=now)
+    return Plan("incremental", "silver changes since the last build", since=since, now=now)
+
+
+def changed_rows(spark, silver_root: str, p: Plan, table: str, columns) -> tuple[DataFrame, DataFrame] | None:
+    """(rows gone, rows come) of `table` on `columns` since the last build: what was removed or
+    replaced, and what was added or put in its place, without the pairs an update left unchanged
+    on these columns. None when the table did not change."""
+    if table not in p.now or p.now[table] == p.since.get(table):
+        return None
+    feed = delta_io.change_feed(spark, f"{silver_root}/{table}", p.since[table] + 1, p.now[table])
+    cols = [c for c in feed.columns if c not in CDF_COLUMNS] if columns is ALL else list(columns)
+    before = feed.where(F.col("_change_type").isin(*BEFORE)).select(*cols)
+    after = feed.where(~F.col("_change_type").isin(*BEFORE)).select(*cols)
+    return before.exceptAll(after), after.exceptAll(before)
+
+
+def months_of(df: DataFrame, col: str = "sale_date") -> set[date]:
+    return {r[0] for r in df.select(F.trunc(F.col(col).cast("date"), "month")).distinct().collect() if r[0]}
+
+
+def scope(spark, silver_root: str, p: Plan, fact_sales: DataFrame, customers_table: str, sales_cols) -> Scope:
+    """What the silver changes since the last build touch (see the module docstring). Raises when a
+    change feed cannot be read (the caller falls back to a full rebuild)."""
+    s = Scope()
+    sales = changed_rows(spark, silver_root, p, "sales", sales_cols)
+    if sales:
+        s.months |= months_of(sales[0].unionByName(sales[1]))
+    products = changed_rows(spark, silver_root, p, "products", ("product_id", "product_name", "category"))
+    if products:
+        ids = products[0].unionByName(products[1]).select("product_id").distinct()
+        s.months |= months_of(fact_sales.join(ids, "product_id", "left_semi"))
+    fx = changed_rows(spark, silver_root, p, "fx_rates", ("rate_date", "currency", "rate_to_usd"))
+    if fx:
+        first = fx[0].unionByName(fx[1]).agg(F.min(F.col("rate_date").cast("date"))).first()[0]
+        s.from_month = first.replace(day=1) if first else None
+    customers = changed_rows(spark, silver_root, p, customers_table, ALL)
+    if customers:
+        s.customers = {
+            r[0] for r in customers[0].unionByName(customers[1]).select("customer_id").distinct().collect() if r[0]
+        }
+    return s

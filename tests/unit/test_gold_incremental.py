@@ -1,0 +1,81 @@
+"""lakehouse.gold.incremental: which path a gold run takes, the touched-month predicate, the changed rows."""
+
+from datetime import date
+
+import pytest
+from lakehouse.gold import incremental
+
+NEEDS = ("sales",)
+
+
+def fp(sales: int, code="c1") -> str:
+    return f"silver:quarantine_sales@9,sales@{sales};contracts:k1;code:{code};salt:s1"
+
+
+@pytest.fixture(scope="module")
+def silver(spark, tmp_path_factory):
+    """silver/sales with commits 0 (create), 1 (append), 2 (full overwrite)."""
+    root = tmp_path_factory.mktemp("incremental") / "silver"
+    path = str(root / "sales")
+    df = spark.createDataFrame([("T1", date(2024, 1, 5))], "transaction_id string, sale_date date")
+    df.write.format("delta").save(path)
+    df.write.format("delta").mode("append").save(path)
+    df.write.format("delta").mode("overwrite").save(path)
+    return str(root)
+
+
+def plan(spark, silver, last, now, rebuild=False, gold="g@1"):
+    return incremental.plan(spark, silver, last, now, gold, NEEDS, rebuild)
+
+
+def test_incremental_only_when_everything_since_the_last_build_is_known(spark, silver):
+    ok = plan(spark, silver, f"{fp(0)}|g@1", fp(1))
+    assert (ok.path, ok.since, ok.now) == ("incremental", {"sales": 0}, {"sales": 1})
+    reasons = {
+        "rebuild requested": plan(spark, silver, f"{fp(0)}|g@1", fp(1), rebuild=True),
+        "no earlier gold build recorded": plan(spark, silver, None, fp(1)),
+        "code changed since the last build": plan(spark, silver, f"{fp(0)}|g@1", fp(1, code="c2")),
+        "gold tables changed since the last build": plan(spark, silver, f"{fp(0)}|g@1", fp(1), gold="g@2"),
+        "silver.sales was overwritten since the last build": plan(spark, silver, f"{fp(0)}|g@1", fp(2)),
+        "silver.sales commits since the last build are no longer in its log": plan(
+            spark, silver, f"{fp(0)}|g@1", fp(7)
+        ),
+        "silver.sales is older than the last build read": plan(spark, silver, f"{fp(2)}|g@1", fp(1)),
+    }
+    assert {reason: (p.path, p.reason) for reason, p in reasons.items()} == {r: ("full", r) for r in reasons}
+
+
+def test_touched_months_predicate(spark):
+    scope = incremental.Scope(months={date(2024, 2, 1), date(2023, 12, 1)})
+    days = ["2023-11-30", "2023-12-01", "2023-12-31", "2024-01-01", "2024-02-29", "2024-03-01"]
+    frame = spark.createDataFrame([(date.fromisoformat(d),) for d in days], "sale_date date")
+    picked = sorted(str(r.sale_date) for r in frame.where(scope.predicate("sale_date")).collect())
+    assert picked == ["2023-12-01", "2023-12-31", "2024-02-29"]
+    scope.from_month = date(2024, 3, 1)
+    assert frame.where(scope.predicate("sale_date")).count() == 4
+    assert frame.where(incremental.Scope().predicate("sale_date")).count() == 0
+
+
+def test_changed_rows_leave_out_updates_that_change_nothing_gold_reads(spark, tmp_path):
+    from delta.tables import DeltaTable
+    from lakehouse import delta_io
+
+    path = str(tmp_path / "silver" / "products")
+    schema = "product_id string, product_name string, category string, _ingested string"
+    spark.createDataFrame([("P1", "Pen", "office", "d1"), ("P2", "Cup", "home", "d1")], schema).write.format(
+        "delta"
+    ).save(path)
+    delta_io.enable_change_feed(spark, path)  # commit 1
+    delta_io.enable_change_feed(spark, path)  # already on: no commit
+    update = spark.createDataFrame(
+        [("P1", "Pen", "office", "d2"), ("P2", "Cup", "kitchen", "d2"), ("P3", "Ink", "office", "d2")], schema
+    )
+    target = DeltaTable.forPath(spark, path).alias("t")
+    target.merge(
+        update.alias("s"), "t.product_id = s.product_id"
+    ).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute()
+    assert delta_io.versions_under(spark, str(tmp_path / "silver")) == {"products": 2}
+    p = incremental.Plan("incremental", "", since={"products": 1}, now={"products": 2})
+    gone, come = incremental.changed_rows(spark, str(tmp_path / "silver"), p, "products", ("product_id", "category"))
+    assert sorted(map(tuple, gone.collect())) == [("P2", "home")]
+    assert sorted(map(tuple, come.collect())) == [("P2", "kitchen"), ("P3", "office")]
