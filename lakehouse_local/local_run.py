@@ -127,6 +127,7 @@ def main(argv=None) -> int:
             timings.append((f"batch {batch} {name}", time.monotonic() - t))
     counts = print_summary(str(lake), ledger, timings, time.monotonic() - t0)
     from lakehouse.runtime import get_spark
+
     from lakehouse_local.report import write_report
 
     print(f"Lake report (open it in a browser): {write_report(get_spark('summary'), str(lake), counts, ledger)}")
