@@ -58,7 +58,7 @@ def _job_runs(spark, config) -> list[dict]:
 
 
 def _batches(spark, config, contracts) -> list[dict]:
-    """Per bronze batch and source: landing records, bronze rows, and what the silver run that published it made of them."""
+    """Per bronze batch and source: landing records, bronze rows, and what the silver run that published it made."""
     ledger = (
         ops.read(spark, config, "ingest_ledger")
         .groupBy("batch_id", "source")
@@ -172,12 +172,14 @@ def report_data(spark, lake_root: str, counts: dict | None = None, ledger: dict 
 # ---------------------------------------------------------------- rendering (no Spark below here)
 
 CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1180px;color:#1d2733;padding:0 16px}
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1180px;
+color:#1d2733;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d8dee6;padding-bottom:4px}
 .meta{color:#5b6b7c;font-size:12px}table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
 th,td{border:1px solid #d8dee6;padding:3px 8px;text-align:right}th{background:#f1f4f8}td.l,th.l{text-align:left}
 .ok{color:#1a7f37}.bad{color:#c62828;font-weight:600}.Passed{background:#e6f4ea}.Failed{background:#fde7e7}
-.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #d8dee6;border-radius:6px;padding:8px 14px;min-width:120px}
+.cards{display:flex;gap:12px;flex-wrap:wrap}
+.card{border:1px solid #d8dee6;border-radius:6px;padding:8px 14px;min-width:120px}
 .card b{display:block;font-size:20px}svg text{font:11px system-ui,sans-serif;fill:#1d2733}
 """
 
@@ -187,13 +189,15 @@ def _e(value) -> str:
 
 
 def _table(headers: list[str], rows: list[list], left: int = 1, classes: list[list] | None = None) -> str:
-    head = "".join(f'<th class="{"l" if i < left else ""}">{_e(h)}</th>' for i, h in enumerate(headers))
+    left_th = '<th class="l">'
+    head = "".join(f"{left_th if i < left else '<th>'}{_e(h)}</th>" for i, h in enumerate(headers))
     body = []
     for n, row in enumerate(rows):
         cells = []
         for i, v in enumerate(row):
-            cls = ("l " if i < left else "") + (classes[n][i] if classes else "")
-            cells.append(f'<td class="{cls.strip()}">{_e("—" if v is None else v)}</td>')
+            cls = " ".join(c for c in ("l" if i < left else "", classes[n][i] if classes else "") if c)
+            attr = f' class="{cls}"' if cls else ""
+            cells.append(f"<td{attr}>{_e('—' if v is None else v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
@@ -238,7 +242,8 @@ def render(data: dict) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Lake report — {_e(data['lake_root'])}</title><style>{CSS}</style></head><body>",
         "<h1>Lake report</h1>",
-        f'<div class="meta">{_e(data["lake_root"])} · written {_e(data["generated_at"])} · figures from the ops tables, '
+        f'<div class="meta">{_e(data["lake_root"])} · written {_e(data["generated_at"])} · '
+        "figures from the ops tables, "
         "bronze and gold (docs/operations.md explains each)</div>",
     ]
     o = data["dq_outcomes"]
@@ -264,7 +269,8 @@ def render(data: dict) -> str:
         classes.append([""] * 9 + ["ok" if ok else "bad"])
     out.append(
         _table(
-            ["source", "entity", "files", "landing (generated)", "bronze", "silver", "quarantined", "duplicates", "drift files", "landing = bronze"],
+            ["source", "entity", "files", "landing (generated)", "bronze", "silver", "quarantined", "duplicates",
+             "drift files", "landing = bronze"],
             rows, left=2, classes=classes,
         )
     )  # fmt: skip
@@ -272,7 +278,8 @@ def render(data: dict) -> str:
     out.append("<h2>Per batch: conservation</h2>")
     out.append(
         '<p class="meta">landing = records the ingest ledger counted in the batch\'s files; bronze = rows with that '
-        "<code>_batch_id</code>; silver in = bronze rows the silver run read; silver + quarantined + duplicates = silver in.</p>"
+        "<code>_batch_id</code>; silver in = bronze rows the silver run read; "
+        "silver + quarantined + duplicates = silver in.</p>"
     )
     for b in data["batches"]:
         rows, classes = [], []
@@ -285,7 +292,8 @@ def render(data: dict) -> str:
         out.append(f"<h3>batch {_e(b['batch_id'])}</h3>")
         out.append(
             _table(
-                ["source", "files", "landing", "bronze", "silver in", "silver", "quarantined", "duplicates", "conservation"],
+                ["source", "files", "landing", "bronze", "silver in", "silver", "quarantined", "duplicates",
+                 "conservation"],
                 rows, classes=classes,
             )
         )  # fmt: skip
