@@ -301,7 +301,7 @@ def render(data: dict) -> str:
     dq = data["dq"]
     out.append("<h2>Data quality over runs (ops.dq_results)</h2>")
     if dq["runs"]:
-        labels = [r["batches"] or r["run_id"] for r in dq["runs"]]
+        labels = [f"run {i + 1}" for i in range(len(dq["runs"]))]  # the grid below names the same runs
         out.append(
             _bar_chart(
                 "DQ rule outcomes per silver run",
@@ -313,7 +313,9 @@ def render(data: dict) -> str:
                 {"Passed": "#4caf50", "Failed": "#e53935"},
             )
         )
-        headers = ["entity", "rule"] + [f"run {i + 1}" for i in range(len(dq["runs"]))]
+        headers = ["entity", "rule"] + [
+            f"run {i + 1} ({r['batches'] or r['run_id']})" for i, r in enumerate(dq["runs"])
+        ]
         rows = [[g["entity"], g["rule"], *g["by_run"]] for g in dq["rules"]]
         classes = [["", ""] + [cell.split(" ")[0] for cell in g["by_run"]] for g in dq["rules"]]
         out.append('<p class="meta">Each cell: the rule\'s outcome in that run (rows it flagged).</p>')
