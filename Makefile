@@ -5,9 +5,9 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino trino-cli package lake replay test lint clean emulator bench bench-history profile
+.PHONY: setup venv jars trino chromium trino-cli package lake replay test lint clean emulator bench bench-history profile
 
-setup: venv jars trino      ## everything a run or the tests need (idempotent)
+setup: venv jars trino chromium  ## everything a run or the tests need (idempotent)
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
@@ -24,6 +24,10 @@ jars: venv                  ## Spark's extra jars (jars.txt) and the local file-
 
 trino:                      ## Trino 476 server + CLI into .cache/trino (runs the Athena SQL locally)
 	@scripts/fetch_trino.sh
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:                   ## headless Chromium (Debian package) for the lake report's browser test; installed only when missing
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 trino-cli: setup            ## explore the local lake (./lake, from `make lake`) in the Trino CLI
 	$(PY) -m lakehouse_local.engines.trino --lake lake

@@ -32,6 +32,33 @@ SIMPLE_TYPES = {"string", "int", "bigint", "double", "boolean", "date", "timesta
 DECIMAL = re.compile(r"^decimal\(\s*\d+\s*,\s*\d+\s*\)$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
+# The fields each part of a contract may have (True = required). The parser rejects any other field,
+# and lakehouse_local/contract_schema.py builds contracts/schema/contract.schema.json from these
+# tables (a test regenerates it and compares), so the editor's schema and the parser cannot drift.
+CONTRACT_FIELDS = {
+    "source": True,
+    "entity": True,
+    "description": False,
+    "format": True,
+    "csv": False,
+    "json": False,
+    "parquet": False,
+    "business_key": True,
+    "latest_by": False,
+    "partition_by": False,
+    "columns": True,
+    "derived": False,
+    "references": False,
+    "pii": False,
+    "scd2": False,
+    "dq": True,
+}
+COLUMN_FIELDS = {"name": True, "source": False, "type": True, "standardise": False, "formats": False}
+DERIVED_FIELDS = {"name": True, "expr": True, "type": True}
+REFERENCE_FIELDS = {"column": True, "entity": True, "key": True}
+SCD2_FIELDS = {"tracked": True, "effective_from": True}
+RULE_FIELDS = {"name": True, "rule": True, "severity": True, "scope": False}  # scope: default_scope(rule) when absent
+
 
 @dataclass(frozen=True)
 class FileOptions:
@@ -153,6 +180,17 @@ def require(raw: dict, key: str, path, kind=None, where: str = ""):
     return value
 
 
+def check_fields(raw, fields: dict, path, where: str) -> dict:
+    """`raw` must be a mapping holding only the `fields` declared for it (where: 'columns[2]', '' = root)."""
+    if not isinstance(raw, dict):
+        raise ContractError(path, where or "<root>", "must be a mapping")
+    unknown = [k for k in raw if k not in fields]
+    if unknown:
+        label = f"{where}.{unknown[0]}" if where else str(unknown[0])
+        raise ContractError(path, label, f"unknown field (use {sorted(fields)})")
+    return raw
+
+
 def check_type(path, label: str, value: str) -> str:
     value = str(value).strip().lower()
     if value not in SIMPLE_TYPES and not DECIMAL.match(value):
@@ -168,8 +206,7 @@ def check_name(path, label: str, value) -> str:
 
 def parse_contract(raw, path) -> Contract:
     """A contract mapping (decoded YAML) → Contract, or a ContractError naming the file and field."""
-    if not isinstance(raw, dict):
-        raise ContractError(path, "<root>", "must be a mapping")
+    check_fields(raw, CONTRACT_FIELDS, path, "")
     source = check_name(path, "source", require(raw, "source", path, str))
     entity = check_name(path, "entity", require(raw, "entity", path, str))
     fmt = require(raw, "format", path, str)
@@ -247,8 +284,7 @@ def _parse_columns(raw: dict, path) -> tuple[Column, ...]:
     columns = []
     for i, col in enumerate(require(raw, "columns", path, list)):
         where = f"columns[{i}]."
-        if not isinstance(col, dict):
-            raise ContractError(path, f"columns[{i}]", "must be a mapping")
+        check_fields(col, COLUMN_FIELDS, path, f"columns[{i}]")
         name = check_name(path, where + "name", require(col, "name", path, str, where))
         ctype = check_type(path, where + "type", require(col, "type", path, None, where))
         std = tuple(col.get("standardise") or ())
@@ -269,6 +305,7 @@ def _parse_derived(raw: dict, path) -> tuple[Derived, ...]:
     derived = []
     for i, d in enumerate(raw.get("derived") or ()):
         where = f"derived[{i}]."
+        check_fields(d, DERIVED_FIELDS, path, f"derived[{i}]")
         derived.append(
             Derived(
                 check_name(path, where + "name", require(d, "name", path, str, where)),
@@ -293,6 +330,7 @@ def _parse_references(raw: dict, path, known: set) -> tuple[Reference, ...]:
     references = []
     for i, r in enumerate(raw.get("references") or ()):
         where = f"references[{i}]."
+        check_fields(r, REFERENCE_FIELDS, path, f"references[{i}]")
         ref = Reference(*(require(r, k, path, str, where) for k in ("column", "entity", "key")))
         if ref.column not in known:
             raise ContractError(path, where + "column", f"'{ref.column}' is not a column")
@@ -313,7 +351,7 @@ def _parse_pii(raw: dict, path, known: set) -> dict:
 def _parse_scd2(raw: dict, path, known: set) -> Scd2 | None:
     if not raw.get("scd2"):
         return None
-    s = raw["scd2"]
+    s = check_fields(raw["scd2"], SCD2_FIELDS, path, "scd2")
     tracked = tuple(require(s, "tracked", path, list, "scd2."))
     eff = require(s, "effective_from", path, str, "scd2.")
     for c in (*tracked, eff):
@@ -326,6 +364,7 @@ def _parse_rules(raw: dict, path) -> tuple[Rule, ...]:
     rules = []
     for i, r in enumerate(require(raw, "dq", path, list)):
         where = f"dq[{i}]."
+        check_fields(r, RULE_FIELDS, path, f"dq[{i}]")
         text = require(r, "rule", path, str, where).strip()
         declared = r.get("scope") not in (None, "")
         rule = Rule(

@@ -16,11 +16,34 @@ from pathlib import Path
 
 import yaml
 
-from lakehouse.contracts import check_name, check_type, default_contracts_dir, package_contracts_dir, require
+from lakehouse.contracts import (
+    check_fields,
+    check_name,
+    check_type,
+    default_contracts_dir,
+    package_contracts_dir,
+    require,
+)
 from lakehouse.errors import ContractError
 
 BUILDS = {"star", "mart"}  # star: built by the job's star-schema steps; mart: marts.<table>(sales)
 PII_POLICIES = {"none", "protected"}  # protected: the contract's hash/mask applied before writing
+# The fields a gold table declaration and a declared column may have (True = required); any other is
+# rejected, and contracts/schema/gold-table.schema.json is generated from these (lakehouse_local/contract_schema.py).
+GOLD_TABLE_FIELDS = {
+    "table": True,
+    "description": True,
+    "grain": True,
+    "build": True,
+    "columns": True,
+    "unique_key": False,
+    "not_null": False,
+    "partition_by": False,
+    "pii": False,
+    "redshift": False,
+}
+TABLE_COLUMN_FIELDS = {"name": True, "type": True, "description": False}
+SILVER_METADATA_FIELDS = {"entity": True, "quarantine": True}
 
 
 @dataclass(frozen=True)
@@ -67,8 +90,7 @@ def parse_columns(items, path, where: str) -> tuple[TableColumn, ...]:
     columns = []
     for i, col in enumerate(items):
         label = f"{where}[{i}]."
-        if not isinstance(col, dict):
-            raise ContractError(path, f"{where}[{i}]", "must be a mapping")
+        check_fields(col, TABLE_COLUMN_FIELDS, path, f"{where}[{i}]")
         name = str(require(col, "name", path, str, label))
         columns.append(
             TableColumn(
@@ -82,8 +104,7 @@ def parse_columns(items, path, where: str) -> tuple[TableColumn, ...]:
 
 
 def parse_gold_table(raw, path) -> GoldTable:
-    if not isinstance(raw, dict):
-        raise ContractError(path, "<root>", "must be a mapping")
+    check_fields(raw, GOLD_TABLE_FIELDS, path, "")
     name = check_name(path, "table", require(raw, "table", path, str))
     if Path(str(path)).stem != name:
         raise ContractError(path, "table", f"'{name}' must match the file name")
@@ -142,9 +163,7 @@ def load_gold_tables(contracts_dir=None) -> dict[str, GoldTable]:
 def load_silver_metadata(contracts_dir=None) -> dict[str, tuple[TableColumn, ...]]:
     """{'entity': columns after silver.<entity>'s values, 'quarantine': after quarantine_<entity>'s}."""
     path = _declarations(contracts_dir, "silver", "metadata.yaml")
-    raw = _read_yaml(path)
-    if not isinstance(raw, dict):
-        raise ContractError(path, "<root>", "must be a mapping")
+    raw = check_fields(_read_yaml(path), SILVER_METADATA_FIELDS, path, "")
     return {kind: parse_columns(raw.get(kind), path, kind) for kind in ("entity", "quarantine")}
 
 
