@@ -147,42 +147,21 @@ def test_servers_started_at_once_each_answer_for_themselves(tmp_path):
             server.stop(proc)
 
 
-def test_a_failed_deployment_is_done_once_more_on_a_fresh_server(tmp_path_factory):
-    attempts = []
-
-    def deploy(work, endpoint):
-        attempts.append(work)
-        server.client("s3", endpoint).create_bucket(Bucket=f"attempt-{len(attempts)}")
-        if len(attempts) == 1:
-            raise server.EmulatorError("creating Glue Catalog Database: AlreadyExistsException")
-        return "deployed"
-
-    with pytest.warns(UserWarning, match="(?s)failed once.*AlreadyExistsException"):
-        with fresh_moto_deployment(tmp_path_factory, deploy) as (work, endpoint, result):
-            assert result == "deployed" and attempts[1] == work != attempts[0]
-            assert buckets(endpoint) == ["attempt-2"], "the first attempt's server and resources are gone"
-    assert "Running on" in (work / "moto.log").read_text()
-
-
-def test_a_deployment_that_fails_twice_fails(tmp_path_factory):
-    def deploy(work, endpoint):
-        raise server.EmulatorError("apply against moto failed")
-
-    with pytest.warns(UserWarning), pytest.raises(server.EmulatorError, match="apply against moto failed"):
-        with fresh_moto_deployment(tmp_path_factory, deploy):
-            pytest.fail("nothing to yield when both deployments fail")
-
-
-def test_a_deployment_that_breaks_otherwise_still_stops_its_server(tmp_path_factory):
+@pytest.mark.parametrize(
+    "failure",
+    [server.EmulatorError("apply against moto failed"), subprocess.TimeoutExpired("terraform apply", 900)],
+    ids=["failed", "timed-out"],
+)
+def test_a_failed_deployment_fails_once_and_stops_its_server(tmp_path_factory, failure):
     endpoints = []
 
     def deploy(work, endpoint):
         endpoints.append(endpoint)
-        raise subprocess.TimeoutExpired("terraform apply", 900)
+        raise failure
 
-    with pytest.raises(subprocess.TimeoutExpired):
+    with pytest.raises(type(failure)):
         with fresh_moto_deployment(tmp_path_factory, deploy):
-            pytest.fail("nothing to yield when the deployment breaks")
-    assert len(endpoints) == 1, "only an EmulatorError gets a second deployment"
+            pytest.fail("nothing to yield when the deployment fails")
+    assert len(endpoints) == 1, "no second deployment on a fresh server"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{endpoints[0]}/moto-api/data.json", timeout=2)
