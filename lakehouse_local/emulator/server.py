@@ -45,8 +45,16 @@ def serve(host: str = "127.0.0.1", port: int = 0) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     app = AccessLog(DomainDispatcherApplication(create_backend_app))
+    # Room for every client's pool of kept-alive connections (boto3, the provider, Spark's S3A);
+    # poll() because select() stops at 1,024 file descriptors.
     httpd = waitress.create_server(
-        app, host=host, port=port, threads=16, connection_limit=1000, channel_timeout=IDLE_CONNECTION_SECONDS
+        app,
+        host=host,
+        port=port,
+        threads=16,
+        connection_limit=1000,
+        asyncore_use_poll=True,
+        channel_timeout=IDLE_CONNECTION_SECONDS,
     )
     # "Task queue depth is N" whenever more requests are in flight than threads: queued, not lost
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
