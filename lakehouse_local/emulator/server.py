@@ -172,4 +172,8 @@ def client(name: str, endpoint: str):
 
 
 if __name__ == "__main__":
-    serve()
+    import argparse
+
+    ap = argparse.ArgumentParser(description="moto on waitress, on 127.0.0.1")
+    ap.add_argument("--port", type=int, default=0, help="default: a free port, named in the startup line")
+    serve(port=ap.parse_args().port)
