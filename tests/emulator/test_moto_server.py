@@ -69,8 +69,8 @@ def create_tables_concurrently(endpoint: str, database: str, clients: int, calls
             try:
                 conn.request("POST", "/", body, headers)
                 response = conn.getresponse()
-                body = response.read()
-                answer = 200 if response.status == 200 else f"{response.status} {body[:200]!r}"
+                said = response.read()
+                answer = 200 if response.status == 200 else f"{response.status} {said[:200]!r}"
             except (OSError, http.client.HTTPException) as lost:  # a reset, or a connection closed unanswered
                 conn.close()
                 answer = f"no answer: {lost!r}"
@@ -89,9 +89,9 @@ def create_tables_concurrently(endpoint: str, database: str, clients: int, calls
 def test_concurrent_creates_over_kept_connections_are_each_answered_once(tmp_path):
     """terraform apply sends up to 10 create calls at once (its default parallelism) and its AWS SDK
     reuses each connection for the next call. Every call must get exactly one answer, each table must
-    exist once, and the server must keep the connections open: moto_server's werkzeug closed every
-    one after its answer, and on a loaded machine a create whose answer was lost that way came back
-    from the SDK's retry as AlreadyExists (issue 36; docs/emulator.md, Transport)."""
+    exist once, and the server must keep the connections open. moto_server's werkzeug closed every one
+    after its answer (one TCP connection per call); on it, a create's answer was lost on a loaded
+    machine and the SDK's retry came back AlreadyExists (issue 36; docs/emulator.md, Transport)."""
     clients, calls = 8, 40
     proc, endpoint = server.start_moto(tmp_path / "moto.log")
     try:
