@@ -1,8 +1,12 @@
-"""The emulator's moto servers: each on a port of its own, and a failed deployment's evidence."""
+"""The emulator's moto servers: each on a port of its own, answering concurrent create calls over
+kept-alive connections, and a failed deployment's evidence."""
 
+import http.client
+import json
 import subprocess
 import threading
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -31,6 +35,78 @@ Traceback (most recent call last):
 RuntimeError: dictionary changed size during iteration
 127.0.0.1 - - [27/Nov/2026 08:18:57] "POST / HTTP/1.1" 400 -
 """
+
+
+class CountedConnection(http.client.HTTPConnection):
+    """One client connection, reopened only when the server closed it, as Go's http.Transport
+    (the terraform provider's) and urllib3's pools (boto3's) do; counts the TCP connections it opened."""
+
+    opened = 0
+
+    def connect(self):
+        super().connect()
+        self.opened += 1
+
+
+def create_tables_concurrently(endpoint: str, database: str, clients: int, calls: int) -> tuple[dict, int]:
+    """``clients`` threads, each with its own connection, each sending ``calls`` Glue CreateTable
+    requests back to back without retrying; returns ({table: [answer, ...]}, TCP connections opened)."""
+    url = urlsplit(endpoint)
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSGlue.CreateTable",
+        # moto routes a request by its signature's credential scope (service, region)
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/{server.REGION}/glue/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+    }
+    answers, opened, lock = {}, [], threading.Lock()
+
+    def client(n: int) -> None:
+        conn = CountedConnection(url.hostname, url.port, timeout=60)
+        for i in range(calls):
+            name = f"t_{n}_{i}"
+            body = json.dumps({"DatabaseName": database, "TableInput": {"Name": name}})
+            try:
+                conn.request("POST", "/", body, headers)
+                response = conn.getresponse()
+                said = response.read()
+                answer = 200 if response.status == 200 else f"{response.status} {said[:200]!r}"
+            except (OSError, http.client.HTTPException) as lost:  # a reset, or a connection closed unanswered
+                conn.close()
+                answer = f"no answer: {lost!r}"
+            with lock:
+                answers.setdefault(name, []).append(answer)
+        conn.close()
+        with lock:
+            opened.append(conn.opened)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return answers, sum(opened)
+
+
+def test_concurrent_creates_over_kept_connections_are_each_answered_once(tmp_path):
+    """terraform apply sends up to 10 create calls at once (its default parallelism) and its AWS SDK
+    reuses each connection for the next call. Every call must get exactly one answer, each table must
+    exist once, and the server must keep the connections open. moto_server's werkzeug closed every one
+    after its answer (one TCP connection per call); on it, a create's answer was lost on a loaded
+    machine and the SDK's retry came back AlreadyExists (issue 36; docs/emulator.md, Transport)."""
+    clients, calls = 8, 40
+    proc, endpoint = server.start_moto(tmp_path / "moto.log")
+    try:
+        glue = server.client("glue", endpoint)
+        glue.create_database(DatabaseInput={"Name": "stress"})
+        answers, opened = create_tables_concurrently(endpoint, "stress", clients, calls)
+        pages = glue.get_paginator("get_tables").paginate(DatabaseName="stress")
+        tables = [t["Name"] for page in pages for t in page["TableList"]]
+    finally:
+        server.stop(proc)
+    expected = {f"t_{n}_{i}" for n in range(clients) for i in range(calls)}
+    wrong = {name: got for name, got in answers.items() if got != [200]}
+    assert set(answers) == expected and not wrong, f"{len(wrong)} calls not answered once with 200: {wrong}"
+    assert sorted(tables) == sorted(expected), "each table created once, none lost"
+    assert opened == clients, f"{opened} connections for {clients * calls} calls: the server closed kept-alive ones"
 
 
 def buckets(endpoint: str) -> list[str]:
@@ -71,42 +147,21 @@ def test_servers_started_at_once_each_answer_for_themselves(tmp_path):
             server.stop(proc)
 
 
-def test_a_failed_deployment_is_done_once_more_on_a_fresh_server(tmp_path_factory):
-    attempts = []
-
-    def deploy(work, endpoint):
-        attempts.append(work)
-        server.client("s3", endpoint).create_bucket(Bucket=f"attempt-{len(attempts)}")
-        if len(attempts) == 1:
-            raise server.EmulatorError("creating Glue Catalog Database: AlreadyExistsException")
-        return "deployed"
-
-    with pytest.warns(UserWarning, match="(?s)failed once.*AlreadyExistsException"):
-        with fresh_moto_deployment(tmp_path_factory, deploy) as (work, endpoint, result):
-            assert result == "deployed" and attempts[1] == work != attempts[0]
-            assert buckets(endpoint) == ["attempt-2"], "the first attempt's server and resources are gone"
-    assert "Running on" in (work / "moto.log").read_text()
-
-
-def test_a_deployment_that_fails_twice_fails(tmp_path_factory):
-    def deploy(work, endpoint):
-        raise server.EmulatorError("apply against moto failed")
-
-    with pytest.warns(UserWarning), pytest.raises(server.EmulatorError, match="apply against moto failed"):
-        with fresh_moto_deployment(tmp_path_factory, deploy):
-            pytest.fail("nothing to yield when both deployments fail")
-
-
-def test_a_deployment_that_breaks_otherwise_still_stops_its_server(tmp_path_factory):
+@pytest.mark.parametrize(
+    "failure",
+    [server.EmulatorError("apply against moto failed"), subprocess.TimeoutExpired("terraform apply", 900)],
+    ids=["failed", "timed-out"],
+)
+def test_a_failed_deployment_fails_once_and_stops_its_server(tmp_path_factory, failure):
     endpoints = []
 
     def deploy(work, endpoint):
         endpoints.append(endpoint)
-        raise subprocess.TimeoutExpired("terraform apply", 900)
+        raise failure
 
-    with pytest.raises(subprocess.TimeoutExpired):
+    with pytest.raises(type(failure)):
         with fresh_moto_deployment(tmp_path_factory, deploy):
-            pytest.fail("nothing to yield when the deployment breaks")
-    assert len(endpoints) == 1, "only an EmulatorError gets a second deployment"
+            pytest.fail("nothing to yield when the deployment fails")
+    assert len(endpoints) == 1, "no second deployment on a fresh server"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{endpoints[0]}/moto-api/data.json", timeout=2)
