@@ -65,7 +65,7 @@ aws_() { aws --region "$REGION" "$@"; } # every aws CLI call goes through here
 TF_VARS=(-var-file="$VAR_FILE")
 if [[ "$ENV_NAME" == "emulator" ]]; then
   [[ -n "${LAKEHOUSE_EMULATOR_ENDPOINT:-}" ]] \
-    || die "env 'emulator' needs LAKEHOUSE_EMULATOR_ENDPOINT=http://127.0.0.1:<port> (a running moto_server)"
+    || die "env 'emulator' needs LAKEHOUSE_EMULATOR_ENDPOINT=http://127.0.0.1:<port> (a running emulator: python -m lakehouse_local.emulator.server --port <port>)"
   [[ "$ACTION" == "run" || "$ACTION" == "sql" || "$ACTION" == "up" ]] \
     && die "env 'emulator': moto runs no Glue jobs and has no Redshift, so '$ACTION' does not apply; use plan/apply/seed/check/destroy (make emulator runs the jobs)"
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-testing}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-testing}"
