@@ -282,13 +282,84 @@ def overwrite_files(spark, path: str) -> tuple[list[str], int] | None:
     full = info.get("operation") in ("WRITE", "CREATE TABLE AS SELECT") and params.get("mode") == "Overwrite"
     if not full or "predicate" in params or not adds or "numOutputRows" not in metrics:
         return None
+    return _absolute(spark, path, adds), int(metrics["numOutputRows"])
+
+
+@dataclass(frozen=True)
+class TableState:
+    """What a reader pins before it reads: the table's identity (a recreated table gets a new id) and version."""
+
+    table_id: str
+    version: int
+    plain: bool  # no partitions, column mapping or deletion vectors: its data files read as plain Parquet
+
+
+def table_state(spark, path: str) -> TableState:
+    """The table's id and latest version (two metadata reads of the log, no data file)."""
+    table = DeltaTable.forPath(spark, path)
+    detail = table.detail().first()
+    props = detail["properties"] or {}
+    plain = (
+        not detail["partitionColumns"]
+        and props.get("delta.columnMapping.mode", "none") == "none"
+        and props.get("delta.enableDeletionVectors", "false") != "true"
+    )
+    return TableState(detail["id"], int(table.history(1).first()["version"]), plain)
+
+
+def _commit(spark, path: str, version: int) -> list[dict] | None:
+    """The actions of commit `version`, or None when its file is gone (log cleanup) or never existed."""
+    name = f"{path.rstrip('/')}/_delta_log/{version:020d}.json"
+    _, hpath, fs = _hadoop(spark, name)
+    if not fs.exists(hpath):
+        return None
+    return [json.loads(line) for line in _read_lines(spark, name) if line.strip()]
+
+
+def appended_files(spark, path: str, after: int, upto: int) -> list[str] | None:
+    """The data files that commits after..upto (exclusive, inclusive) appended, as absolute paths.
+
+    Read from those commits' JSON only (one small file per commit, however old the table), so a reader
+    of an append-only table reads what arrived, not the history. None when the log cannot say it
+    exactly and the caller must read the table itself:
+    - a commit is gone (log cleanup after delta.logRetentionDuration);
+    - a commit removed data (dataChange true: a DELETE, MERGE or overwrite rewrote history);
+    - a compaction (OPTIMIZE: dataChange false) rewrote one of the appended files into a file that may
+      also hold older rows. Compactions of older files change no data and are skipped.
+    """
+    added, compacted = [], set()
+    for version in range(after + 1, upto + 1):
+        actions = _commit(spark, path, version)
+        if actions is None:
+            return None
+        for a in actions:
+            if "remove" in a:
+                if a["remove"].get("dataChange", True):
+                    return None
+                compacted.add(a["remove"]["path"])
+            elif "add" in a and a["add"].get("dataChange", True):
+                added.append(a["add"]["path"])
+    if compacted & set(added):
+        return None
+    return _absolute(spark, path, added)
+
+
+def _absolute(spark, path: str, relative: list[str]) -> list[str]:
+    """Data file paths as Delta resolves an add's path: a URI relative to the table root
+    (GenerateSymlinkManifest does the same)."""
     jvm, root, fs = _hadoop(spark, path)
     root = fs.makeQualified(root)
-    # as Delta resolves an add's path: a URI relative to the table root (GenerateSymlinkManifest does the same)
-    files = [
-        jvm.org.apache.hadoop.fs.Path(root, jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(p))).toString() for p in adds
+    return [
+        jvm.org.apache.hadoop.fs.Path(root, jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(p))).toString()
+        for p in relative
     ]
-    return files, int(metrics["numOutputRows"])
+
+
+def read_files(spark, path: str, files: list[str], version: int):
+    """Rows of these data files of a plain table (see TableState.plain), in its schema at `version`
+    (files written before a column was added read NULL there, as Delta reads them)."""
+    schema = spark.read.format("delta").option("versionAsOf", version).load(path).schema
+    return spark.read.schema(schema).parquet(*files)
 
 
 def write_lines(spark, path: str, lines: list[str]) -> None:
