@@ -162,16 +162,61 @@ def _sorts_after(cols) -> str:
     return f"({newer} OR (s.`{first}` <=> t.`{first}` AND {_sorts_after(rest)}))" if rest else newer
 
 
+def _sql_literal(text: str, type_name: str) -> str:
+    """A value Spark cast to string, back as a SQL literal of its type (both casts in the session's time zone)."""
+    quoted = "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return quoted if type_name == "string" else f"CAST({quoted} AS {type_name})"
+
+
+def key_ranges(df, keys) -> str | None:
+    """SQL condition on the target t: every key column within the [min, max] the incoming rows span
+    (NULL too where an incoming key is NULL, as <=> matches them). One aggregate over the incoming rows.
+
+    A necessary condition of any match, so adding it to a MERGE's ON loses none, whichever partition
+    the matching row sits in; Delta prunes the target's files with it by their min/max statistics
+    (data skipping), so a MERGE reads the files whose key range meets the batch's, not the table.
+    None when there are no incoming rows.
+    """
+    from pyspark.sql import functions as F
+
+    aggs = []
+    for k in keys:
+        aggs += [
+            F.min(k).cast("string").alias(f"lo_{k}"),
+            F.max(k).cast("string").alias(f"hi_{k}"),
+            F.count(F.when(F.col(k).isNull(), 1)).alias(f"n_{k}"),
+        ]
+    row = df.agg(*aggs).first()
+    terms = []
+    for k in keys:
+        lo, hi, nulls, type_name = row[f"lo_{k}"], row[f"hi_{k}"], row[f"n_{k}"], df.schema[k].dataType.simpleString()
+        within = (
+            f"t.`{k}` BETWEEN {_sql_literal(lo, type_name)} AND {_sql_literal(hi, type_name)}"
+            if lo is not None
+            else None
+        )
+        null = f"t.`{k}` IS NULL" if nulls else None
+        if within is None and null is None:
+            return None
+        terms.append(f"({within} OR {null})" if within and null else within or null)
+    return " AND ".join(terms)
+
+
 def merge_upsert(spark, df, path: str, keys, newer_than: str | tuple[str, ...] | None = None, partition_by=()) -> dict:
     """Insert new keys, update matched ones; with `newer_than`, only when the incoming row is newer.
 
     `newer_than`: a column, or columns compared in order (the first that differs decides).
+    The ON condition also bounds the target's keys by the incoming rows' key ranges (key_ranges), so
+    Delta reads and rewrites only the files that can hold a match. Not the batch's partitions: a late
+    version whose partition column changed (a corrected sale_date) must still find its key in the old
+    partition and replace it there, not become a second row of the key.
     Returns Delta's operation metrics (rows inserted / updated) for the run summary.
     """
     if not exists(spark, path):
         overwrite(df, path, partition_by)  # rows written from the commit's metrics: no second pass over df
         return {"inserted": int(last_operation(spark, path)[1].get("numOutputRows", 0)), "updated": 0}
-    on = _same_keys(keys)
+    bounds = key_ranges(df, keys)
+    on = _same_keys(keys) + (f" AND {bounds}" if bounds else "")
     update_when = _sorts_after((newer_than,) if isinstance(newer_than, str) else newer_than) if newer_than else None
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
     table = DeltaTable.forPath(spark, path)

@@ -2,6 +2,7 @@
 
 from delta.tables import DeltaTable
 from lakehouse import delta_io
+from pyspark.sql import functions as F
 
 
 def test_last_operation_is_what_delta_history_shows_after_each_kind_of_commit(spark, tmp_path):
@@ -25,3 +26,58 @@ def test_last_operation_is_what_delta_history_shows_after_each_kind_of_commit(sp
     merge = seen[1][1]  # by hand: id 2 matched and updated, id 3 inserted
     assert (merge["numTargetRowsUpdated"], merge["numTargetRowsInserted"]) == ("1", "1")
     assert seen[3][1]["numOutputRows"] == "2"
+
+
+def _day(spark, day: int, n: int, moved=()):
+    """n sales of day `day` (keys S<day>-<i>, sorted by day as the generator's are), one file; `moved`:
+    keys of earlier days delivered again with this day's date (a corrected sale_date)."""
+    rows = [(f"S{day}-{i:03d}", f"2024-01-0{day}", 10 * day + i) for i in range(n)]
+    rows += [(k, f"2024-01-0{day}", -1) for k in moved]
+    schema = "id string, sale_date string, amount int"
+    return spark.createDataFrame(rows, schema).coalesce(1)
+
+
+def test_a_days_merge_reads_the_files_of_its_key_range_not_the_history(spark, tmp_path):
+    """Four days in a table partitioned by date (one file each); day 5 brings new keys and one update of
+    day 4: Delta's MERGE metrics show one target file read and rewritten, whatever the history holds."""
+    path = str(tmp_path / "sales")
+    for day in range(1, 5):
+        delta_io.merge_upsert(spark, _day(spark, day, 3), path, ["id"], partition_by=("sale_date",))
+    day5 = _day(spark, 5, 3).union(
+        spark.createDataFrame([("S4-001", "2024-01-04", 99)], "id string, sale_date string, amount int")
+    )
+    delta_io.merge_upsert(spark, day5, path, ["id"], partition_by=("sale_date",))
+    _, metrics = delta_io.last_operation(spark, path)
+    assert metrics["numTargetFilesBeforeSkipping"] == "4"  # the history: one file per earlier day
+    assert metrics["numTargetFilesAfterSkipping"] == "1"  # day 4's file alone holds keys in S4-001..S5-002
+    assert (metrics["numTargetFilesRemoved"], metrics["numTargetRowsUpdated"], metrics["numTargetRowsInserted"]) == (
+        "1",
+        "1",
+        "3",
+    )
+    rows = {r.id: r.amount for r in delta_io.read(spark, path).collect()}
+    assert len(rows) == 15 and rows["S4-001"] == 99 and rows["S1-000"] == 10
+
+
+def test_a_late_version_whose_partition_changed_replaces_its_key_in_the_old_partition(spark, tmp_path):
+    """S1-002 re-delivered on day 3 with day 3's date: one row of the key, in its new partition."""
+    path = str(tmp_path / "sales")
+    for day in (1, 2):
+        delta_io.merge_upsert(spark, _day(spark, day, 3), path, ["id"], partition_by=("sale_date",))
+    delta_io.merge_upsert(spark, _day(spark, 3, 2, moved=("S1-002",)), path, ["id"], partition_by=("sale_date",))
+    rows = [(r.id, r.sale_date, r.amount) for r in delta_io.read(spark, path).where("id = 'S1-002'").collect()]
+    assert rows == [("S1-002", "2024-01-03", -1)]
+    assert delta_io.read(spark, path).count() == 3 + 3 + 2
+
+
+def test_key_ranges_bound_every_key_column_and_keep_null_keys(spark):
+    df = spark.createDataFrame(
+        [("EUR", "2024-01-02", None), ("USD", "2024-01-01", None), (None, "2024-01-03", None)],
+        "currency string, rate_date string, n int",
+    ).withColumn("rate_date", F.to_date("rate_date"))
+    assert delta_io.key_ranges(df, ["currency", "rate_date"]) == (
+        "(t.`currency` BETWEEN 'EUR' AND 'USD' OR t.`currency` IS NULL) AND "
+        "t.`rate_date` BETWEEN CAST('2024-01-01' AS date) AND CAST('2024-01-03' AS date)"
+    )
+    assert delta_io.key_ranges(df, ["n"]) == "t.`n` IS NULL"
+    assert delta_io.key_ranges(df.limit(0), ["currency"]) is None
