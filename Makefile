@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino chromium trino-cli package lake replay test lint clean emulator bench bench-history profile
+.PHONY: setup venv jars trino chromium trino-cli package lake replay maintain test lint clean emulator bench bench-history profile
 
 setup: venv jars trino chromium  ## everything a run or the tests need (idempotent)
 
@@ -41,6 +41,9 @@ lake: venv jars             ## generate sample data and run the whole chain loca
 replay: venv jars           ## re-run ENTITY's quarantined rows (optional RULE=, BATCH=) through the current contract and data
 	@test -n "$(ENTITY)" || { echo "usage: make replay ENTITY=sales [RULE=unknown_product_id] [BATCH=<batch id>]" >&2; exit 2; }
 	$(PY) -m lakehouse_local.replay --entity $(ENTITY) $(if $(RULE),--rule $(RULE)) $(if $(BATCH),--batch $(BATCH)) --lake lake
+
+maintain: venv jars         ## OPTIMIZE + VACUUM every table of ./lake (the maintain_tables job; RETAIN_HOURS >= 168)
+	$(PY) -m lakehouse_local.maintain --lake lake $(if $(RETAIN_HOURS),--retain-hours $(RETAIN_HOURS))
 
 TEST_WORKERS ?= 2
 test: setup                 ## the whole test suite (unit, integration, infra, sql) on TEST_WORKERS pytest-xdist workers

@@ -24,7 +24,7 @@ locals {
   # name; tests/infra/test_plan.py checks they agree).
   dq_metric_namespace = "Lakehouse/DataQuality"
 
-  # ---- the three jobs; each script's REQUIRED_ARGS are covered by `arguments` (JOB_NAME is
+  # ---- the jobs; each script's REQUIRED_ARGS are covered by `arguments` (JOB_NAME is
   # supplied by Glue itself). Jobs read and write Delta by path: no Glue Data Catalog access
   # (the crawlers own the catalog).
   jobs = {
@@ -53,6 +53,17 @@ locals {
       lake_read   = ["silver/"]
       lake_write  = ["gold/", "exports/", "ops/"]
       ssm         = ["arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${local.pii_salt_parameter}"]
+      metrics     = ["Glue"]
+    }
+    # Not in the chain: started by its own SCHEDULED trigger (main.tf, aws_glue_trigger.maintenance).
+    # It rewrites (OPTIMIZE) and deletes (VACUUM) files of the tables under these prefixes.
+    maintain = {
+      script      = "maintain_tables.py"
+      description = "OPTIMIZE (compaction, Z-order) and VACUUM of the lake tables, on its own schedule"
+      arguments   = { lake_root = local.lake_root, retain_hours = tostring(var.maintenance_retain_hours) }
+      lake_read   = []
+      lake_write  = ["bronze/", "silver/", "gold/", "ops/"]
+      ssm         = []
       metrics     = ["Glue"]
     }
   }

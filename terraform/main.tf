@@ -216,6 +216,23 @@ module "glue_pipeline" {
   tags = local.tags
 }
 
+# ----------------------------------------------------------------------- table maintenance
+# OPTIMIZE + VACUUM on its own schedule: a trigger of no workflow, so it is not part of the daily
+# chain (and the emulator's runner, which follows the workflow's triggers, never starts it).
+resource "aws_glue_trigger" "maintenance" {
+  name              = "${local.name}-maintain-tables"
+  description       = "Starts ${module.glue_job["maintain"].name} (${var.maintenance_schedule}), outside the daily chain."
+  type              = "SCHEDULED"
+  schedule          = var.maintenance_schedule
+  start_on_creation = true
+
+  actions {
+    job_name = module.glue_job["maintain"].name
+  }
+
+  tags = local.tags
+}
+
 # ----------------------------------------------------------------------- data quality
 module "data_quality" {
   source = "./modules/data_quality"

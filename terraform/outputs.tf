@@ -24,13 +24,18 @@ output "glue_database_names" {
 }
 
 output "glue_job_names" {
-  description = "Glue job per stage (bronze, silver, gold)."
+  description = "Glue job per stage (bronze, silver, gold) and the table maintenance job (maintain)."
   value       = { for k, j in module.glue_job : k => j.name }
 }
 
 output "glue_workflow_name" {
   description = "Glue workflow that chains the jobs and crawlers."
   value       = module.glue_pipeline.workflow_name
+}
+
+output "glue_maintenance_trigger_name" {
+  description = "The table maintenance job's SCHEDULED trigger (no workflow: outside the daily chain)."
+  value       = aws_glue_trigger.maintenance.name
 }
 
 output "glue_trigger_names" {

@@ -123,6 +123,28 @@ variable "schedule" {
   default     = "cron(0 5 * * ? *)"
 }
 
+variable "maintenance_schedule" {
+  description = "Glue cron of the table maintenance job (OPTIMIZE + VACUUM), away from the daily chain's schedule: a compaction that rewrites files a running MERGE read makes one of the two fail with a concurrent-modification error."
+  type        = string
+  default     = "cron(0 12 ? * SUN *)"
+
+  validation {
+    condition     = can(regex("^cron\\(.+\\)$", var.maintenance_schedule))
+    error_message = "maintenance_schedule must be a Glue cron expression, e.g. cron(0 12 ? * SUN *)."
+  }
+}
+
+variable "maintenance_retain_hours" {
+  description = "VACUUM keeps the files any version of the last this many hours references (time travel, running readers, silver's change feed for gold). At least Delta's default retention of 7 days (168)."
+  type        = number
+  default     = 168
+
+  validation {
+    condition     = var.maintenance_retain_hours >= 168 && floor(var.maintenance_retain_hours) == var.maintenance_retain_hours
+    error_message = "maintenance_retain_hours must be a whole number of hours >= 168 (Delta's default retention)."
+  }
+}
+
 variable "sources" {
   description = "Value of --sources for bronze and silver: all, or a comma list of contract sources."
   type        = string

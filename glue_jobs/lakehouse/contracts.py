@@ -33,7 +33,8 @@ DECIMAL = re.compile(r"^decimal\(\s*\d+\s*,\s*\d+\s*\)$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # The fields each part of a contract may have (True = required). The parser rejects any other field,
-# and the schema generator (contract_schema.py of the local package) builds contracts/schema/contract.schema.json from these
+# and the schema generator (contract_schema.py of the local package) builds
+# contracts/schema/contract.schema.json from these
 # tables (a test regenerates it and compares), so the editor's schema and the parser cannot drift.
 CONTRACT_FIELDS = {
     "source": True,

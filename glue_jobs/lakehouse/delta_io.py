@@ -198,16 +198,61 @@ def _sorts_after(cols) -> str:
     return f"({newer} OR (s.`{first}` <=> t.`{first}` AND {_sorts_after(rest)}))" if rest else newer
 
 
+def _sql_literal(text: str, type_name: str) -> str:
+    """A value Spark cast to string, back as a SQL literal of its type (both casts in the session's time zone)."""
+    quoted = "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return quoted if type_name == "string" else f"CAST({quoted} AS {type_name})"
+
+
+def key_ranges(df, keys) -> str | None:
+    """SQL condition on the target t: every key column within the [min, max] the incoming rows span
+    (NULL too where an incoming key is NULL, as <=> matches them). One aggregate over the incoming rows.
+
+    A necessary condition of any match, so adding it to a MERGE's ON loses none, whichever partition
+    the matching row sits in; Delta prunes the target's files with it by their min/max statistics
+    (data skipping), so a MERGE reads the files whose key range meets the batch's, not the table.
+    None when there are no incoming rows.
+    """
+    from pyspark.sql import functions as F
+
+    aggs = []
+    for k in keys:
+        aggs += [
+            F.min(k).cast("string").alias(f"lo_{k}"),
+            F.max(k).cast("string").alias(f"hi_{k}"),
+            F.count(F.when(F.col(k).isNull(), 1)).alias(f"n_{k}"),
+        ]
+    row = df.agg(*aggs).first()
+    terms = []
+    for k in keys:
+        lo, hi, nulls, type_name = row[f"lo_{k}"], row[f"hi_{k}"], row[f"n_{k}"], df.schema[k].dataType.simpleString()
+        within = (
+            f"t.`{k}` BETWEEN {_sql_literal(lo, type_name)} AND {_sql_literal(hi, type_name)}"
+            if lo is not None
+            else None
+        )
+        null = f"t.`{k}` IS NULL" if nulls else None
+        if within is None and null is None:
+            return None
+        terms.append(f"({within} OR {null})" if within and null else within or null)
+    return " AND ".join(terms)
+
+
 def merge_upsert(spark, df, path: str, keys, newer_than: str | tuple[str, ...] | None = None, partition_by=()) -> dict:
     """Insert new keys, update matched ones; with `newer_than`, only when the incoming row is newer.
 
     `newer_than`: a column, or columns compared in order (the first that differs decides).
+    The ON condition also bounds the target's keys by the incoming rows' key ranges (key_ranges), so
+    Delta reads and rewrites only the files that can hold a match. Not the batch's partitions: a late
+    version whose partition column changed (a corrected sale_date) must still find its key in the old
+    partition and replace it there, not become a second row of the key.
     Returns Delta's operation metrics (rows inserted / updated) for the run summary.
     """
     if not exists(spark, path):
         overwrite(df, path, partition_by)  # rows written from the commit's metrics: no second pass over df
         return {"inserted": int(last_operation(spark, path)[1].get("numOutputRows", 0)), "updated": 0}
-    on = _same_keys(keys)
+    bounds = key_ranges(df, keys)
+    on = _same_keys(keys) + (f" AND {bounds}" if bounds else "")
     update_when = _sorts_after((newer_than,) if isinstance(newer_than, str) else newer_than) if newer_than else None
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
     table = DeltaTable.forPath(spark, path)
@@ -374,6 +419,72 @@ def overwrite_files(spark, path: str) -> tuple[list[str], int] | None:
     if not full or "predicate" in params or not adds or "numOutputRows" not in metrics:
         return None
     return _data_file_paths(spark, path, adds), int(metrics["numOutputRows"])
+
+
+@dataclass(frozen=True)
+class TableState:
+    """What a reader pins before it reads: the table's identity (a recreated table gets a new id) and version."""
+
+    table_id: str
+    version: int
+    plain: bool  # no partitions, column mapping or deletion vectors: its data files read as plain Parquet
+
+
+def table_state(spark, path: str) -> TableState:
+    """The table's id and latest version (two metadata reads of the log, no data file)."""
+    table = DeltaTable.forPath(spark, path)
+    detail = table.detail().first()
+    props = detail["properties"] or {}
+    plain = (
+        not detail["partitionColumns"]
+        and props.get("delta.columnMapping.mode", "none") == "none"
+        and props.get("delta.enableDeletionVectors", "false") != "true"
+    )
+    return TableState(detail["id"], int(table.history(1).first()["version"]), plain)
+
+
+def _commit(spark, path: str, version: int) -> list[dict] | None:
+    """The actions of commit `version`, or None when its file is gone (log cleanup) or never existed."""
+    name = f"{path.rstrip('/')}/_delta_log/{version:020d}.json"
+    _, hpath, fs = _hadoop(spark, name)
+    if not fs.exists(hpath):
+        return None
+    return _actions(spark, name)
+
+
+def appended_files(spark, path: str, after: int, upto: int) -> list[str] | None:
+    """The data files that commits after..upto (exclusive, inclusive) appended, as absolute paths.
+
+    Read from those commits' JSON only (one small file per commit, however old the table), so a reader
+    of an append-only table reads what arrived, not the history. None when the log cannot say it
+    exactly and the caller must read the table itself:
+    - a commit is gone (log cleanup after delta.logRetentionDuration);
+    - a commit removed data (dataChange true: a DELETE, MERGE or overwrite rewrote history);
+    - a compaction (OPTIMIZE: dataChange false) rewrote one of the appended files into a file that may
+      also hold older rows. Compactions of older files change no data and are skipped.
+    """
+    added, compacted = [], set()
+    for version in range(after + 1, upto + 1):
+        actions = _commit(spark, path, version)
+        if actions is None:
+            return None
+        for a in actions:
+            if "remove" in a:
+                if a["remove"].get("dataChange", True):
+                    return None
+                compacted.add(a["remove"]["path"])
+            elif "add" in a and a["add"].get("dataChange", True):
+                added.append(a["add"]["path"])
+    if compacted & set(added):
+        return None
+    return _data_file_paths(spark, path, added)
+
+
+def read_files(spark, path: str, files: list[str], version: int):
+    """Rows of these data files of a plain table (see TableState.plain), in its schema at `version`
+    (files written before a column was added read NULL there, as Delta reads them)."""
+    schema = spark.read.format("delta").option("versionAsOf", version).load(path).schema
+    return spark.read.schema(schema).parquet(*files)
 
 
 def write_lines(spark, path: str, lines: list[str]) -> None:

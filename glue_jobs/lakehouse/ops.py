@@ -33,7 +33,10 @@ SCHEMAS = {
     "bronze_version bigint",
     "schema_drift": "source string, file string, batch_id string, extra_columns array<string>, "
     "missing_columns array<string>, detected_at timestamp",
-    "batches_processed": "layer string, dataset string, batch_id string, run_id string, processed_at timestamp",
+    # source_table_id/source_version: the bronze table silver read these batches from, and the version it read
+    # up to (the next run reads only the commits after it: lakehouse.silver.pending_bronze); NULL for gold
+    "batches_processed": "layer string, dataset string, batch_id string, run_id string, processed_at timestamp, "
+    "source_table_id string, source_version bigint",
 }
 
 
@@ -54,7 +57,14 @@ def append_rows(spark, config, table: str, rows: list[tuple]) -> None:
     if _pending is not None:
         _pending[(table, config.paths.ops(table))].extend(rows)
         return
-    delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), config.paths.ops(table))
+    delta_io.append(_frame(spark, table, rows), config.paths.ops(table))
+
+
+def _frame(spark, table: str, rows: list[tuple]):
+    """The rows as a frame of the table's schema; columns a row leaves out at the end are NULL
+    (columns added later, e.g. batches_processed's source columns, which gold's rows do not have)."""
+    width = len(spark.createDataFrame([], SCHEMAS[table]).columns)  # no Spark job
+    return spark.createDataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows], SCHEMAS[table])
 
 
 @contextmanager
@@ -74,7 +84,7 @@ def deferred(spark):
     finally:
         pending, _pending = _pending, None
         for (table, path), rows in sorted(pending.items(), key=lambda kv: kv[0][0] == WRITTEN_LAST):
-            delta_io.append(spark.createDataFrame(rows, SCHEMAS[table]), path)
+            delta_io.append(_frame(spark, table, rows), path)
 
 
 def create_missing(spark, config, tables) -> list[str]:

@@ -8,7 +8,6 @@ business key, so a re-run (or a re-delivery) never duplicates anything.
 """
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
@@ -47,6 +46,7 @@ EMPTY_SUMMARY = {
     "warned_by_rule": {},
     "outcomes": [],
     "failed_dataset_rules": [],
+    "bronze_read": None,
 }
 
 
@@ -72,33 +72,87 @@ def dependency_order(selected: list[Contract], all_contracts: dict[str, Contract
     return ordered
 
 
-def cleaned_batches(spark, config, entities: list[str]) -> dict[str, list[str]]:
-    """{entity: batch ids silver has cleaned}, read once per job: one small collect instead of a join
-    with ops.batches_processed in every entity's query (each join planned a Delta scan and a broadcast).
+@dataclass(frozen=True)
+class Mark:
+    """How far silver has cleaned an entity's bronze table: the table's id and the version it read up to."""
+
+    table_id: str
+    version: int
+
+
+def cleaned_marks(spark, config, entities: list[str]) -> dict[str, Mark]:
+    """{entity: Mark} of its latest published batches, read once per job (one small aggregate, not a list
+    of every batch ever cleaned). Entities cleaned only before marks were recorded have none.
 
     The job's own batches_processed rows are written at its end (ops.deferred), so reading first misses nothing.
     """
+    processed = ops.read(spark, config, "batches_processed")
+    if "source_version" not in processed.columns:  # written before marks were recorded
+        return {}
+    latest = F.max_by(F.struct("source_table_id", "source_version"), "processed_at")
     rows = (
-        ops.read(spark, config, "batches_processed")
-        .where((F.col("layer") == LAYER) & F.col("dataset").isin(entities))
-        .select("dataset", "batch_id")
+        processed.where((F.col("layer") == LAYER) & F.col("dataset").isin(entities))
+        .groupBy("dataset")
+        .agg(latest.alias("mark"))
         .collect()
     )
-    by_entity = defaultdict(list)
-    for r in rows:
-        by_entity[r.dataset].append(r.batch_id)
-    return by_entity
+    return {r.dataset: Mark(*r.mark) for r in rows if r.mark and r.mark.source_version is not None}
 
 
-def pending_bronze(spark, config, contract: Contract, cleaned: list[str]) -> DataFrame | None:
-    """Bronze rows of batches this entity has not cleaned yet (`cleaned`: see cleaned_batches)."""
+def cleaned_batches(spark, config, entity: str) -> list[str]:
+    """Every batch id silver has cleaned for this entity: only the full read needs them (see pending_bronze)."""
+    rows = (
+        ops.read(spark, config, "batches_processed")
+        .where((F.col("layer") == LAYER) & (F.col("dataset") == entity))
+        .select("batch_id")
+        .distinct()
+        .collect()
+    )
+    return sorted(r.batch_id for r in rows)
+
+
+@dataclass
+class Pending:
+    """The bronze rows to clean, the mark to record once they are published, and how they were found."""
+
+    rows: DataFrame
+    mark: Mark
+    read: str  # "appended files: N" or "full: <why>" (printed and in the summary)
+
+
+def pending_bronze(spark, config, contract: Contract, mark: Mark | None) -> Pending | None:
+    """Bronze rows this entity has not cleaned yet, from bronze pinned at its latest version.
+
+    Bronze is append-only, so what arrived after the `mark` is the data files the commits after it added
+    (delta_io.appended_files: read from those commits' JSON, nothing of the history). The table is read
+    in full, without the batches already cleaned, when the log cannot say it exactly: the first run
+    (no mark), bronze recreated (another table id), a commit gone or one that rewrote data, or a
+    compaction of the appended files (see appended_files). A re-run after a kill repeats only idempotent
+    work either way: the mark is recorded with the batches, in the job's last commit (ops.WRITTEN_LAST).
+    """
     path = config.paths.bronze(contract.source)
     if not delta_io.exists(spark, path):
         return None
-    bronze = delta_io.read(spark, path)
-    if not cleaned:
-        return bronze
-    return bronze.where(F.col("_batch_id").isNull() | ~F.col("_batch_id").isin(sorted(set(cleaned))))
+    state = delta_io.table_state(spark, path)
+    now = Mark(state.table_id, state.version)
+    if mark is None:
+        why = "no version recorded yet"
+    elif mark.table_id != state.table_id:
+        why = "bronze table recreated"
+    elif not state.plain:
+        why = "bronze is partitioned or has deletion vectors or column mapping"
+    else:
+        files = delta_io.appended_files(spark, path, mark.version, state.version)
+        if files is not None:
+            if not files:
+                return None
+            return Pending(delta_io.read_files(spark, path, files, state.version), now, f"appended files: {len(files)}")
+        why = f"the log after version {mark.version} does not list the appended files alone"
+    bronze = spark.read.format("delta").option("versionAsOf", state.version).load(path)
+    cleaned = cleaned_batches(spark, config, contract.entity)
+    if cleaned:
+        bronze = bronze.where(F.col("_batch_id").isNull() | ~F.col("_batch_id").isin(cleaned))
+    return Pending(bronze, now, f"full: {why}")
 
 
 def flag_unknown_references(spark, config, contract: Contract):
@@ -279,8 +333,11 @@ def record_dq_results(
     metrics.publish_rule_outcomes(contract.entity, outcomes)  # what the DQ alarm watches
 
 
-def publish(spark, config, contract: Contract, valid: DataFrame, quarantine: DataFrame, batch_ids, n_quarantined):
-    """MERGE valid rows by key, write the quarantine and the versions log, mark the batches done.
+def publish(
+    spark, config, contract: Contract, valid: DataFrame, quarantine: DataFrame, batch_ids, n_quarantined, mark: Mark
+):
+    """MERGE valid rows by key, write the quarantine and the versions log, mark the batches done
+    (with the bronze `mark` they were read up to).
 
     Each write is idempotent per batch (MERGE by key; the others replace the batches' rows in one commit),
     and the batches are marked done last (ops.WRITTEN_LAST): a job killed between any two commits and run
@@ -304,17 +361,23 @@ def publish(spark, config, contract: Contract, valid: DataFrame, quarantine: Dat
     if n_quarantined or not delta_io.exists(spark, q_path):  # created even when empty: queries expect it
         delta_io.replace_batches(spark, quarantine, q_path, batch_ids)
     ops.append_rows(
-        spark, config, "batches_processed", [(LAYER, contract.entity, b, config.run_id, ops.now()) for b in batch_ids]
+        spark,
+        config,
+        "batches_processed",
+        [(LAYER, contract.entity, b, config.run_id, ops.now(), mark.table_id, mark.version) for b in batch_ids],
     )
     return merged
 
 
-def clean_entity(spark, config, contract: Contract, cleaned: list[str]) -> dict:
+def clean_entity(spark, config, contract: Contract, mark: Mark | None) -> dict:
     """Pending bronze batches → checked rows → (valid, quarantine) → DQ outcomes → published (or held)."""
     t0, started = time.monotonic(), ops.now()
     summary = {**EMPTY_SUMMARY, "entity": contract.entity, "source": contract.source}
-    pending = pending_bronze(spark, config, contract, cleaned)
-    checked = check_batch(spark, config, contract, pending) if pending is not None else None
+    pending = pending_bronze(spark, config, contract, mark)
+    if pending is not None:
+        print(f"silver_clean {contract.entity}: bronze read: {pending.read}", flush=True)
+        summary["bronze_read"] = pending.read
+    checked = check_batch(spark, config, contract, pending.rows) if pending is not None else None
     if checked is None:  # no bronze yet, or every batch already cleaned
         ops.record_run(spark, config, "silver_clean", contract.entity, 0, 0, started_at=started)
         return {**summary, "seconds": time.monotonic() - t0}
@@ -343,7 +406,7 @@ def clean_entity(spark, config, contract: Contract, cleaned: list[str]) -> dict:
     )
     if not dataset_failures:  # otherwise nothing of this batch is published; the next run retries it
         summary.update(valid=counts.valid)
-        summary.update(publish(spark, config, contract, valid, quarantine, batch_ids, n_quarantined))
+        summary.update(publish(spark, config, contract, valid, quarantine, batch_ids, n_quarantined, pending.mark))
     dropped = checked.exact_duplicates + checked.superseded
     status = "FAILED_DQ" if dataset_failures else "SUCCEEDED"
     ops.record_run(
@@ -371,10 +434,10 @@ def run(spark, config) -> list[dict]:
     results = []
     with ops.deferred(spark):  # one ops commit per table for the whole job
         ordered = dependency_order(selected, all_contracts)
-        cleaned = cleaned_batches(spark, config, [c.entity for c in ordered])
+        marks = cleaned_marks(spark, config, [c.entity for c in ordered])
         for c in ordered:
             with stage(f"silver_clean {c.entity}") as s:
-                results.append(clean_entity(spark, config, c, cleaned[c.entity]))
+                results.append(clean_entity(spark, config, c, marks.get(c.entity)))
                 s.rows = results[-1]["rows_in"]
     failures = [
         f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"

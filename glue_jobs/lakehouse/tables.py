@@ -29,7 +29,8 @@ from lakehouse.errors import ContractError
 BUILDS = {"star", "mart"}  # star: built by the job's star-schema steps; mart: marts.<table>(sales)
 PII_POLICIES = {"none", "protected"}  # protected: the contract's hash/mask applied before writing
 # The fields a gold table declaration and a declared column may have (True = required); any other is
-# rejected, and contracts/schema/gold-table.schema.json is generated from these (by contract_schema.py of the local package).
+# rejected, and contracts/schema/gold-table.schema.json is generated from these (by contract_schema.py
+# of the local package).
 GOLD_TABLE_FIELDS = {
     "table": True,
     "description": True,

@@ -79,8 +79,17 @@ run "dev" {
     error_message = "Databases are <project>_<env>_<layer> (+ gold_spectrum for Redshift)."
   }
   assert {
-    condition     = output.glue_job_names == { bronze = "lakehouse-dev-bronze-ingest", silver = "lakehouse-dev-silver-clean", gold = "lakehouse-dev-gold-aggregates" }
-    error_message = "One job per stage, named after its script."
+    condition     = output.glue_job_names == { bronze = "lakehouse-dev-bronze-ingest", silver = "lakehouse-dev-silver-clean", gold = "lakehouse-dev-gold-aggregates", maintain = "lakehouse-dev-maintain-tables" }
+    error_message = "One job per stage and the maintenance job, named after their scripts."
+  }
+  assert {
+    condition = (
+      aws_glue_trigger.maintenance.type == "SCHEDULED" && aws_glue_trigger.maintenance.schedule == "cron(0 12 ? * SUN *)" &&
+      aws_glue_trigger.maintenance.workflow_name == null &&
+      [for a in aws_glue_trigger.maintenance.actions : a.job_name] == ["lakehouse-dev-maintain-tables"] &&
+      module.glue_job["maintain"].default_arguments["--retain_hours"] == "168"
+    )
+    error_message = "The maintenance job has its own weekly SCHEDULED trigger outside the workflow, and VACUUM keeps 7 days."
   }
   assert {
     condition = jsonencode(output.glue_trigger_names) == jsonencode([
@@ -132,7 +141,7 @@ run "dev" {
     error_message = "exports_uri feeds redshift_sql/ COPY."
   }
   assert {
-    condition     = toset(keys(output.glue_role_arns)) == toset(["bronze", "silver", "gold", "crawler_bronze", "crawler_gold", "crawler_gold_spectrum", "crawler_ops", "data_quality"])
+    condition     = toset(keys(output.glue_role_arns)) == toset(["bronze", "silver", "gold", "maintain", "crawler_bronze", "crawler_gold", "crawler_gold_spectrum", "crawler_ops", "data_quality"])
     error_message = "One role per job, per crawler and for DQ evaluation."
   }
   assert {
@@ -194,6 +203,15 @@ run "emulator_switches" {
     condition     = !contains(keys(output.glue_role_arns), "data_quality")
     error_message = "No DQ evaluator role without rulesets."
   }
+}
+
+run "rejects_short_vacuum_retention" {
+  command = plan
+  variables {
+    environment              = "dev"
+    maintenance_retain_hours = 24
+  }
+  expect_failures = [var.maintenance_retain_hours]
 }
 
 run "rejects_unknown_environment" {

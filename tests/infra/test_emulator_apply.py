@@ -23,7 +23,12 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACTS = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "contracts").glob("*.yaml"))]
-SCRIPTS = {"bronze_ingest.py": "bronze", "silver_clean.py": "silver", "gold_aggregates.py": "gold"}
+SCRIPTS = {
+    "bronze_ingest.py": "bronze",
+    "silver_clean.py": "silver",
+    "gold_aggregates.py": "gold",
+    "maintain_tables.py": "maintain",
+}
 PREFIX = "lakehouse-emulator"
 
 

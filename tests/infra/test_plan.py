@@ -13,7 +13,12 @@ REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "terraform"  # relative paths in the plan are relative to it
 CONTRACTS = {(c := yaml.safe_load(p.read_text()))["entity"]: c for p in sorted((REPO / "contracts").glob("*.yaml"))}
 CRAWLERS = {(c := yaml.safe_load(p.read_text()))["name"]: c for p in sorted((REPO / "crawlers").glob("*.yaml"))}
-SCRIPTS = {"bronze": "bronze_ingest.py", "silver": "silver_clean.py", "gold": "gold_aggregates.py"}
+SCRIPTS = {
+    "bronze": "bronze_ingest.py",
+    "silver": "silver_clean.py",
+    "gold": "gold_aggregates.py",
+    "maintain": "maintain_tables.py",
+}
 
 
 def one(items, what):
@@ -35,8 +40,20 @@ def jobs(by_type):
 
 
 # ------------------------------------------------------------------------------ trigger chain
+def _chain_triggers(by_type):
+    return [
+        t["values"] for t in by_type("aws_glue_trigger") if t["values"]["name"] != _maintenance_trigger(by_type)["name"]
+    ]
+
+
+def _maintenance_trigger(by_type):
+    return one(
+        [t for t in by_type("aws_glue_trigger") if t["address"] == "aws_glue_trigger.maintenance"], "maintenance"
+    )["values"]
+
+
 def test_trigger_chain_runs_bronze_silver_gold_then_crawlers(by_type, jobs):
-    triggers = [t["values"] for t in by_type("aws_glue_trigger")]
+    triggers = _chain_triggers(by_type)
     workflow = one(by_type("aws_glue_workflow"), "workflow")["values"]["name"]
     assert {t["workflow_name"] for t in triggers} == {workflow}, "every trigger belongs to the workflow"
 
@@ -64,6 +81,19 @@ def test_trigger_chain_runs_bronze_silver_gold_then_crawlers(by_type, jobs):
     started = next_after(jobs["gold"]["name"])
     assert {a["crawler_name"] for a in started} == crawler_names and len(crawler_names) == len(CRAWLERS)
     assert all(not a.get("job_name") for a in started), "after gold only crawlers start"
+    assert all(a.get("job_name") != jobs["maintain"]["name"] for t in triggers for a in t["actions"])
+
+
+def test_maintenance_runs_on_its_own_schedule_outside_the_chain(by_type, jobs):
+    """A trigger of no workflow: the daily chain (and the emulator's runner, which follows the workflow's
+    triggers) never starts it; it keeps Delta's 7-day retention."""
+    trigger = _maintenance_trigger(by_type)
+    assert trigger["type"] == "SCHEDULED" and trigger["schedule"].startswith("cron(")
+    assert not trigger.get("workflow_name")
+    assert [a["job_name"] for a in trigger["actions"]] == [jobs["maintain"]["name"]]
+    start = one([t for t in _chain_triggers(by_type) if t["type"] == "SCHEDULED"], "chain start")
+    assert trigger["schedule"] != start["schedule"]
+    assert int(jobs["maintain"]["default_arguments"]["--retain_hours"]) >= 168
 
 
 # ------------------------------------------------------------------------------ jobs
@@ -295,6 +325,7 @@ def _role_policy(by_type, principal):
         ("bronze", {"bronze/", "ops/"}),
         ("silver", {"silver/", "ops/"}),
         ("gold", {"gold/", "exports/", "ops/"}),
+        ("maintain", {"bronze/", "silver/", "gold/", "ops/"}),  # compacts and vacuums; never landing/ or exports/
     ],
 )
 def test_each_job_role_writes_only_its_own_prefixes(by_type, job, writes):

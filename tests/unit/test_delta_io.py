@@ -1,7 +1,10 @@
 """delta_io reads the Delta log itself where a Spark job would be overhead; it must agree with Delta's API."""
 
+import time
+
 from delta.tables import DeltaTable
 from lakehouse import delta_io
+from pyspark.sql import functions as F
 
 
 def test_last_operation_is_what_delta_history_shows_after_each_kind_of_commit(spark, tmp_path):
@@ -50,3 +53,83 @@ def test_files_added_after_a_version_are_those_of_later_commits_with_new_data(sp
     assert delta_io.latest_version(spark, path) == 2
     (tmp_path / "t" / "_delta_log" / f"{1:020d}.json").unlink()  # log cleanup removed commit 1
     assert names(0) is None  # the caller must read the table itself
+
+
+def _day(spark, day: int, n: int, moved=()):
+    """n sales of day `day` (keys S<day>-<i>, sorted by day as the generator's are), one file; `moved`:
+    keys of earlier days delivered again with this day's date (a corrected sale_date)."""
+    rows = [(f"S{day}-{i:03d}", f"2024-01-0{day}", 10 * day + i) for i in range(n)]
+    rows += [(k, f"2024-01-0{day}", -1) for k in moved]
+    schema = "id string, sale_date string, amount int"
+    return spark.createDataFrame(rows, schema).coalesce(1)
+
+
+def _latest_merge_scan(spark) -> dict:
+    """Target files Delta's latest MERGE considered before and after data skipping: MergeIntoCommand's own
+    SQL metrics (posted to its SQL execution; the commit's operationMetrics do not carry them)."""
+    store = spark._jsparkSession.sharedState().statusStore()
+    names = {"number of target files before skipping": "before", "number of target files after skipping": "after"}
+    for _ in range(100):  # the listener bus delivers the metrics asynchronously
+        executions = store.executionsList()
+        for i in reversed(range(executions.size())):
+            execution = executions.apply(i)
+            metrics = execution.metrics()
+            ids = {
+                names[m.name()]: m.accumulatorId()
+                for m in (metrics.apply(j) for j in range(metrics.size()))
+                if m.name() in names
+            }
+            if len(ids) == 2:
+                values = store.executionMetrics(execution.executionId())
+                found = {k: values.get(a) for k, a in ids.items()}
+                if all(v.isDefined() for v in found.values()):
+                    return {k: int(v.get().replace(",", "")) for k, v in found.items()}
+                break
+        time.sleep(0.1)
+    raise AssertionError("no MERGE execution with target-file metrics in Spark's SQL status store")
+
+
+def test_a_days_merge_reads_the_files_of_its_key_range_not_the_history(spark, tmp_path):
+    """Four days in a table partitioned by date (one file each); day 5 brings new keys and one update of
+    day 4: Delta's MERGE metrics show one target file read and rewritten, whatever the history holds."""
+    path = str(tmp_path / "sales")
+    for day in range(1, 5):
+        delta_io.merge_upsert(spark, _day(spark, day, 3), path, ["id"], partition_by=("sale_date",))
+    day5 = _day(spark, 5, 3).union(
+        spark.createDataFrame([("S4-001", "2024-01-04", 99)], "id string, sale_date string, amount int")
+    )
+    delta_io.merge_upsert(spark, day5, path, ["id"], partition_by=("sale_date",))
+    scanned = _latest_merge_scan(spark)
+    assert scanned == {"before": 4, "after": 1}  # of the 4 history files, day 4's alone holds keys in S4-001..S5-002
+    _, metrics = delta_io.last_operation(spark, path)
+    assert (metrics["numTargetFilesRemoved"], metrics["numTargetRowsUpdated"], metrics["numTargetRowsInserted"]) == (
+        "1",
+        "1",
+        "3",
+    )
+    rows = {r.id: r.amount for r in delta_io.read(spark, path).collect()}
+    assert len(rows) == 15 and rows["S4-001"] == 99 and rows["S1-000"] == 10
+
+
+def test_a_late_version_whose_partition_changed_replaces_its_key_in_the_old_partition(spark, tmp_path):
+    """S1-002 re-delivered on day 3 with day 3's date: one row of the key, in its new partition."""
+    path = str(tmp_path / "sales")
+    for day in (1, 2):
+        delta_io.merge_upsert(spark, _day(spark, day, 3), path, ["id"], partition_by=("sale_date",))
+    delta_io.merge_upsert(spark, _day(spark, 3, 2, moved=("S1-002",)), path, ["id"], partition_by=("sale_date",))
+    rows = [(r.id, r.sale_date, r.amount) for r in delta_io.read(spark, path).where("id = 'S1-002'").collect()]
+    assert rows == [("S1-002", "2024-01-03", -1)]
+    assert delta_io.read(spark, path).count() == 3 + 3 + 2
+
+
+def test_key_ranges_bound_every_key_column_and_keep_null_keys(spark):
+    df = spark.createDataFrame(
+        [("EUR", "2024-01-02", None), ("USD", "2024-01-01", None), (None, "2024-01-03", None)],
+        "currency string, rate_date string, n int",
+    ).withColumn("rate_date", F.to_date("rate_date"))
+    assert delta_io.key_ranges(df, ["currency", "rate_date"]) == (
+        "(t.`currency` BETWEEN 'EUR' AND 'USD' OR t.`currency` IS NULL) AND "
+        "t.`rate_date` BETWEEN CAST('2024-01-01' AS date) AND CAST('2024-01-03' AS date)"
+    )
+    assert delta_io.key_ranges(df, ["n"]) == "t.`n` IS NULL"
+    assert delta_io.key_ranges(df.limit(0), ["currency"]) is None

@@ -1,12 +1,21 @@
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
+from delta.tables import DeltaTable
 from lakehouse import delta_io, dq, ops
 from lakehouse.contracts import Reference, load_contracts
 from lakehouse.errors import ContractError
-from lakehouse.silver import cleaned_batches, dependency_order, flag_unknown_references, pending_bronze
+from lakehouse.silver import (
+    Mark,
+    cleaned_batches,
+    cleaned_marks,
+    dependency_order,
+    flag_unknown_references,
+    pending_bronze,
+)
 
 CONTRACTS = load_contracts(Path(__file__).resolve().parents[2] / "contracts")
 
@@ -28,10 +37,26 @@ def test_reference_cycles_and_unknown_entities_fail_with_the_contract():
         dependency_order([ghost], {**CONTRACTS, "products": ghost})
 
 
+def _bronze_batch(spark, path, batch_id, values):
+    """One bronze append (one commit, one data file) of rows `values` in batch `batch_id`."""
+    rows = [(v, batch_id) for v in values]
+    delta_io.append(spark.createDataFrame(rows, "v string, _batch_id string").coalesce(1), path)
+
+
+def _mark(spark, config, entity, batch_ids, mark):
+    rows = [("silver", entity, b, "run", ops.now(), mark.table_id, mark.version) for b in batch_ids]
+    ops.append_rows(spark, config, "batches_processed", rows)
+
+
+def _values(pending):
+    return sorted(r.v for r in pending.rows.collect())
+
+
 def test_pending_rows_are_those_of_batches_the_entity_has_not_cleaned(spark, job_config):
-    """Another entity's or layer's marker does not count; a row without a batch id is never taken as cleaned."""
+    """Without a recorded version (the first run): the full read. Another entity's or layer's marker does
+    not count; a row without a batch id is never taken as cleaned."""
     products = CONTRACTS["products"]
-    assert pending_bronze(spark, job_config, products, []) is None  # no bronze yet
+    assert pending_bronze(spark, job_config, products, None) is None  # no bronze yet
     delta_io.append(
         spark.createDataFrame([("r1", "b1"), ("r2", "b2"), ("r3", "b3"), ("r4", None)], "v string, _batch_id string"),
         job_config.paths.bronze(products.source),
@@ -39,11 +64,72 @@ def test_pending_rows_are_those_of_batches_the_entity_has_not_cleaned(spark, job
     markers = [("silver", "products", "b1"), ("silver", "pos_sales", "b2"), ("gold", "products", "b3")]
     ops.append_rows(spark, job_config, "batches_processed", [(*m, "run", ops.now()) for m in markers])
 
-    cleaned = cleaned_batches(spark, job_config, ["products", "customers"])
-    assert dict(cleaned) == {"products": ["b1"]}
-    pending = pending_bronze(spark, job_config, products, cleaned["products"])
-    assert sorted(r.v for r in pending.collect()) == ["r2", "r3", "r4"]
-    assert pending_bronze(spark, job_config, products, cleaned["customers"]).count() == 4
+    assert cleaned_marks(spark, job_config, ["products", "customers"]) == {}  # markers without a version
+    assert cleaned_batches(spark, job_config, "products") == ["b1"]
+    pending = pending_bronze(spark, job_config, products, None)
+    assert _values(pending) == ["r2", "r3", "r4"]
+    assert pending.read.startswith("full: no version recorded")
+    assert pending_bronze(spark, job_config, replace(products, entity="customers"), None).rows.count() == 4
+
+
+def test_pending_rows_are_the_files_appended_after_the_recorded_version(spark, job_config):
+    """bronze v0 = b1, v1 = b2 (cleaned up to v1), v2 = an OPTIMIZE of both files, v3 = b3: only b3's file
+    is read; the compaction (no data change) is not taken as new rows."""
+    products = CONTRACTS["products"]
+    path = job_config.paths.bronze(products.source)
+    _bronze_batch(spark, path, "b1", ["r1", "r2"])
+    _bronze_batch(spark, path, "b2", ["r3"])
+    state = delta_io.table_state(spark, path)
+    _mark(spark, job_config, "products", ["b1", "b2"], Mark(state.table_id, 1))
+    marks = cleaned_marks(spark, job_config, ["products"])
+    assert marks == {"products": Mark(state.table_id, 1)}
+    assert pending_bronze(spark, job_config, products, marks["products"]) is None  # nothing new
+
+    metrics = DeltaTable.forPath(spark, path).optimize().executeCompaction().first()["metrics"]
+    assert metrics["numFilesRemoved"] == 2  # the compaction happened
+    assert pending_bronze(spark, job_config, products, marks["products"]) is None  # a compaction brings nothing
+    _bronze_batch(spark, path, "b3", ["r4", "r5"])
+    pending = pending_bronze(spark, job_config, products, marks["products"])
+    assert _values(pending) == ["r4", "r5"]
+    assert (pending.read, pending.mark) == ("appended files: 1", Mark(state.table_id, 3))
+
+
+def test_pending_rows_after_a_compaction_of_their_files_and_vacuum_come_from_the_full_read(spark, job_config):
+    """b2's file (after the mark) is compacted with b1's and vacuumed: the log no longer names a file that
+    holds b2 alone, so the table is read without the cleaned batches: b2, nothing twice."""
+    products = CONTRACTS["products"]
+    path = job_config.paths.bronze(products.source)
+    _bronze_batch(spark, path, "b1", ["r1"])
+    table_id = delta_io.table_state(spark, path).table_id
+    _mark(spark, job_config, "products", ["b1"], Mark(table_id, 0))
+    _bronze_batch(spark, path, "b2", ["r2", "r3"])
+    DeltaTable.forPath(spark, path).optimize().executeCompaction()
+    spark.conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
+    try:
+        DeltaTable.forPath(spark, path).vacuum(0)  # the test's only way to make the old files go now
+    finally:
+        spark.conf.unset("spark.databricks.delta.retentionDurationCheck.enabled")
+    pending = pending_bronze(spark, job_config, products, cleaned_marks(spark, job_config, ["products"])["products"])
+    assert _values(pending) == ["r2", "r3"]
+    assert pending.read.startswith("full: the log after version 0")
+
+
+def test_pending_rows_of_a_recreated_or_rewritten_bronze_come_from_the_full_read(spark, job_config):
+    products = CONTRACTS["products"]
+    path = job_config.paths.bronze(products.source)
+    _bronze_batch(spark, path, "b1", ["r1"])
+    table_id = delta_io.table_state(spark, path).table_id
+    _mark(spark, job_config, "products", ["b1"], Mark(table_id, 0))
+    _bronze_batch(spark, path, "b2", ["r2"])
+    spark.sql(f"DELETE FROM delta.`{path}` WHERE v = 'r1'")  # a commit that removes data
+    pending = pending_bronze(spark, job_config, products, Mark(table_id, 0))
+    assert (_values(pending), pending.read[:5]) == (["r2"], "full:")
+
+    shutil.rmtree(path)  # recreated: a new table, versions from 0 again
+    _bronze_batch(spark, path, "b1", ["r1"])
+    _bronze_batch(spark, path, "b3", ["r3"])
+    pending = pending_bronze(spark, job_config, products, Mark(table_id, 0))
+    assert (_values(pending), pending.read) == (["r3"], "full: bronze table recreated")
 
 
 def test_unknown_reference_is_flagged_known_and_null_are_not(spark, job_config):
