@@ -83,20 +83,20 @@ def delivered(spark, config, contract: Contract, in_ledger: list[Delivery]) -> K
     Bronze decides what is ingested (its rows carry the file's relative path and checksum, written in the
     same commit as the data); its ledger rows are written after it, each with the bronze version it covers
     up to. A job killed between the two leaves bronze commits after the ledger's highest `bronze_version`:
-    reading those commits' data files (delta_io.files_added_after), not the whole table, finds what it
+    reading those commits' data files (delta_io.appended_files), not the whole table, finds what it
     ingested, so it is never ingested twice and its ledger rows are written again (Plan.repairs). The whole
     table is read only where the ledger covers no version yet (a ledger from before bronze_version) or the
-    log no longer holds those commits.
+    log cannot say exactly what those commits appended (see appended_files).
     """
     found = {(d.file, d.checksum): d for d in in_ledger}
     path = config.paths.bronze(contract.source)
     covered = max((d.bronze_version for d in in_ledger if d.bronze_version is not None), default=None)
-    added = delta_io.files_added_after(spark, path, covered) if covered is not None else None
+    latest = delta_io.latest_version(spark, path)
+    added = delta_io.appended_files(spark, path, covered, latest) if None not in (covered, latest) else None
     if added is None:
-        table, latest = delta_io.read_if_exists(spark, path), delta_io.latest_version(spark, path)
+        table = delta_io.read_if_exists(spark, path)
     else:
-        files, latest = added
-        table = delta_io.read_data_files(spark, files) if files else None
+        table = delta_io.read_data_files(spark, added) if added else None
     if table is not None and "_source_checksum" in table.columns:
         groups = (
             table.where(F.col("_source_checksum").isNotNull())

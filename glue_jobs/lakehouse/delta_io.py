@@ -367,34 +367,6 @@ def _data_file_paths(spark, path: str, adds: list[str]) -> list[str]:
     ]
 
 
-def files_added_after(spark, path: str, version: int | None) -> tuple[list[str], int | None] | None:
-    """(data files that the commits after `version` added with new data, the latest version), read from
-    those commits' JSON alone; `version` None: from the first commit.
-
-    Only adds with dataChange: OPTIMIZE's rewritten files (dataChange false) hold rows already committed.
-    None when the log or the files no longer show all of it (commits cleaned up, or a file vacuumed after
-    a compaction): the caller then reads the table itself.
-    """
-    commits = _commits(spark, path)
-    latest = max(commits, default=None)
-    after = -1 if version is None else version
-    wanted = range(after + 1, (latest if latest is not None else after) + 1)
-    if any(v not in commits for v in wanted):
-        return None
-    adds = [
-        a["add"]["path"]
-        for v in wanted
-        for a in _actions(spark, commits[v])
-        if "add" in a and a["add"].get("dataChange", True)
-    ]
-    files = _data_file_paths(spark, path, adds)
-    _, _, fs = _hadoop(spark, path)
-    jvm = spark.sparkContext._jvm
-    if not all(fs.exists(jvm.org.apache.hadoop.fs.Path(f)) for f in files):
-        return None
-    return files, latest
-
-
 def read_data_files(spark, files: list[str]):
     """These Parquet data files of a Delta table as one frame (files of several commits: schemas merged)."""
     return spark.read.option("mergeSchema", "true").parquet(*files)

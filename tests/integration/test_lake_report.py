@@ -84,8 +84,11 @@ def test_report_figures_equal_the_ops_tables(report):
         f"""SELECT run_id, job, round(epoch(max(finished_at)) - epoch(min(started_at)), 1)
             FROM {_ops(lake, "pipeline_runs")} GROUP BY ALL"""
     ).fetchall()
+    # the runs that existed when make lake wrote the report: other tests of the shared lake add runs later
+    reported_runs = {r["run_id"] for r in data["job_runs"]}
+    assert reported_runs <= {r for r, _, _ in spans}
     assert {(r["run_id"], r["job"]): r["seconds"] for r in data["job_runs"]} == pytest.approx(
-        {(r, j): s for r, j, s in spans}, abs=0.11
+        {(r, j): s for r, j, s in spans if r in reported_runs}, abs=0.11
     )
 
 

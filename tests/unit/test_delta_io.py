@@ -30,29 +30,31 @@ def test_last_operation_is_what_delta_history_shows_after_each_kind_of_commit(sp
     assert seen[3][1]["numOutputRows"] == "2"
 
 
-def test_files_added_after_a_version_are_those_of_later_commits_with_new_data(spark, tmp_path):
+def test_appended_files_are_those_of_later_commits_with_new_data(spark, tmp_path):
     path = str(tmp_path / "t")
     rows = spark.createDataFrame([(1, "a")], "id int, v string")
     delta_io.append(rows, path)  # version 0
     delta_io.append(rows, path)  # version 1
-    spark.sql(f"OPTIMIZE delta.`{path}`")  # version 2: rewrites the rows of 0 and 1 (dataChange false)
+    delta_io.append(rows, path)  # version 2
+    spark.sql(f"OPTIMIZE delta.`{path}` WHERE true")  # version 3: rewrites the rows of 0, 1 and 2 (dataChange false)
 
     def live(version):  # Delta's own snapshot of that version: the files a reader of it reads
         snapshot = spark.read.format("delta").option("versionAsOf", version).load(path)
         return {f.rsplit("/", 1)[1] for f in snapshot.inputFiles()}
 
-    def names(after):
-        found = delta_io.files_added_after(spark, path, after)
-        return None if found is None else ({f.rsplit("/", 1)[1] for f in found[0]}, found[1])
+    def names(after, upto):
+        found = delta_io.appended_files(spark, path, after, upto)
+        return None if found is None else {f.rsplit("/", 1)[1] for f in found}
 
-    v0, v1 = live(0), live(1) - live(0)
-    assert len(live(2)) == 1 and not live(2) & (v0 | v1)  # OPTIMIZE really compacted them into a new file
-    assert names(0) == (v1, 2)  # the compacted file holds nothing new: not read
-    assert names(None) == (v0 | v1, 2)
-    assert names(2) == (set(), 2)
-    assert delta_io.latest_version(spark, path) == 2
+    v0, v1, v2 = live(0), live(1) - live(0), live(2) - live(1)
+    assert len(live(3)) == 1 and not live(3) & (v0 | v1 | v2)  # OPTIMIZE really compacted them into a new file
+    assert names(0, 2) == v1 | v2
+    assert names(-1, 2) == v0 | v1 | v2
+    assert names(2, 3) == set()  # the compacted file holds nothing new: not read
+    assert names(1, 3) is None  # a file appended after 1 was compacted: the caller reads the table itself
+    assert delta_io.latest_version(spark, path) == 3
     (tmp_path / "t" / "_delta_log" / f"{1:020d}.json").unlink()  # log cleanup removed commit 1
-    assert names(0) is None  # the caller must read the table itself
+    assert names(0, 2) is None  # the caller must read the table itself
 
 
 def _day(spark, day: int, n: int, moved=()):

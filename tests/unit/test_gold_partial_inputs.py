@@ -26,7 +26,9 @@ def test_nothing_delivered_builds_nothing_and_says_why(spark, tmp_path, caplog):
     assert set(summary["not_built"]) == set(DECLARED)
     assert "silver.sales, silver.customers, silver.products, silver.fx_rates" in summary["not_built"]["fact_sales"]
     assert summary["not_built"]["dim_product"] == "silver.products not found (nothing of it delivered yet)"
-    assert pipeline_runs(spark, lake) == {f"gold.{t}": "SKIPPED" for t in DECLARED}
+    # each table SKIPPED, and the row naming the path the build took (full: inputs missing)
+    assert pipeline_runs(spark, lake) == {f"gold.{t}": "SKIPPED" for t in DECLARED} | {"gold (full)": "SUCCEEDED"}
+    assert summary["path"] == "full" and "silver inputs missing" in summary["path_reason"]
     assert "gold.fact_sales" in caplog.text and "not built" in caplog.text
     assert "gold.dim_customer" in format_summary(summary) and "not built: silver.customers" in format_summary(summary)
 
@@ -45,6 +47,7 @@ def test_only_products_delivered_builds_dim_product_only(spark, tmp_path):
     assert summary["not_built"]["dim_date"] == "silver.sales not found (nothing of it delivered yet)"
     assert summary["not_built"]["fact_sales"].startswith("silver.sales, silver.customers, silver.fx_rates not found")
     runs = pipeline_runs(spark, lake)
-    assert runs.pop("gold.dim_product") == "SUCCEEDED" and set(runs.values()) == {"SKIPPED"}
+    assert runs.pop("gold.dim_product") == "SUCCEEDED" and runs.pop("gold (full)") == "SUCCEEDED"
+    assert set(runs.values()) == {"SKIPPED"}
     exported = spark.read.parquet(f"{lake}/exports/dim_product").count()
     assert exported == 2 and not Path(f"{lake}/exports/fact_sales").exists(), "no export for a table not built"
