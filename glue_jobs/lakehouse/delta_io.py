@@ -496,10 +496,7 @@ def change_feed(spark, path: str, start: int, end: int):
 def commit_infos(spark, path: str, start: int, end: int) -> list[dict]:
     """commitInfo of commits start..end (inclusive), read from their JSON; a missing commit raises."""
     log = f"{path.rstrip('/')}/_delta_log"
-    return [
-        _commit_info([json.loads(x) for x in _read_lines(spark, f"{log}/{v:020d}.json") if x.strip()])
-        for v in range(start, end + 1)
-    ]
+    return [_commit_info(_actions(spark, f"{log}/{v:020d}.json")) for v in range(start, end + 1)]
 
 
 def replace_where(df, path: str, predicate: str) -> None:
