@@ -54,7 +54,7 @@ def main(argv=None) -> None:
         return wrapper
 
     delta_io.file_checksum = hashed
-    for name in ("read_if_exists", "read_data_files"):  # the whole table / only some commits' files
+    for name in ("read_if_exists", "read_files"):  # the whole table / only some commits' files
         if hasattr(delta_io, name):
             setattr(delta_io, name, reading(name))
     for day in range(1, args.days + 2):

@@ -3,7 +3,9 @@
 The PII hashing salt is an SSM SecureString named by --pii_salt_parameter; locally (and in
 tests) the env var LAKEHOUSE_PII_SALT takes its place (lakehouse.gold.pii.read_salt).
 Optional `--rebuild true`: rebuild every gold table from all of silver instead of only what the
-silver changes since the last build touch (docs/incremental-gold.md).
+silver changes since the last build touch (docs/incremental-gold.md). Optional `--incremental_max_share 0.25`:
+the incremental path is taken only when silver.sales' commits since the last build wrote at most this
+share of its size (a larger change rebuilds in full, which then costs about the same).
 """
 
 import sys
@@ -17,7 +19,7 @@ from lakehouse.gold import pii
 
 REQUIRED_ARGS = ["JOB_NAME", "lake_root", "pii_salt_parameter"]
 # getResolvedOptions fails on an argument that is asked for but absent: asked for only when in argv.
-OPTIONAL_ARGS = ["rebuild"]
+OPTIONAL_ARGS = ["rebuild", "incremental_max_share"]
 
 
 def resolve_args(argv: list[str]) -> dict:
@@ -29,8 +31,9 @@ def main(argv: list[str]) -> None:
     args = resolve_args(argv)
     config = JobConfig.from_args(args, pii_salt=pii.read_salt(args["pii_salt_parameter"]))
     rebuild = (args.get("rebuild") or "").strip().lower() == "true"
+    options = {"max_share": float(args["incremental_max_share"])} if args.get("incremental_max_share") else {}
     with runtime.glue_session(args, GlueContext, Job) as spark:
-        print(gold.format_summary(gold.run(spark, config, rebuild=rebuild)), flush=True)
+        print(gold.format_summary(gold.run(spark, config, rebuild=rebuild, **options)), flush=True)
 
 
 if __name__ == "__main__":

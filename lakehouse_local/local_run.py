@@ -47,9 +47,11 @@ def run_script(name: str, lake_root: str, extra: dict) -> None:
         sys.argv = saved
 
 
-def chain_jobs() -> list[tuple[str, dict]]:
-    """The chain's jobs whose scripts exist (gold joins the chain once its script is there)."""
-    return [(name, args) for name, args in CHAIN if (JOBS_DIR / f"{name}.py").exists()]
+def chain_jobs(gold_max_share: float | None = None) -> list[tuple[str, dict]]:
+    """The chain's jobs whose scripts exist (gold joins the chain once its script is there); with
+    `gold_max_share`, gold gets --incremental_max_share (lakehouse.gold.incremental.plan)."""
+    extra = {"gold_aggregates": {"--incremental_max_share": str(gold_max_share)}} if gold_max_share is not None else {}
+    return [(name, args | extra.get(name, {})) for name, args in CHAIN if (JOBS_DIR / f"{name}.py").exists()]
 
 
 def ensure_sample(sample: Path, rows: int, batches: int, seed: int) -> dict:
@@ -99,6 +101,12 @@ def main(argv=None) -> int:
     ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--fresh", action="store_true", help="delete the lake first")
+    ap.add_argument(
+        "--gold-incremental-max-share",
+        type=float,
+        help="gold's --incremental_max_share: take the incremental path up to this share of silver.sales "
+        "written since the last build (default 0.25; 1 = always when the change feed allows)",
+    )
     ap.add_argument("--verbose", action="store_true", help="show every Spark/JVM log line (LAKEHOUSE_VERBOSE=1)")
     args = ap.parse_args(argv)
     if args.verbose:
@@ -120,7 +128,7 @@ def main(argv=None) -> int:
     for batch in range(1, args.batches + 1):
         copied = deliver(lake / "sample", lake, batch)
         print(f"\n=== batch {batch}/{args.batches}: delivered {copied} new landing files ===", flush=True)
-        for name, extra in chain_jobs():
+        for name, extra in chain_jobs(args.gold_incremental_max_share):
             t = time.monotonic()
             print(f"--- {name} ---", flush=True)
             run_script(name, str(lake), extra)

@@ -13,6 +13,9 @@ os.environ.setdefault("LAKEHOUSE_CODEGEN", "off")  # tiny frames: interpreting b
 
 CHAIN_ROWS = 600  # one fault of each kind per batch
 CHAIN_BATCHES = 3
+# Gold goes the incremental path at every batch after the first (tests/integration/test_incremental_gold.py),
+# though each batch is a third of this small lake: the default share would rebuild it in full.
+CHAIN_ARGS = ["--rows", str(CHAIN_ROWS), "--batches", str(CHAIN_BATCHES), "--gold-incremental-max-share", "1"]
 
 
 # `make test` runs the suite on two pytest-xdist workers (--dist loadgroup). A test file is one unit of
@@ -89,7 +92,7 @@ def chain_lake(spark, tmp_path_factory):
     reuse = os.environ.get("LAKEHOUSE_TEST_CHAIN_LAKE")  # a lake an earlier session built: assertions only
     lake = Path(reuse) if reuse else tmp_path_factory.mktemp("chain") / "lake"
     if not reuse:
-        local_run.main(["--lake", str(lake), "--rows", str(CHAIN_ROWS), "--batches", str(CHAIN_BATCHES)])
+        local_run.main(["--lake", str(lake), *CHAIN_ARGS])
     ledger = json.loads((Path(lake) / "sample" / "ledger.json").read_text())
     return str(lake), ledger
 
@@ -116,5 +119,5 @@ def chain_rerun(spark, chain_lake):
 
     lake, _ = chain_lake
     before = table_digests(spark, lake)
-    local_run.main(["--lake", lake, "--rows", str(CHAIN_ROWS), "--batches", str(CHAIN_BATCHES)])
+    local_run.main(["--lake", lake, *CHAIN_ARGS])
     return lake, before, table_digests(spark, lake)

@@ -96,7 +96,7 @@ def delivered(spark, config, contract: Contract, in_ledger: list[Delivery]) -> K
     if added is None:
         table = delta_io.read_if_exists(spark, path)
     else:
-        table = delta_io.read_data_files(spark, added) if added else None
+        table = delta_io.read_files(spark, added, delta_io.table_state(spark, path).schema) if added else None
     if table is not None and "_source_checksum" in table.columns:
         groups = (
             table.where(F.col("_source_checksum").isNotNull())

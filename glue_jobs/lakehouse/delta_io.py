@@ -307,18 +307,20 @@ def update_matched(spark, updates, path: str, keys, clauses, target_where: str |
 
 
 def versions_under(spark, root: str) -> dict[str, int]:
-    """{table: latest committed version} of every Delta table directly under `root`, from one listing.
+    """{table: latest committed version} of every Delta table directly under `root`.
 
-    A commit N always leaves _delta_log/<N, 20 digits>.json (log cleanup only removes older ones),
-    so the highest such name is the table's version: no Spark job, no log replay.
+    One listing of `root`'s folders, then one of each table's _delta_log (see latest_version): never
+    a listing of the tables' data files, which grow with every run for as long as they are kept.
     """
-    versions: dict[str, int] = {}
-    for f in list_files(spark, root):
-        table_path, marker, entry = f.rpartition("/_delta_log/")
-        version = _commit_version(entry) if marker and "/" not in entry else None
-        if version is not None:
-            table = table_path.rsplit("/", 1)[-1]
-            versions[table] = max(versions.get(table, -1), version)
+    _, path, fs = _hadoop(spark, root)
+    if not fs.exists(path):
+        return {}
+    versions = {}
+    for status in fs.listStatus(path):
+        if status.isDirectory():
+            version = latest_version(spark, status.getPath().toString())
+            if version is not None:
+                versions[status.getPath().getName()] = version
     return versions
 
 
@@ -338,8 +340,11 @@ def _read_lines(spark, path: str) -> list[str]:
 
 def _commits(spark, path: str) -> dict[int, str]:
     """{version: commit file} of the table's log as it stands (log cleanup removes the oldest ones)."""
-    log = list_files(spark, f"{path.rstrip('/')}/_delta_log")
-    return {v: f for f in log if (v := _commit_version(f)) is not None}
+    _, log, fs = _hadoop(spark, f"{path.rstrip('/')}/_delta_log")
+    if not fs.exists(log):
+        return {}
+    names = (s.getPath().toString() for s in fs.listStatus(log) if s.isFile())  # not _commits/, _staged_commits/
+    return {v: f for f in names if (v := _commit_version(f)) is not None}
 
 
 def _actions(spark, commit_file: str) -> list[dict]:
@@ -365,11 +370,6 @@ def _data_file_paths(spark, path: str, adds: list[str]) -> list[str]:
     return [
         jvm.org.apache.hadoop.fs.Path(root, jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(p))).toString() for p in adds
     ]
-
-
-def read_data_files(spark, files: list[str]):
-    """These Parquet data files of a Delta table as one frame (files of several commits: schemas merged)."""
-    return spark.read.option("mergeSchema", "true").parquet(*files)
 
 
 def _commit_info(actions: list[dict]) -> dict:
@@ -400,19 +400,41 @@ class TableState:
     table_id: str
     version: int
     plain: bool  # no partitions, column mapping or deletion vectors: its data files read as plain Parquet
+    schema: object  # pyspark StructType of the table at `version`
+
+
+def snapshot(spark, path: str):
+    """The table's latest snapshot (JVM Snapshot): the one every read of the table in this session uses.
+
+    DeltaLog.update (Delta 3.3, the version Glue 5.1 ships) loads the log once and caches it; its metadata and
+    version come from the latest checksum file when Delta wrote one, so asking costs no Spark job where
+    DeltaTable.detail() and history(1) ran one each (silver asked per entity: 2 of its ~15 jobs an entity).
+    """
+    jvm = spark.sparkContext._jvm
+    log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+    none = jvm.scala.Option.empty()
+    return log.update(False, none, none)
+
+
+def _property(metadata, key: str, default: str) -> str:
+    """A table property of a snapshot's metadata (its configuration is a Scala Map: get gives an Option)."""
+    value = metadata.configuration().get(key)
+    return value.get() if value.isDefined() else default
 
 
 def table_state(spark, path: str) -> TableState:
-    """The table's id and latest version (two metadata reads of the log, no data file)."""
-    table = DeltaTable.forPath(spark, path)
-    detail = table.detail().first()
-    props = detail["properties"] or {}
+    """The table's id, latest version, schema and whether its files read as plain Parquet (from the log)."""
+    from pyspark.sql.types import StructType
+
+    snap = snapshot(spark, path)
+    meta = snap.metadata()
     plain = (
-        not detail["partitionColumns"]
-        and props.get("delta.columnMapping.mode", "none") == "none"
-        and props.get("delta.enableDeletionVectors", "false") != "true"
+        meta.partitionColumns().isEmpty()
+        and _property(meta, "delta.columnMapping.mode", "none") == "none"
+        and _property(meta, "delta.enableDeletionVectors", "false") != "true"
     )
-    return TableState(detail["id"], int(table.history(1).first()["version"]), plain)
+    schema = StructType.fromJson(json.loads(snap.schema().json()))
+    return TableState(meta.id(), int(snap.version()), plain, schema)
 
 
 def _commit(spark, path: str, version: int) -> list[dict] | None:
@@ -452,10 +474,10 @@ def appended_files(spark, path: str, after: int, upto: int) -> list[str] | None:
     return _data_file_paths(spark, path, added)
 
 
-def read_files(spark, path: str, files: list[str], version: int):
-    """Rows of these data files of a plain table (see TableState.plain), in its schema at `version`
-    (files written before a column was added read NULL there, as Delta reads them)."""
-    schema = spark.read.format("delta").option("versionAsOf", version).load(path).schema
+def read_files(spark, files: list[str], schema):
+    """Rows of these data files of a plain table (see TableState.plain) in its `schema` (TableState.schema):
+    files written before a column was added read NULL there, as Delta reads them; no footer is read to
+    merge schemas."""
     return spark.read.schema(schema).parquet(*files)
 
 
@@ -475,8 +497,7 @@ CHANGE_FEED = "delta.enableChangeDataFeed"
 def enable_change_feed(spark, path: str) -> None:
     """Turn on Delta's Change Data Feed (once: a table that has it is left alone), so readers can ask for the
     rows changed between two versions instead of re-reading the table. Recorded from the next commit on."""
-    props = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES delta.`{path}`").collect()}
-    if props.get(CHANGE_FEED, "false").lower() != "true":
+    if _property(snapshot(spark, path).metadata(), CHANGE_FEED, "false").lower() != "true":
         spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{CHANGE_FEED}' = 'true')")
 
 

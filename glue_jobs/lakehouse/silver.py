@@ -146,7 +146,7 @@ def pending_bronze(spark, config, contract: Contract, mark: Mark | None) -> Pend
         if files is not None:
             if not files:
                 return None
-            return Pending(delta_io.read_files(spark, path, files, state.version), now, f"appended files: {len(files)}")
+            return Pending(delta_io.read_files(spark, files, state.schema), now, f"appended files: {len(files)}")
         why = f"the log after version {mark.version} does not list the appended files alone"
     bronze = spark.read.format("delta").option("versionAsOf", state.version).load(path)
     cleaned = cleaned_batches(spark, config, contract.entity)

@@ -24,8 +24,8 @@ def silver(spark, tmp_path_factory):
     return str(root)
 
 
-def plan(spark, silver, last, now, rebuild=False, gold="g@1"):
-    return incremental.plan(spark, silver, last, now, gold, NEEDS, rebuild)
+def plan(spark, silver, last, now, rebuild=False, gold="g@1", max_share=1.0):
+    return incremental.plan(spark, silver, last, now, gold, NEEDS, rebuild, max_share)
 
 
 def test_incremental_only_when_everything_since_the_last_build_is_known(spark, silver):
@@ -43,6 +43,29 @@ def test_incremental_only_when_everything_since_the_last_build_is_known(spark, s
         "silver.sales is older than the last build read": plan(spark, silver, f"{fp(2)}|g@1", fp(1)),
     }
     assert {reason: (p.path, p.reason) for reason, p in reasons.items()} == {r: ("full", r) for r in reasons}
+
+
+def test_a_change_larger_than_the_share_rebuilds_in_full(spark, tmp_path):
+    """The share is what the commits since the last build wrote over the table's size, both measured here
+    as the Parquet files on disk (one file per commit), not from the log the code reads."""
+    path = tmp_path / "silver" / "sales"
+    schema = "transaction_id string, sale_date date"
+    big = [(f"T{i}", date(2024, 1, 1 + i % 28)) for i in range(3000)]
+    spark.createDataFrame(big, schema).coalesce(1).write.format("delta").save(str(path))  # commit 0
+    for i in (1, 2):  # commits 1 and 2: a small day each
+        spark.createDataFrame([(f"N{i}", date(2024, 2, i))], schema).coalesce(1).write.format("delta").mode(
+            "append"
+        ).save(str(path))
+    files = sorted(path.glob("*.parquet"), key=lambda f: f.stat().st_mtime_ns)
+    assert len(files) == 3
+    sizes = [f.stat().st_size for f in files]
+    share = (sizes[1] + sizes[2]) / sum(sizes)
+    silver = str(tmp_path / "silver")
+    below = plan(spark, silver, f"{fp(0)}|g@1", fp(2), max_share=share * 0.99)
+    assert below.path == "full" and f"wrote {share:.0%} of its size" in below.reason, below.reason
+    above = plan(spark, silver, f"{fp(0)}|g@1", fp(2), max_share=share * 1.01)
+    assert above.path == "incremental", above.reason
+    assert plan(spark, silver, f"{fp(1)}|g@1", fp(2), max_share=share * 0.99).path == "incremental"  # one day
 
 
 def test_touched_months_predicate(spark):

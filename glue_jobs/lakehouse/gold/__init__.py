@@ -4,10 +4,10 @@ Pure transforms live in pii, fx, scd2, star and marts; I/O in publish; the job i
 """
 
 
-def run(spark, config, rebuild: bool = False) -> dict:
+def run(spark, config, rebuild: bool = False, **options) -> dict:
     from lakehouse.gold.job import run as _run
 
-    return _run(spark, config, rebuild)
+    return _run(spark, config, rebuild, **options)
 
 
 def format_summary(summary: dict) -> str:

@@ -209,12 +209,13 @@ def fx_summary(enriched: DataFrame) -> dict:
     return summary
 
 
-def run(spark: SparkSession, config, rebuild: bool = False) -> dict:
+def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = incremental.DEFAULT_MAX_SHARE) -> dict:
     """Build every declared gold table; returns a summary (rows per table, SCD2 and FX counts, seconds).
 
     Skipped (summary["skipped"]) when nothing gold depends on changed since the last build (see
     lakehouse.gold.inputs), unless `rebuild`; otherwise only what the silver changes touch is rebuilt
-    when lakehouse.gold.incremental allows it, else everything (summary["path"] and ["path_reason"]).
+    when lakehouse.gold.incremental allows it (`max_share`: see incremental.plan), else everything
+    (summary["path"] and ["path_reason"]).
     """
     t0, started = time.time(), datetime.now(UTC)
     salt = resolve_salt(config.pii_salt)
@@ -225,7 +226,7 @@ def run(spark: SparkSession, config, rebuild: bool = False) -> dict:
             ops.record_run(spark, config, "gold_aggregates", "gold", 0, 0, started_at=start, status="SKIPPED")
             reason = "silver, contracts, code and PII salt unchanged since the last gold build"
             return {"run_id": config.run_id, "tables": {}, "skipped": reason, "seconds": round(time.time() - t0, 2)}
-        summary = _build(spark, config, salt, read_inputs, rebuild)
+        summary = _build(spark, config, salt, read_inputs, rebuild, max_share)
         summary["seconds"] = round(time.time() - t0, 2)
         _record(spark, config, summary, started, rows_in=summary["fx"]["sales"])
         inputs.record_build(spark, config, read_inputs)
@@ -240,7 +241,7 @@ MARTS_FROM_FACTS = ("customer_360",)
 RANGE_BY = {"fact_sales": "sale_date", "daily_sales": "sale_date"}
 
 
-def _build(spark: SparkSession, config, salt: str, fingerprint: str, rebuild: bool) -> dict:
+def _build(spark: SparkSession, config, salt: str, fingerprint: str, rebuild: bool, max_share: float) -> dict:
     declared = load_gold_tables(config.contracts_dir)
     settings = gold_settings(config.contracts_dir)
     silver = read_silver_inputs(spark, config.paths, settings)
@@ -253,7 +254,7 @@ def _build(spark: SparkSession, config, salt: str, fingerprint: str, rebuild: bo
     if not_built:  # the incremental path needs every input (a first run, or a source not delivered yet)
         p, scope = incremental.Plan("full", f"silver inputs missing for {sorted(not_built)}"), None
     else:
-        p, scope = _plan(spark, config, declared, fingerprint, rebuild)
+        p, scope = _plan(spark, config, declared, fingerprint, rebuild, max_share)
     summary["path"], summary["path_reason"] = p.path, p.reason
     log.info("gold: %s rebuild (%s)", p.path, p.reason)
     if p.path == "incremental":
@@ -269,13 +270,14 @@ def _customers_table(spark, config) -> str:
     return VERSIONS_ENTITY if delta_io.exists(spark, config.paths.silver(VERSIONS_ENTITY)) else "customers"
 
 
-def _plan(spark, config, declared, fingerprint: str, rebuild: bool):
+def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: float):
     """(incremental.Plan, incremental.Scope or None): the path this run takes and what it rebuilds."""
     silver_root = config.paths.silver("").rstrip("/")
     customers = _customers_table(spark, config)
     needs = ("sales", "products", "fx_rates", customers)
     last = inputs.last_build(spark, config)
-    p = incremental.plan(spark, silver_root, last, fingerprint, inputs.gold_versions(spark, config), needs, rebuild)
+    gold_now = inputs.gold_versions(spark, config)
+    p = incremental.plan(spark, silver_root, last, fingerprint, gold_now, needs, rebuild, max_share)
     unknown = [t.name for t in declared.values() if t.build == "mart"]
     unknown = sorted(set(unknown) - set(SCOPED_MARTS) - set(MARTS_FROM_FACTS))
     if p.path == "incremental" and unknown:
