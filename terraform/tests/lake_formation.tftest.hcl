@@ -16,9 +16,10 @@ variables {
     gold_spectrum = { name = "lh_dev_gold_spectrum", layer = "gold" }
   }
   silver_tables = {
-    customers            = { entity = "customers", columns = ["customer_id", "email", "city"] }
-    quarantine_customers = { entity = "customers", columns = ["customer_id", "email", "city", "_reasons"] }
-    products             = { entity = "products", columns = ["product_id", "name"] }
+    customers            = { entity = "customers", kind = "entity", columns = ["customer_id", "email", "city"] }
+    quarantine_customers = { entity = "customers", kind = "quarantine", columns = ["customer_id", "email", "city", "_raw"] }
+    products             = { entity = "products", kind = "entity", columns = ["product_id", "name"] }
+    quarantine_products  = { entity = "products", kind = "quarantine", columns = ["product_id", "name", "_raw"] }
   }
   pii_columns = { customers = ["email", "phone"], products = [] }
   gold_tables = {
@@ -63,6 +64,10 @@ run "tags_and_grants" {
   assert {
     condition     = one(aws_lakeformation_resource_lf_tags.silver_pii_columns["customers"].lf_tag).value == "clear"
     error_message = "Silver PII columns carry pii=clear."
+  }
+  assert {
+    condition     = [for t in aws_lakeformation_resource_lf_tags.silver_table["quarantine_customers"].lf_tag : t.value if t.key == "pii"] == ["clear"] && [for t in aws_lakeformation_resource_lf_tags.silver_table["quarantine_products"].lf_tag : t.value if t.key == "pii"] == []
+    error_message = "The quarantine table of an entity with PII (its _raw keeps the record) is pii=clear as a whole; one without PII inherits pii=none."
   }
   assert {
     condition     = keys(aws_lakeformation_resource_lf_tags.gold_protected_columns) == ["gold.dim_customer", "gold_spectrum.dim_customer"] && aws_lakeformation_resource_lf_tags.gold_protected_columns["gold.dim_customer"].table_with_columns[0].column_names == toset(["email"])

@@ -14,6 +14,6 @@ output "silver_table_names" {
 }
 
 output "silver_tables" {
-  description = "Silver tables declared from the contracts: the contract entity and the column names of each (known at plan)."
-  value       = { for k, t in local.silver_tables : k => { entity = t.entity, columns = [for col in t.columns : col.name] } }
+  description = "Silver tables declared from the contracts: the contract entity, kind (entity, quarantine, versions) and column names of each (known at plan)."
+  value       = { for k, t in local.silver_tables : k => { entity = t.entity, kind = t.kind, columns = [for col in t.columns : col.name] } }
 }

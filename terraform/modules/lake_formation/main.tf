@@ -198,7 +198,8 @@ resource "aws_lakeformation_resource_lf_tags" "database" {
   }
 }
 
-# Silver tables: the contract's entity is their domain.
+# Silver tables: the contract's entity is their domain. A quarantine table keeps each failed
+# record's original text (_raw), PII included: for an entity with PII the whole table is pii=clear.
 resource "aws_lakeformation_resource_lf_tags" "silver_table" {
   for_each = var.silver_tables
 
@@ -209,6 +210,13 @@ resource "aws_lakeformation_resource_lf_tags" "silver_table" {
   lf_tag {
     key   = aws_lakeformation_lf_tag.this["domain"].key
     value = each.value.entity
+  }
+  dynamic "lf_tag" {
+    for_each = each.value.kind == "quarantine" && length(lookup(var.pii_columns, each.value.entity, [])) > 0 ? ["clear"] : []
+    content {
+      key   = aws_lakeformation_lf_tag.this["pii"].key
+      value = lf_tag.value
+    }
   }
 
   depends_on = [aws_lakeformation_resource_lf_tags.database]

@@ -35,8 +35,8 @@ variable "databases" {
 }
 
 variable "silver_tables" {
-  description = "Silver tables declared by Terraform (from the contracts): the contract entity and the columns of each."
-  type        = map(object({ entity = string, columns = list(string) }))
+  description = "Silver tables declared by Terraform (from the contracts): the contract entity, kind (entity | quarantine | versions) and columns of each."
+  type        = map(object({ entity = string, kind = string, columns = list(string) }))
 }
 
 variable "pii_columns" {
