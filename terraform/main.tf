@@ -310,9 +310,12 @@ module "lake_formation" {
   pii_columns     = { for e, c in local.contracts : e => try(keys(c.pii), []) }
   gold_tables     = { for n, t in local.gold_tables : n => { columns = [for col in t.columns : col.name], pii = try(t.pii, "none") } }
   tag_gold_tables = var.lake_formation_tag_gold_tables
-  admins          = var.lake_formation_admins
-  personas        = var.lake_formation_personas
-  tags            = local.tags
+  location_writers = {
+    for name, c in local.crawlers : "crawler_${name}" => { principal = module.iam.role_arns["crawler_${name}"], layers = [c.layer] }
+  }
+  admins   = var.lake_formation_admins
+  personas = var.lake_formation_personas
+  tags     = local.tags
 
   # Grants need the catalog and the principals this stack creates (the Redshift Spectrum role).
   depends_on = [module.glue_catalog, module.redshift_serverless]

@@ -27,6 +27,9 @@ variables {
     daily_sales  = { columns = ["sale_date", "revenue"], pii = "none" }
   }
   tag_gold_tables = true
+  location_writers = {
+    crawler_gold = { principal = "arn:aws:iam::123456789012:role/crawler-gold", layers = ["gold"] }
+  }
   personas = {
     engineer = {
       principals    = ["arn:aws:iam::123456789012:role/engineer"]
@@ -52,6 +55,10 @@ run "tags_and_grants" {
   assert {
     condition     = alltrue([for l in ["bronze", "silver", "gold"] : aws_lakeformation_resource.layer[l].hybrid_access_enabled && aws_lakeformation_resource.layer[l].arn == "arn:aws:s3:::lh-dev-lake-123456789012/${l}"])
     error_message = "Each layer's prefix is registered in hybrid access mode."
+  }
+  assert {
+    condition     = contains(aws_lakeformation_permissions.data_location["crawler_gold/gold"].permissions, "DATA_LOCATION_ACCESS") && aws_lakeformation_permissions.data_location["crawler_gold/gold"].principal == "arn:aws:iam::123456789012:role/crawler-gold" && length(aws_lakeformation_permissions.data_location) == 1 + 3
+    error_message = "A crawler may create tables under its layer's registered location; the deployer under every layer."
   }
   assert {
     condition     = aws_lakeformation_lf_tag.this["pii"].values == toset(["clear", "none", "protected"]) && aws_lakeformation_lf_tag.this["domain"].values == toset(["cross_domain", "customers", "products"])

@@ -68,8 +68,8 @@ class Access:
                 self.columns.update({(db, t): cols for t, cols in gold_columns.items()})
         self.grants = {}  # persona -> [(layers, pii)]
         for address, v in _values(planned, "aws_lakeformation_permissions"):
-            policy = v["lf_tag_policy"][0]
-            if policy["resource_type"] != "TABLE":
+            policy = (v.get("lf_tag_policy") or [{}])[0]
+            if policy.get("resource_type") != "TABLE":
                 continue
             persona = address.split('["')[1].split("/")[0]
             expression = {e["key"]: set(e["values"]) for e in policy["expression"]}
@@ -184,14 +184,26 @@ def test_locations_registered_in_hybrid_mode(planned):
         assert settings[block] == [{"principal": "IAM_ALLOWED_PRINCIPALS", "permissions": ["ALL"]}]
 
 
+def test_crawlers_may_create_tables_under_their_layer(planned):
+    """Creating a table under a registered location needs DATA_LOCATION_ACCESS on it, in hybrid mode too."""
+    layers = {(c := yaml.safe_load(p.read_text()))["name"]: c["layer"] for p in (REPO / "crawlers").glob("*.yaml")}
+    grants = {
+        a.split('["')[1][:-2]: v for a, v in _values(planned, "aws_lakeformation_permissions") if v.get("data_location")
+    }
+    for name, layer in layers.items():
+        grant = grants[f"crawler_{name}/{layer}"]
+        assert grant["permissions"] == ["DATA_LOCATION_ACCESS"], name
+        assert grant["data_location"][0]["arn"] == f"arn:aws:s3:::lakehouse-dev-lake-123456789012/{layer}", name
+
+
 def test_every_granted_principal_is_opted_in_on_its_layers(planned, access):
     opted = set()  # (principal, database whose tables it is opted in on)
     for _, v in _values(planned, "aws_lakeformation_opt_in"):
         for table in v["resource_data"][0]["table"]:
             opted.add((v["principal"][0]["data_lake_principal_identifier"], table["database_name"]))
     for address, v in _values(planned, "aws_lakeformation_permissions"):
-        policy = v["lf_tag_policy"][0]
-        if policy["resource_type"] != "TABLE":
+        policy = (v.get("lf_tag_policy") or [{}])[0]
+        if policy.get("resource_type") != "TABLE":
             continue
         layers = next(set(e["values"]) for e in policy["expression"] if e["key"] == "layer")
         for db, tags in access.db_tags.items():

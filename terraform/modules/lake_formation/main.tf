@@ -155,6 +155,27 @@ resource "aws_lakeformation_resource" "layer" {
   depends_on = [aws_lakeformation_data_lake_settings.this, aws_iam_role_policy.registration, aws_iam_role_policy.lake_key]
 }
 
+# Creating or updating a table whose location is registered needs DATA_LOCATION_ACCESS on it, in
+# hybrid mode too ("Prerequisites for setting up hybrid access mode"): the crawlers' roles for their
+# layers, and the principal running Terraform (it declares the silver tables) for all of them.
+locals {
+  location_grants = merge(
+    { for l in local.layers : "terraform/${l}" => { principal = var.terraform_principal_arn, layer = l } },
+    merge([for k, w in var.location_writers : { for l in w.layers : "${k}/${l}" => { principal = w.principal, layer = l } }]...),
+  )
+}
+
+resource "aws_lakeformation_permissions" "data_location" {
+  for_each = local.location_grants
+
+  principal   = each.value.principal
+  permissions = ["DATA_LOCATION_ACCESS"]
+
+  data_location {
+    arn = aws_lakeformation_resource.layer[each.value.layer].arn
+  }
+}
+
 # ------------------------------------------------------------------ LF-tags
 resource "aws_lakeformation_lf_tag" "this" {
   for_each = local.lf_tags

@@ -56,6 +56,12 @@ variable "tag_gold_tables" {
   default     = false
 }
 
+variable "location_writers" {
+  description = "Principals that create or update catalog tables under the registered layers (the crawlers' roles), by a key known at plan: they get DATA_LOCATION_ACCESS on their layers' locations."
+  type        = map(object({ principal = string, layers = list(string) }))
+  default     = {}
+}
+
 variable "admins" {
   description = "Data lake administrators besides the principal that runs Terraform (which must be one to create tags and grants)."
   type        = list(string)
