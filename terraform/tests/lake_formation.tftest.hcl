@@ -129,3 +129,30 @@ run "gold_pii_column_must_be_protected" {
   }
   expect_failures = [aws_lakeformation_lf_tag.this]
 }
+
+run "unknown_layer_is_refused" {
+  command = plan
+  module {
+    source = "./modules/lake_formation"
+  }
+  variables {
+    personas = {
+      analyst = { principals = ["analyst"], grants = [{ layers = ["golds"], pii = ["none"] }] }
+    }
+  }
+  expect_failures = [var.personas]
+}
+
+run "no_personas_no_grants" {
+  command = plan
+  module {
+    source = "./modules/lake_formation"
+  }
+  variables {
+    personas = {}
+  }
+  assert {
+    condition     = length(aws_lakeformation_permissions.tables) == 0 && length(aws_lakeformation_opt_in.this) == 0 && length(aws_lakeformation_resource.layer) == 3
+    error_message = "Without personas the lake is registered and tagged, and nobody is granted or opted in."
+  }
+}

@@ -94,6 +94,10 @@ variable "personas" {
     error_message = "A persona without pii_clearance (e.g. the analyst) must never be granted pii=clear columns."
   }
   validation {
+    condition     = alltrue(flatten([for p in values(var.personas) : [for g in p.grants : length(setsubtract(g.layers, [for d in values(var.databases) : d.layer])) == 0]]))
+    error_message = "A grant's layers must be layers of the catalog's databases (bronze, silver, gold, ops)."
+  }
+  validation {
     condition     = alltrue(flatten([for p in values(var.personas) : [for g in p.grants : length(setsubtract(g.pii, ["none", "protected", "clear"])) == 0]]))
     error_message = "A grant's pii values are none, protected or clear."
   }
