@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino chromium trino-cli package lake replay maintain test lint clean emulator bench bench-history profile
+.PHONY: setup venv jars trino chromium trino-cli package odcs lake replay maintain test lint clean emulator bench bench-history profile
 
 setup: venv jars trino chromium  ## everything a run or the tests need (idempotent)
 
@@ -34,6 +34,9 @@ trino-cli: setup            ## explore the local lake (./lake, from `make lake`)
 
 package: venv               ## dist/lakehouse.zip for --extra-py-files (package + contracts)
 	$(PY) scripts/build_package.py
+
+odcs: venv                  ## contracts/ and contracts/gold/ as Open Data Contract Standard v3 documents in dist/odcs (LAKE_ROOT=s3://<lake bucket>)
+	$(PY) -m lakehouse_local.odcs $(if $(LAKE_ROOT),--lake-root $(LAKE_ROOT))
 
 lake: venv jars             ## generate sample data and run the whole chain locally (no Trino needed)
 	$(PY) -m lakehouse_local.local_run --rows $(ROWS) --batches $(BATCHES) $(if $(FRESH),--fresh)

@@ -283,6 +283,44 @@ module "redshift_serverless" {
   tags                      = local.tags
 }
 
+# ----------------------------------------------------------------------- governance
+# Lake Formation for the readers. Every PII input comes from the contracts (`pii:` of each source,
+# `pii:` and columns of each gold table): adding a PII column to a contract tags it and takes it out
+# of every grant without pii clearance, with no other edit (tests/infra/test_lake_formation.py).
+# The principal running Terraform, as its role ARN (not the STS session): it stays an LF admin.
+data "aws_iam_session_context" "current" {
+  count = var.enable_lake_formation ? 1 : 0
+  arn   = data.aws_caller_identity.current.arn
+}
+
+module "lake_formation" {
+  source = "./modules/lake_formation"
+  count  = var.enable_lake_formation ? 1 : 0
+
+  name_prefix             = local.name
+  account_id              = local.account_id
+  partition               = local.partition
+  terraform_principal_arn = data.aws_iam_session_context.current[0].issuer_arn
+  lake_bucket_arn         = local.bucket_arns["lake"]
+  kms_key_arn             = module.lake_storage.kms_key_arn
+  databases = {
+    for k, layer in local.catalog_databases : k => { name = module.glue_catalog.database_names[k], layer = layer }
+  }
+  silver_tables   = module.glue_catalog.silver_tables
+  pii_columns     = { for e, c in local.contracts : e => try(keys(c.pii), []) }
+  gold_tables     = { for n, t in local.gold_tables : n => { columns = [for col in t.columns : col.name], pii = try(t.pii, "none") } }
+  tag_gold_tables = var.lake_formation_tag_gold_tables
+  location_writers = {
+    for name, c in local.crawlers : "crawler_${name}" => { principal = module.iam.role_arns["crawler_${name}"], layers = [c.layer] }
+  }
+  admins   = var.lake_formation_admins
+  personas = var.lake_formation_personas
+  tags     = local.tags
+
+  # Grants need the catalog and the principals this stack creates (the Redshift Spectrum role).
+  depends_on = [module.glue_catalog, module.redshift_serverless]
+}
+
 # ----------------------------------------------------------------------- monitoring
 module "monitoring" {
   source = "./modules/monitoring"

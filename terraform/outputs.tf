@@ -127,3 +127,13 @@ output "dq_metric_namespace" {
   description = "CloudWatch namespace of the silver job's DQ rule outcomes (the DQ alarm reads it)."
   value       = local.dq_metric_namespace
 }
+
+output "lake_formation" {
+  description = "Lake Formation (enable_lake_formation): registered locations, LF-tags, PII columns by tag value, grants per persona."
+  value = var.enable_lake_formation ? {
+    registered_locations = module.lake_formation[0].registered_locations
+    lf_tags              = module.lake_formation[0].lf_tags
+    pii_columns          = module.lake_formation[0].pii_columns
+    grants               = module.lake_formation[0].grants
+  } : null
+}

@@ -61,6 +61,12 @@ variable "enable_data_quality" {
   default     = true
 }
 
+variable "enable_lake_formation" {
+  description = "Lake Formation for the readers (modules/lake_formation: hybrid access mode, LF-tags from the contracts, grants to lake_formation_personas). Opt-in; off in the emulator (moto serves no Lake Formation tag-based access)."
+  type        = bool
+  default     = false
+}
+
 variable "enable_monitoring" {
   description = "Deploy the SNS topic, EventBridge rules and the DQ alarm."
   type        = bool
@@ -257,4 +263,32 @@ variable "alert_emails" {
   description = "E-mail addresses subscribed to the alert topic."
   type        = list(string)
   default     = []
+}
+
+# ------------------------------------------------------------------ governance (Lake Formation)
+variable "lake_formation_admins" {
+  description = "Data lake administrators besides the principal that runs Terraform (always one). Lake Formation keeps one admin list per account: list every admin."
+  type        = list(string)
+  default     = []
+}
+
+variable "lake_formation_personas" {
+  description = "Readers and what they may read, as LF-tag expressions on layer and pii (see modules/lake_formation/README.md). Principals: IAM role ARNs or role names in this account."
+  type = map(object({
+    description   = optional(string, "")
+    principals    = list(string)
+    pii_clearance = optional(bool, false)
+    grants = list(object({
+      layers      = list(string)
+      pii         = list(string)
+      permissions = optional(list(string), ["SELECT", "DESCRIBE"])
+    }))
+  }))
+  default = {}
+}
+
+variable "lake_formation_tag_gold_tables" {
+  description = "Also tag the crawled gold tables' protected columns pii=protected (they must exist: turn on after the first workflow run)."
+  type        = bool
+  default     = false
 }

@@ -7,6 +7,7 @@
 #   enable_data_quality: moto has no CreateDataQualityRuleset
 #   enforce_tls_bucket_policy: moto is reached over http and applies Deny without conditions
 #   enable_lifecycle_rules: moto's lifecycle read-back never matches (getmoto/moto#9729), apply hangs
+#   enable_lake_formation: moto enforces no Lake Formation permission (grants, LF-tags, opt-ins), so nothing would be shown
 #   kms_bucket_encryption: moto is reached over http; Spark's S3A rename (Delta .crc files, Parquet
 #     exports' task commit) copies the source's KMS key id, which the AWS SDK refuses without HTTPS
 environment               = "emulator"
@@ -19,3 +20,4 @@ enable_data_quality       = false
 enable_lifecycle_rules    = false
 enforce_tls_bucket_policy = false
 kms_bucket_encryption     = false
+enable_lake_formation     = false

@@ -101,7 +101,8 @@ def moto_endpoint(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def plan_json(terraform, tf_init, artifacts, moto_endpoint, tmp_path_factory) -> dict:
-    """`terraform show -json` of a plan of envs/dev.tfvars (every feature on).
+    """`terraform show -json` of a plan of envs/dev.tfvars (every feature on, Lake Formation with
+    its gold column tags included).
 
     Planning needs provider calls (caller identity, the salt generator), so the provider is
     pointed at the moto server on loopback; nothing is created.
@@ -115,6 +116,8 @@ def plan_json(terraform, tf_init, artifacts, moto_endpoint, tmp_path_factory) ->
         "-no-color",
         "-lock=false",
         "-var-file=envs/dev.tfvars",
+        "-var=enable_lake_formation=true",
+        "-var=lake_formation_tag_gold_tables=true",
         f"-var=aws_endpoint_url={moto_endpoint}",
         f"-var=package_zip_path={artifacts['zip']}",
         f"-state={work / 'dev.tfstate'}",

@@ -22,6 +22,7 @@ MODULES = [
     "athena",
     "data_quality",
     "monitoring",
+    "lake_formation",
 ]
 
 

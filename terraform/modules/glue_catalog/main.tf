@@ -5,15 +5,21 @@ locals {
 
   silver_tables = merge(
     { for e, c in var.contracts : e => {
+      entity       = e
+      kind         = "entity"
       columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.silver_metadata)
       partition_by = c.partition_by
     } },
     { for e, c in var.contracts : "quarantine_${e}" => {
+      entity       = e
+      kind         = "quarantine"
       columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.quarantine_metadata)
       partition_by = []
     } },
     # SCD2 contracts: every valid version ever delivered (append-only), read by gold's history.
     { for e, c in var.contracts : "${e}_versions" => {
+      entity       = e
+      kind         = "versions"
       columns      = concat([for col in concat(c.columns, c.derived) : { name = col.name, type = lower(col.type) }], local.silver_metadata)
       partition_by = []
     } if c.scd2 != null },
