@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, ops, records
+from lakehouse import delta_io, ops, parallel, records
 from lakehouse.contracts import Contract, FileOptions
 from lakehouse.progress import stage
 
@@ -562,11 +562,15 @@ def run(spark, config) -> list[dict]:
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
     with ops.deferred(spark):  # one ops commit per table for the whole job
-        results, ledger = [], ledger_deliveries(spark, config, [c.source for c in selected])
-        for c in selected:
+        ledger = ledger_deliveries(spark, config, [c.source for c in selected])
+
+        def ingest(c: Contract) -> dict:
             with stage(f"bronze_ingest {c.source}") as s:
-                results.append(ingest_source(spark, config, c, delivered(spark, config, c, ledger[c.source])))
-                s.rows = results[-1]["rows"]
+                result = ingest_source(spark, config, c, delivered(spark, config, c, ledger[c.source]))
+                s.rows = result["rows"]
+            return result
+
+        results = parallel.run_in_waves(selected, lambda c: [], ingest)  # each source its own bronze table
     # After the flush (a table with rows is created by its own append): bronze's ops tables exist
     # from the first run on, drift or not, delivery or not, for the ops crawler.
     ops.create_missing(spark, config, BRONZE_OPS_TABLES)

@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, dq, metrics, ops, tables
+from lakehouse import delta_io, dq, metrics, ops, parallel, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
 from lakehouse.progress import stage
@@ -431,14 +431,21 @@ def run(spark, config) -> list[dict]:
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")  # unparsable dates → NULL, not an error
     all_contracts = contracts_mod.load_contracts(config.contracts_dir)
     selected = contracts_mod.select(all_contracts, config.sources)
-    results = []
     with ops.deferred(spark):  # one ops commit per table for the whole job
         ordered = dependency_order(selected, all_contracts)
         marks = cleaned_marks(spark, config, [c.entity for c in ordered])
-        for c in ordered:
+        by_entity = {c.entity: c for c in ordered}
+
+        def clean(c: Contract) -> dict:
             with stage(f"silver_clean {c.entity}") as s:
-                results.append(clean_entity(spark, config, c, marks.get(c.entity)))
-                s.rows = results[-1]["rows_in"]
+                result = clean_entity(spark, config, c, marks.get(c.entity))
+                s.rows = result["rows_in"]
+            return result
+
+        def references(c: Contract) -> list[Contract]:  # cleaned first: sales checks products' ids
+            return [by_entity[r.entity] for r in c.references if r.entity in by_entity]
+
+        results = parallel.run_in_waves(ordered, references, clean)
     failures = [
         f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"
         for r in results
