@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, dq, metrics, ops, tables
+from lakehouse import delta_io, dq, lineage, metrics, ops, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
 from lakehouse.progress import stage
@@ -149,6 +149,7 @@ def pending_bronze(spark, config, contract: Contract, mark: Mark | None) -> Pend
             return Pending(delta_io.read_files(spark, path, files, state.version), now, f"appended files: {len(files)}")
         why = f"the log after version {mark.version} does not list the appended files alone"
     bronze = spark.read.format("delta").option("versionAsOf", state.version).load(path)
+    lineage.read(path, bronze)
     cleaned = cleaned_batches(spark, config, contract.entity)
     if cleaned:
         bronze = bronze.where(F.col("_batch_id").isNull() | ~F.col("_batch_id").isin(cleaned))
