@@ -214,6 +214,35 @@ run "rejects_short_vacuum_retention" {
   expect_failures = [var.maintenance_retain_hours]
 }
 
+run "lineage_url_reaches_every_job_with_the_client" {
+  command = plan
+  variables {
+    environment = "dev"
+    lineage_url = "http://marquez.internal:5000"
+  }
+  assert {
+    condition = alltrue([for k, j in module.glue_job :
+      j.default_arguments["--lineage_url"] == "http://marquez.internal:5000"
+      && j.default_arguments["--additional-python-modules"] == "pydeequ==1.7.0,openlineage-python==1.54.0"
+    ])
+    error_message = "With lineage_url every job gets --lineage_url and the pinned openlineage-python."
+  }
+}
+
+run "no_lineage_without_a_url" {
+  command = plan
+  variables {
+    environment = "dev"
+  }
+  assert {
+    condition = alltrue([for k, j in module.glue_job :
+      !contains(keys(j.default_arguments), "--lineage_url")
+      && j.default_arguments["--additional-python-modules"] == "pydeequ==1.7.0"
+    ])
+    error_message = "Without lineage_url no job gets --lineage_url or the client package."
+  }
+}
+
 run "rejects_unknown_environment" {
   command = plan
   variables {
