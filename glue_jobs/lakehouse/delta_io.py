@@ -539,6 +539,7 @@ def live_files(spark, path: str) -> list[str]:
 def sync_folder_with_copies(spark, files: list[str], folder: str) -> None:
     """Make `folder` hold a copy of exactly these files: delete the others, copy only those it lacks
     (a file's name is unique in a Delta table and never rewritten, so a name present is that file)."""
+    lineage.wrote(folder)
     jvm, dest, fs = _hadoop(spark, folder)
     wanted = {f.rsplit("/", 1)[-1]: f for f in files}
     present = set()
