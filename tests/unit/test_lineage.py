@@ -42,8 +42,8 @@ def test_datasets_are_named_by_storage_location_as_the_spec_says():
 
 def test_rule_outcomes_become_one_assertion_per_rule_failed_when_any_batch_failed_it():
     rows = [
-        {"source": "pos_sales", "rule_name": "qty", "rule": "ColumnValues q > 0", "outcome": "Passed"},
         {"source": "pos_sales", "rule_name": "qty", "rule": "ColumnValues q > 0", "outcome": "Failed"},
+        {"source": "pos_sales", "rule_name": "qty", "rule": "ColumnValues q > 0", "outcome": "Passed"},
         {"source": "pos_sales", "rule_name": "rows", "rule": "RowCount > 0", "outcome": "Passed"},
         {"source": "pos_sales", "rule_name": "fresh", "rule": "DataFreshness", "outcome": "Skipped"},
         {"source": "products", "rule_name": "id", "rule": "IsComplete id", "outcome": "Passed", "severity": "error"},
