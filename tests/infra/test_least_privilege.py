@@ -14,7 +14,7 @@ it (envs/dev.tfvars), and the role's credentials replay the job's S3 access patt
   commit and a data file; a Delta write puts a data file and a commit and deletes the folder marker
   (S3A removes the parent markers of a file it writes); bronze lists and gets the landing files.
 
-Not proven here (see docs/lineage.md#least-privilege): that the real jobs make no other S3 calls (the
+Not proven here (see docs/least-privilege.md): that the real jobs make no other S3 calls (the
 replay is a model of their access, not a recording), the s3:prefix condition of ListBucket (moto skips
 StringLike conditions; a listing prefix is checked against the condition's patterns below instead),
 SSE-KMS (moto's S3 calls no KMS), bucket policies, and any service but S3.
