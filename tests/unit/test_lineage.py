@@ -6,6 +6,7 @@ facet shapes) and validated against the spec's JSON Schemas (tests/lineage_schem
 
 import json
 import socket
+import sys
 import time
 
 import pytest
@@ -147,8 +148,6 @@ def test_an_unreachable_lineage_server_is_a_warning_not_a_failed_job(tmp_path, c
 
 
 def test_without_the_client_package_the_job_only_warns(tmp_path, monkeypatch, capsys):
-    import sys
-
     for name in [m for m in sys.modules if m == "openlineage" or m.startswith("openlineage.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "openlineage", None)  # import openlineage... raises ImportError
@@ -171,3 +170,32 @@ def test_lineage_dir_argument_writes_json_lines_there(tmp_path):
     lineage.finish(spark=None)
     lines = (out / lineage.EVENTS_FILE).read_text().splitlines()
     assert [json.loads(x)["eventType"] for x in lines] == ["START", "COMPLETE"]
+
+
+def test_rows_written_are_the_runs_own_commits(spark, tmp_path):
+    from lakehouse import delta_io
+
+    path = str(tmp_path / "silver" / "t")
+    delta_io.append(spark.range(3), path)  # before the run: not its rows
+    run = lineage.Run(job="silver_clean", run_id=lineage.run_uuid(None), lake_root=str(tmp_path))
+    delta_io.append(spark.range(5), path)
+    delta_io.append(spark.range(2), path)
+    run.outputs[path] = None
+    assert lineage.rows_written(spark, run) == {path: 7}
+
+
+def test_glue_session_sends_complete_or_fail_and_keeps_the_jobs_outcome(spark, tmp_path, monkeypatch):
+    from lakehouse import delta_io, runtime
+
+    monkeypatch.setattr(sys, "argv", ["silver_clean.py"])
+    args = {"JOB_NAME": "silver_clean", "lake_root": str(tmp_path)}
+    with runtime.glue_session(args) as session:
+        delta_io.append(session.range(4), f"{tmp_path}/silver/x")
+    with pytest.raises(ValueError, match="rule failed"), runtime.glue_session(args):
+        raise ValueError("rule failed")
+    events = lineage.read_events(str(tmp_path))
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE", "START", "FAIL"]
+    (out,) = events[1]["outputs"]
+    assert out["name"] == f"{tmp_path}/silver/x" and out["outputFacets"]["outputStatistics"]["rowCount"] == 4
+    assert events[3]["run"]["facets"]["errorMessage"]["message"] == "ValueError: rule failed"
+    assert all(problems(e) == [] for e in events)
