@@ -78,9 +78,7 @@ def test_inputs_and_outputs_are_what_each_deployed_job_may_read_and_write(events
     sources = [yaml.safe_load(p.read_text()) for p in sorted(CONTRACTS.glob("*.yaml"))]
     marts = [yaml.safe_load(p.read_text())["table"] for p in sorted((CONTRACTS / "gold").glob("*.yaml"))]
     first = {e["job"]["name"]: e for e in workflow_runs(events)[0]}
-    outputs = {
-        job: {d["name"].removeprefix(lake + "/"): d for d in e["outputs"]} for job, e in first.items()
-    }
+    outputs = {job: {d["name"].removeprefix(lake + "/"): d for d in e["outputs"]} for job, e in first.items()}
     assert {f"bronze/{c['source']}" for c in sources} <= set(outputs["bronze_ingest"])
     assert {f"landing/{c['source']}" for c in sources} == {
         d["name"].removeprefix(lake + "/") for d in first["bronze_ingest"]["inputs"] if "/landing/" in d["name"]
