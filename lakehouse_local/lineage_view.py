@@ -120,7 +120,7 @@ def draw(edges: set[tuple[str, str]], out: Path) -> Path:
         xs_out = [column[x] for x in writes[job]]
         x = (max(xs_in) + min(xs_out)) / 2 if xs_in and xs_out else (min(xs_out or xs_in) - 1)
         stacked[x] += 1
-        pos[job] = (x, 0.9 * stacked[x] * (1 if xs_in else -1))
+        pos[job] = (x, 1.2 * stacked[x] * (1 if xs_in else -1))
     fig, ax = plt.subplots(figsize=(2 + 1.6 * len(column), 4))
     ax.set_axis_off()
 
@@ -129,7 +129,8 @@ def draw(edges: set[tuple[str, str]], out: Path) -> Path:
             "",
             xy=pos[b],
             xytext=pos[a],
-            arrowprops={"arrowstyle": "->", "linestyle": "--" if dashed else "-", "shrinkA": 16, "shrinkB": 16},
+            arrowprops={"arrowstyle": "->", "linestyle": "--" if dashed else "-", "shrinkA": 22, "shrinkB": 22},
+            zorder=3,  # over the boxes: a head is never hidden under a wide label
         )
 
     for a, b in sorted(edges):
@@ -151,7 +152,7 @@ def draw(edges: set[tuple[str, str]], out: Path) -> Path:
             },
         )
     ax.set_xlim(-1, max(x for x, _ in pos.values()) + 1)
-    ax.set_ylim(-2, 2 + 0.9 * max(stacked.values(), default=0))
+    ax.set_ylim(-2, 2 + 1.2 * max(stacked.values(), default=0))
     ax.set_title("lineage from the jobs' OpenLineage events (dashed: not reported by an event)", fontsize=9)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, format=out.suffix.lstrip(".") or "svg", bbox_inches="tight")
