@@ -161,6 +161,13 @@ run "dev" {
     condition     = alltrue([for k, j in module.glue_job : length([for a in keys(j.default_arguments) : a if endswith(a, "_database") || a == "--enable-glue-datacatalog"]) == 0])
     error_message = "Jobs read and write Delta by path: no catalog arguments."
   }
+  assert {
+    condition = alltrue([for k, j in module.glue_job :
+      !contains(keys(j.default_arguments), "--lineage_url")
+      && j.default_arguments["--additional-python-modules"] == "pydeequ==1.7.0"
+    ])
+    error_message = "Without lineage_url no job gets --lineage_url or the client package."
+  }
 }
 
 run "prod" {
@@ -226,20 +233,6 @@ run "lineage_url_reaches_every_job_with_the_client" {
       && j.default_arguments["--additional-python-modules"] == "pydeequ==1.7.0,openlineage-python==1.54.0"
     ])
     error_message = "With lineage_url every job gets --lineage_url and the pinned openlineage-python."
-  }
-}
-
-run "no_lineage_without_a_url" {
-  command = plan
-  variables {
-    environment = "dev"
-  }
-  assert {
-    condition = alltrue([for k, j in module.glue_job :
-      !contains(keys(j.default_arguments), "--lineage_url")
-      && j.default_arguments["--additional-python-modules"] == "pydeequ==1.7.0"
-    ])
-    error_message = "Without lineage_url no job gets --lineage_url or the client package."
   }
 }
 
