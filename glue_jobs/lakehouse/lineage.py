@@ -300,6 +300,8 @@ def start(args: dict, argv: list[str] | None = None) -> None:
     transport = transport_for(given, lake_root)
     if transport is None:
         return
+    # A job a workflow trigger starts gets --WORKFLOW_NAME and --WORKFLOW_RUN_ID from Glue ("Getting and
+    # setting workflow run properties", AWS Glue Developer Guide); the emulator's runner passes the run id too.
     glue_ids = {
         "jobRunId": args.get("JOB_RUN_ID") or _argv_value("JOB_RUN_ID", argv),
         "workflowName": args.get("WORKFLOW_NAME") or _argv_value("WORKFLOW_NAME", argv),
