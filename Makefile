@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino chromium trino-cli package odcs lake replay maintain test lint clean emulator bench bench-history profile
+.PHONY: setup venv jars trino chromium trino-cli package odcs lake replay maintain lineage test lint clean emulator bench bench-history profile
 
 setup: venv jars trino chromium  ## everything a run or the tests need (idempotent)
 
@@ -47,6 +47,9 @@ replay: venv jars           ## re-run ENTITY's quarantined rows (optional RULE=,
 
 maintain: venv jars         ## OPTIMIZE + VACUUM every table of ./lake (the maintain_tables job; RETAIN_HOURS >= 168)
 	$(PY) -m lakehouse_local.maintain --lake lake $(if $(RETAIN_HOURS),--retain-hours $(RETAIN_HOURS))
+
+lineage: venv               ## ./lake's lineage from its OpenLineage events: lake/lineage/lineage.svg and a table of the job runs
+	$(PY) -m lakehouse_local.lineage_view --lake lake
 
 TEST_WORKERS ?= 2
 test: setup                 ## the whole test suite (unit, integration, infra, sql) on TEST_WORKERS pytest-xdist workers

@@ -15,6 +15,7 @@ import runpy
 import shutil
 import sys
 import time
+import uuid
 from pathlib import Path
 
 os.environ.setdefault("LAKEHOUSE_RUNTIME", "local")
@@ -32,6 +33,9 @@ CHAIN = [
     ("silver_clean", {"--sources": "all"}),
     ("gold_aggregates", {"--pii_salt_parameter": "local"}),
 ]
+
+
+WORKFLOW_NAME = "local-medallion"  # what the chain's jobs get as --WORKFLOW_NAME
 
 
 def run_script(name: str, lake_root: str, extra: dict) -> None:
@@ -128,10 +132,13 @@ def main(argv=None) -> int:
     for batch in range(1, args.batches + 1):
         copied = deliver(lake / "sample", lake, batch)
         print(f"\n=== batch {batch}/{args.batches}: delivered {copied} new landing files ===", flush=True)
+        # Glue gives a workflow's jobs its name and run id; each batch here is one run of the chain
+        # (the parent run of the jobs' OpenLineage events, lakehouse.lineage).
+        workflow = {"--WORKFLOW_NAME": WORKFLOW_NAME, "--WORKFLOW_RUN_ID": f"wr_{uuid.uuid4().hex}"}
         for name, extra in chain_jobs(args.gold_incremental_max_share):
             t = time.monotonic()
             print(f"--- {name} ---", flush=True)
-            run_script(name, str(lake), extra)
+            run_script(name, str(lake), {**extra, **workflow})
             timings.append((f"batch {batch} {name}", time.monotonic() - t))
     counts = print_summary(str(lake), ledger, timings, time.monotonic() - t0)
     from lakehouse.runtime import get_spark

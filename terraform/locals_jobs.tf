@@ -67,6 +67,11 @@ locals {
       metrics     = ["Glue"]
     }
   }
+  # OpenLineage (glue_jobs/lakehouse/lineage.py): with a lineage URL every job gets --lineage_url and the
+  # client package, pinned as in requirements.txt; without one neither (the jobs emit nothing in AWS).
+  lineage_arguments = var.lineage_url == null ? {} : { lineage_url = var.lineage_url }
+  python_modules    = concat(["pydeequ==1.7.0"], var.lineage_url == null ? [] : ["openlineage-python==1.54.0"])
+
   job_names = { for k, j in local.jobs : k => "${local.name}-${replace(trimsuffix(j.script, ".py"), "_", "-")}" }
 
   # ---- one IAM principal per job, per crawler, and for Glue Data Quality runs

@@ -167,22 +167,23 @@ module "glue_job" {
   source   = "./modules/glue_job"
   for_each = local.jobs
 
-  name                   = local.job_names[each.key]
-  description            = each.value.description
-  script_path            = "${local.scripts_dir}/${each.value.script}"
-  artifacts_bucket       = local.buckets["artifacts"]
-  kms_key_arn            = module.lake_storage.kms_key_arn
-  role_arn               = module.iam.role_arns[each.key]
-  glue_version           = var.glue_version
-  capacity               = try(var.jobs[each.key], {}) # nulls take the module's defaults
-  extra_py_files         = ["s3://${aws_s3_object.package.bucket}/${aws_s3_object.package.key}"]
-  extra_jars             = [for j, o in aws_s3_object.jar : "s3://${o.bucket}/${o.key}"]
-  log_group_prefix       = local.log_group_prefix
-  temp_dir               = "s3://${local.buckets["artifacts"]}/tmp/${each.key}/"
-  spark_event_logs_path  = "s3://${local.buckets["artifacts"]}/sparkui/${each.key}/"
-  security_configuration = aws_glue_security_configuration.this.name
-  job_arguments          = each.value.arguments
-  tags                   = local.tags
+  name                      = local.job_names[each.key]
+  description               = each.value.description
+  script_path               = "${local.scripts_dir}/${each.value.script}"
+  artifacts_bucket          = local.buckets["artifacts"]
+  kms_key_arn               = module.lake_storage.kms_key_arn
+  role_arn                  = module.iam.role_arns[each.key]
+  glue_version              = var.glue_version
+  capacity                  = try(var.jobs[each.key], {}) # nulls take the module's defaults
+  extra_py_files            = ["s3://${aws_s3_object.package.bucket}/${aws_s3_object.package.key}"]
+  extra_jars                = [for j, o in aws_s3_object.jar : "s3://${o.bucket}/${o.key}"]
+  log_group_prefix          = local.log_group_prefix
+  temp_dir                  = "s3://${local.buckets["artifacts"]}/tmp/${each.key}/"
+  spark_event_logs_path     = "s3://${local.buckets["artifacts"]}/sparkui/${each.key}/"
+  security_configuration    = aws_glue_security_configuration.this.name
+  job_arguments             = merge(each.value.arguments, local.lineage_arguments)
+  additional_python_modules = local.python_modules
+  tags                      = local.tags
 }
 
 # ----------------------------------------------------------------------- crawlers

@@ -140,6 +140,17 @@ variable "maintenance_schedule" {
   }
 }
 
+variable "lineage_url" {
+  description = "OpenLineage HTTP endpoint (e.g. Marquez, http://host:5000) every job sends its run events to (--lineage_url; docs/lineage.md). null: no lineage in AWS."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lineage_url == null || can(regex("^https?://", var.lineage_url))
+    error_message = "lineage_url must be an http(s) URL or null."
+  }
+}
+
 variable "maintenance_retain_hours" {
   description = "VACUUM keeps the files any version of the last this many hours references (time travel, running readers, silver's change feed for gold). At least Delta's default retention of 7 days (168)."
   type        = number

@@ -26,6 +26,7 @@ XDIST_GROUPS = {
     "tests/integration/test_gold_chain.py": "chain_lake",
     "tests/integration/test_incremental_gold.py": "chain_lake",
     "tests/integration/test_lake_report.py": "chain_lake",
+    "tests/integration/test_lineage_chain.py": "chain_lake",
     "tests/sql/": "chain_lake",
     "tests/infra/": "terraform",
 }

@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, ops, parallel, records
+from lakehouse import delta_io, lineage, ops, parallel, records
 from lakehouse.contracts import Contract, FileOptions
 from lakehouse.progress import stage
 
@@ -96,7 +96,7 @@ def delivered(spark, config, contract: Contract, in_ledger: list[Delivery]) -> K
     if added is None:
         table = delta_io.read_if_exists(spark, path)
     else:
-        table = delta_io.read_files(spark, added, delta_io.table_state(spark, path).schema) if added else None
+        table = delta_io.read_files(spark, path, added, delta_io.table_state(spark, path).schema) if added else None
     if table is not None and "_source_checksum" in table.columns:
         groups = (
             table.where(F.col("_source_checksum").isNotNull())
@@ -503,6 +503,7 @@ def ingest_source(spark, config, contract: Contract, held: Known) -> dict:
     if plan.ingest:
         files = [f for f, _ in plan.ingest]
         df, drift = PARSERS[contract.format](spark, [f.path for f in files], contract)
+        lineage.read(config.paths.landing(src), df)
         df = with_landing_identity(df, files)
         df = df.select("*", F.lit(config.run_id).alias("_batch_id"), F.lit(started).alias("_ingested_at")).persist()
         per_file = {

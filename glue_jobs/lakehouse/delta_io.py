@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from delta.tables import DeltaTable
 
+from lakehouse import lineage
+
 
 def _hadoop(spark, path: str):
     """(jvm, Hadoop Path, its FileSystem) for a local, s3a or s3 path."""
@@ -136,7 +138,9 @@ def exists(spark, path: str) -> bool:
 
 
 def read(spark, path: str):
-    return spark.read.format("delta").load(path)
+    df = spark.read.format("delta").load(path)
+    lineage.read(path, df)
+    return df
 
 
 def read_if_exists(spark, path: str):
@@ -152,6 +156,7 @@ def last_operation(spark, path: str) -> tuple[str | None, dict]:
 
 
 def overwrite(df, path: str, partition_by=()) -> None:
+    lineage.wrote(path, df)
     writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
@@ -159,6 +164,7 @@ def overwrite(df, path: str, partition_by=()) -> None:
 
 
 def append(df, path: str, partition_by=()) -> None:
+    lineage.wrote(path, df)
     writer = df.write.format("delta").mode("append").option("mergeSchema", "true")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
@@ -174,6 +180,7 @@ def replace_batches(spark, df, path: str, batch_ids, partition_by=()) -> None:
     if not exists(spark, path):
         append(df, path, partition_by)
         return
+    lineage.wrote(path, df)
     ids = ", ".join("'" + b.replace("'", "''") + "'" for b in sorted(batch_ids))
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", f"_batch_id IN ({ids})")
     writer.option("mergeSchema", "true").save(path)
@@ -251,6 +258,7 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | tuple[str, ...] |
     if not exists(spark, path):
         overwrite(df, path, partition_by)  # rows written from the commit's metrics: no second pass over df
         return {"inserted": int(last_operation(spark, path)[1].get("numOutputRows", 0)), "updated": 0}
+    lineage.wrote(path, df)
     bounds = key_ranges(df, keys)
     on = _same_keys(keys) + (f" AND {bounds}" if bounds else "")
     update_when = _sorts_after((newer_than,) if isinstance(newer_than, str) else newer_than) if newer_than else None
@@ -275,6 +283,7 @@ def insert_absent(spark, df, path: str, keys) -> None:
     if not exists(spark, path):
         append(df, path)
         return
+    lineage.wrote(path, df)
     on = _same_keys(keys)
     DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on).whenNotMatchedInsertAll().execute()
 
@@ -298,6 +307,7 @@ def update_matched(spark, updates, path: str, keys, clauses, target_where: str |
     `clauses`: [(condition on s./t. or None, {column: SQL expression})]; unmatched rows are left alone,
     nothing is inserted or deleted. Returns the rows updated.
     """
+    lineage.wrote(path)  # no schema: `updates` holds only the keys and the changed columns
     on = _same_keys(keys) + (f" AND ({target_where})" if target_where else "")
     merge = DeltaTable.forPath(spark, path).alias("t").merge(updates.alias("s"), on)
     for condition, assignments in clauses:
@@ -474,11 +484,13 @@ def appended_files(spark, path: str, after: int, upto: int) -> list[str] | None:
     return _data_file_paths(spark, path, added)
 
 
-def read_files(spark, files: list[str], schema):
-    """Rows of these data files of a plain table (see TableState.plain) in its `schema` (TableState.schema):
-    files written before a column was added read NULL there, as Delta reads them; no footer is read to
-    merge schemas."""
-    return spark.read.schema(schema).parquet(*files)
+def read_files(spark, path: str, files: list[str], schema):
+    """Rows of these data files of the plain table at `path` (see TableState.plain) in its `schema`
+    (TableState.schema): files written before a column was added read NULL there, as Delta reads them;
+    no footer is read to merge schemas."""
+    df = spark.read.schema(schema).parquet(*files)
+    lineage.read(path, df)
+    return df
 
 
 def write_lines(spark, path: str, lines: list[str]) -> None:
@@ -505,13 +517,15 @@ def change_feed(spark, path: str, start: int, end: int):
     """The rows changed by commits start..end (inclusive), with `_change_type` (insert, delete,
     update_preimage, update_postimage). Delta raises when the feed does not cover the range (not
     enabled then, or its files vacuumed): the caller falls back to reading the table."""
-    return (
+    df = (
         spark.read.format("delta")
         .option("readChangeFeed", "true")
         .option("startingVersion", start)
         .option("endingVersion", end)
         .load(path)
     )
+    lineage.read(path, df)
+    return df
 
 
 def commit_infos(spark, path: str, start: int, end: int) -> list[dict]:
@@ -520,8 +534,21 @@ def commit_infos(spark, path: str, start: int, end: int) -> list[dict]:
     return [_commit_info(_actions(spark, f"{log}/{v:020d}.json")) for v in range(start, end + 1)]
 
 
+def commit_infos_since(spark, path: str, since_ms: int) -> list[dict]:
+    """commitInfo of the commits made at or after `since_ms` (epoch ms), newest first: one listing of the
+    log, then the commits from the latest back to the first older one (lakehouse.lineage's row counts)."""
+    infos = []
+    for _, commit_file in sorted(_commits(spark, path).items(), reverse=True):
+        info = _commit_info(_actions(spark, commit_file))
+        if int(info.get("timestamp", 0)) < since_ms:
+            break
+        infos.append(info)
+    return infos
+
+
 def replace_where(df, path: str, predicate: str) -> None:
     """One atomic commit: delete the table's rows matching `predicate`, add `df` (whose rows must match it)."""
+    lineage.wrote(path, df)
     df.write.format("delta").mode("overwrite").option("replaceWhere", predicate).save(path)
 
 
@@ -533,6 +560,7 @@ def live_files(spark, path: str) -> list[str]:
 def sync_folder_with_copies(spark, files: list[str], folder: str) -> None:
     """Make `folder` hold a copy of exactly these files: delete the others, copy only those it lacks
     (a file's name is unique in a Delta table and never rewritten, so a name present is that file)."""
+    lineage.wrote(folder)
     jvm, dest, fs = _hadoop(spark, folder)
     wanted = {f.rsplit("/", 1)[-1]: f for f in files}
     present = set()

@@ -31,7 +31,7 @@ from urllib.parse import unquote
 from delta.tables import DeltaTable
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, ops, tables
+from lakehouse import delta_io, lineage, ops, tables
 from lakehouse.progress import stage
 
 JOB = "maintain_tables"
@@ -133,6 +133,7 @@ def vacuum(spark, path: str, retain_hours: int) -> int:
 
 def maintain(spark, config, target: Target, retain_hours: int) -> dict:
     started = ops.now()
+    lineage.wrote(target.path)  # OPTIMIZE and VACUUM rewrite and delete its files (through Delta, not delta_io)
     optimized = optimize(spark, target)
     if target.manifest and optimized["numFilesRemoved"] and delta_io.exists(spark, target.path):
         DeltaTable.forPath(spark, target.path).generate("symlink_format_manifest")

@@ -13,7 +13,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from lakehouse import delta_io
+from lakehouse import delta_io, lineage
 
 SCHEMAS = {
     "pipeline_runs": "run_id string, job string, dataset string, rows_in bigint, rows_out bigint, "
@@ -54,10 +54,17 @@ _pending: dict | None = None  # (table, path) → rows, while a job defers its o
 def append_rows(spark, config, table: str, rows: list[tuple]) -> None:
     if not rows:
         return
+    if table == "dq_results":  # silver's rule outcomes: the run's data-quality assertions
+        lineage.dq_outcomes([dict(zip(columns(table), r, strict=False)) for r in rows])
     if _pending is not None:
         _pending[(table, config.paths.ops(table))].extend(rows)
         return
     delta_io.append(_frame(spark, table, rows), config.paths.ops(table))
+
+
+def columns(table: str) -> list[str]:
+    """The column names of an ops table, in order (from SCHEMAS: no Spark)."""
+    return [c.strip().split(" ", 1)[0] for c in SCHEMAS[table].split(", ")]
 
 
 def _frame(spark, table: str, rows: list[tuple]):

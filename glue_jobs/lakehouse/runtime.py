@@ -12,6 +12,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from lakehouse import lineage
 from lakehouse.errors import SetupError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -311,7 +312,8 @@ def glue_session(args: dict, glue_context_cls=None, job_cls=None):
     """Yield the job's SparkSession; commit the Glue job only when the body succeeds.
 
     The Glue scripts pass awsglue's GlueContext and Job classes, so this package never
-    imports awsglue itself.
+    imports awsglue itself. The run's OpenLineage events go out here (lakehouse.lineage): START
+    once the session is up, COMPLETE or FAIL when the body ends; emitting never fails the job.
     """
     job = None
     if in_glue() and glue_context_cls is not None:
@@ -325,8 +327,14 @@ def glue_session(args: dict, glue_context_cls=None, job_cls=None):
         import_hot_classes(spark)
     else:
         spark = get_spark(args.get("JOB_NAME", "lakehouse"))
+    lineage.start(args)
     try:
         yield spark
+    except BaseException as exc:
+        lineage.finish(spark, None if isinstance(exc, SystemExit) and not exc.code else exc)
+        raise
+    else:
+        lineage.finish(spark)
     finally:
         shutdown_pydeequ(spark)
     if job is not None:

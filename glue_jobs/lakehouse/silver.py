@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, dq, metrics, ops, parallel, tables
+from lakehouse import delta_io, dq, lineage, metrics, ops, parallel, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
 from lakehouse.progress import stage
@@ -146,9 +146,10 @@ def pending_bronze(spark, config, contract: Contract, mark: Mark | None) -> Pend
         if files is not None:
             if not files:
                 return None
-            return Pending(delta_io.read_files(spark, files, state.schema), now, f"appended files: {len(files)}")
+            return Pending(delta_io.read_files(spark, path, files, state.schema), now, f"appended files: {len(files)}")
         why = f"the log after version {mark.version} does not list the appended files alone"
     bronze = spark.read.format("delta").option("versionAsOf", state.version).load(path)
+    lineage.read(path, bronze)
     cleaned = cleaned_batches(spark, config, contract.entity)
     if cleaned:
         bronze = bronze.where(F.col("_batch_id").isNull() | ~F.col("_batch_id").isin(cleaned))

@@ -161,6 +161,13 @@ run "dev" {
     condition     = alltrue([for k, j in module.glue_job : length([for a in keys(j.default_arguments) : a if endswith(a, "_database") || a == "--enable-glue-datacatalog"]) == 0])
     error_message = "Jobs read and write Delta by path: no catalog arguments."
   }
+  assert {
+    condition = alltrue([for k, j in module.glue_job :
+      !contains(keys(j.default_arguments), "--lineage_url")
+      && j.default_arguments["--additional-python-modules"] == "pydeequ==1.7.0"
+    ])
+    error_message = "Without lineage_url no job gets --lineage_url or the client package."
+  }
 }
 
 run "prod" {
@@ -212,6 +219,21 @@ run "rejects_short_vacuum_retention" {
     maintenance_retain_hours = 24
   }
   expect_failures = [var.maintenance_retain_hours]
+}
+
+run "lineage_url_reaches_every_job_with_the_client" {
+  command = plan
+  variables {
+    environment = "dev"
+    lineage_url = "http://marquez.internal:5000"
+  }
+  assert {
+    condition = alltrue([for k, j in module.glue_job :
+      j.default_arguments["--lineage_url"] == "http://marquez.internal:5000"
+      && j.default_arguments["--additional-python-modules"] == "pydeequ==1.7.0,openlineage-python==1.54.0"
+    ])
+    error_message = "With lineage_url every job gets --lineage_url and the pinned openlineage-python."
+  }
 }
 
 run "rejects_unknown_environment" {

@@ -162,7 +162,7 @@ def test_delivered_reads_only_the_bronze_commits_after_the_last_one_the_ledger_c
 
     read, whole = [], []
     original = delta_io.read_files
-    monkeypatch.setattr(delta_io, "read_files", lambda s, f, schema: read.extend(f) or original(s, f, schema))
+    monkeypatch.setattr(delta_io, "read_files", lambda s, p, f, schema: read.extend(f) or original(s, p, f, schema))
     monkeypatch.setattr(delta_io, "read_if_exists", lambda s, p: whole.append(p))
     ledger = bronze.ledger_deliveries(spark, config, ["fx_rates"])["fx_rates"]
     assert [(d.file, d.bronze_version) for d in ledger] == [("fx_rates/001/fx.csv", 0)]

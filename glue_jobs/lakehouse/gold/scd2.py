@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from lakehouse import delta_io
+from lakehouse import delta_io, lineage
 
 OPEN_END = "9999-12-31 00:00:00"
 KEY = "customer_id"
@@ -122,6 +122,7 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
     staged = protect(staged)
     if not DeltaTable.isDeltaTable(spark, path):
         timeline = build_timeline(staged)
+        lineage.wrote(path, timeline)
         timeline.write.format("delta").mode("overwrite").save(path)
         n, cur = _counts(spark, path)
         return Scd2Result(
@@ -152,6 +153,7 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
     deletes = existing.join(timeline.select("customer_sk"), "customer_sk", "left_anti").select(*DIM_COLUMNS)
     source = timeline.withColumn("_action", F.lit("upsert")).unionByName(deletes.withColumn("_action", F.lit("delete")))
     differs = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in DIM_COLUMNS if c != "customer_sk")
+    lineage.wrote(path, timeline.select(*DIM_COLUMNS))
     (
         target.alias("t")
         .merge(source.alias("s"), "t.customer_sk = s.customer_sk")
