@@ -1,7 +1,7 @@
 """lakehouse.lineage: the OpenLineage events a job run emits, built and sent without Spark jobs.
 
 Expected values are written by hand from the OpenLineage spec (dataset naming for S3 and files,
-facet shapes) and validated against the spec's JSON Schemas (tests/lineage_schema.py).
+facet shapes) and checked against the OpenLineage model the client ships (tests/lineage_schema.py).
 """
 
 import json
@@ -109,13 +109,26 @@ def test_start_carries_no_datasets_and_fail_carries_the_error(tmp_path):
 
 
 def test_schema_check_catches_a_broken_event(tmp_path):
-    """The validator itself must be able to fail: a runId that is no UUID, a facet without _producer."""
+    """The checker itself must be able to fail: a runId that is no UUID, a facet without _producer."""
     event = lineage.build_event(a_run(tmp_path), "COMPLETE", {})
     event["run"]["runId"] = "jr_abc"
     del event["outputs"][0]["facets"]["schema"]["_producer"]
     found = problems(event)
-    assert any("'jr_abc' is not a 'uuid'" in p for p in found)
-    assert any(p.endswith("facets.schema: '_producer' is a required property") for p in found)
+    assert any(p.startswith("event.run.runId: 'jr_abc' rejected") for p in found)
+    assert "event.outputs[0].facets.schema: required '_producer' missing (SchemaDatasetFacet)" in found
+
+
+def test_schema_check_catches_an_unknown_facet_key_and_an_unknown_facet(tmp_path):
+    """A key the facet's class does not have (a misspelt rowCount), a _schemaURL no facet class has."""
+    event = lineage.build_event(a_run(tmp_path), "COMPLETE", {f"{tmp_path}/silver/sales": 42})
+    stats = event["outputs"][0]["outputFacets"]["outputStatistics"]
+    stats["rowcount"] = stats.pop("rowCount")
+    event["job"]["facets"]["jobType"]["_schemaURL"] = lineage.JOB_TYPE_FACET.replace("2-0-4", "9-9-9")
+    assert sorted(problems(event)) == [
+        f"event.job.facets.jobType: no OpenLineage facet for '{lineage.JOB_TYPE_FACET.replace('2-0-4', '9-9-9')}'",
+        "event.outputs[0].outputFacets.outputStatistics: unknown key 'rowcount' (not in "
+        "OutputStatisticsOutputDatasetFacet)",
+    ]
 
 
 def test_a_local_run_writes_start_and_complete_to_the_lake_file(tmp_path):
