@@ -33,8 +33,9 @@ def _facet_classes() -> dict[str, list[type]]:
     found: dict[str, list[type]] = {}
     for info in pkgutil.iter_modules(generated.__path__):
         module = importlib.import_module(f"{generated.__name__}.{info.name}")
-        for cls in vars(module).values():
-            if isinstance(cls, type) and issubclass(cls, base.BaseFacet) and cls.__module__ != base.__name__:
+        for cls in vars(module).values():  # each class once: in the module that defines it
+            defined_here = isinstance(cls, type) and cls.__module__ == module.__name__ != base.__name__
+            if defined_here and issubclass(cls, base.BaseFacet):
                 found.setdefault(cls._get_schema(), []).append(cls)
     return found
 
