@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, ops, records
+from lakehouse import delta_io, lease, ops, records
 from lakehouse.contracts import Contract, FileOptions
 from lakehouse.progress import stage
 
@@ -561,7 +561,8 @@ def run(spark, config) -> list[dict]:
     for folder in unclaimed_landing(spark, config, all_contracts.values()):
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
-    with ops.deferred(spark):  # one ops commit per table for the whole job
+    # Before the first commit: one writer per table (lakehouse.lease; ops tables lease per commit, in ops)
+    with lease.hold([config.paths.bronze(c.source) for c in selected]), ops.deferred(spark):
         results, ledger = [], ledger_deliveries(spark, config, [c.source for c in selected])
         for c in selected:
             with stage(f"bronze_ingest {c.source}") as s:
