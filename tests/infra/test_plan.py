@@ -356,10 +356,19 @@ def test_lease_grants_are_item_reads_and_writes_on_the_lease_table_only(by_type)
     table = one(by_type("aws_dynamodb_table"), "lease table")["values"]["name"]
     for p in _scoped_policies(by_type):
         principal = p["address"].rsplit('["', 1)[-1].rstrip('"]')
-        grants = [s for s in _statements(p["values"]["policy"]) if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))]
+        grants = [
+            s
+            for s in _statements(p["values"]["policy"])
+            if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))
+        ]
         if p["address"].startswith("module.iam.") and principal in SCRIPTS:
             (grant,) = grants
-            assert sorted(grant["Action"]) == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+            assert sorted(grant["Action"]) == [
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ]
             assert grant["Resource"] == [f"arn:aws:dynamodb:eu-west-1:123456789012:table/{table}"], principal
         else:
             assert not grants, f"{p['address']} has DynamoDB access"

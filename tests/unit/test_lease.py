@@ -5,10 +5,9 @@ import time
 
 import boto3
 import pytest
-from moto import mock_aws
-
 from lakehouse import lease, ops, runtime
 from lakehouse.config import JobConfig
+from moto import mock_aws
 
 TABLE = "lh-test-table-leases"
 SILVER_SALES = "s3://lake/silver/sales"
@@ -38,7 +37,9 @@ def test_a_second_run_is_refused_with_the_holders_run_id_and_takes_nothing(dynam
     first = lease.Leases(TABLE, "jr_first", "silver-clean", client=dynamodb)
     second = lease.Leases(TABLE, "jr_second", "silver-clean", wait_seconds=0, client=dynamodb)
     first.acquire([SILVER_SALES])
-    with pytest.raises(lease.LeaseRefused, match=r"s3://lake/silver/sales is being written by job silver-clean run jr_first"):
+    with pytest.raises(
+        lease.LeaseRefused, match=r"s3://lake/silver/sales is being written by job silver-clean run jr_first"
+    ):
         # sorted: a/ before silver/: the second run's lease on a/ is given back when silver/sales is refused
         second.acquire(["s3://lake/a", SILVER_SALES])
     assert _items(dynamodb) == {SILVER_SALES: "jr_first"}
