@@ -561,8 +561,11 @@ def run(spark, config) -> list[dict]:
     for folder in unclaimed_landing(spark, config, all_contracts.values()):
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
-    # Before the first commit: one writer per table (lakehouse.lease; ops tables lease per commit, in ops)
-    with lease.hold([config.paths.bronze(c.source) for c in selected]), ops.deferred(spark):
+    # Before the first commit: one writer per table (lakehouse.lease). Bronze is the only job writing its two
+    # ops tables (it also updates the ledger in place: retag_ledger), so it holds them for the run; the
+    # shared ops tables take their lease per commit (ops._append).
+    written = [config.paths.bronze(c.source) for c in selected] + [config.paths.ops(t) for t in BRONZE_OPS_TABLES]
+    with lease.hold(written), ops.deferred(spark):
         results, ledger = [], ledger_deliveries(spark, config, [c.source for c in selected])
         for c in selected:
             with stage(f"bronze_ingest {c.source}") as s:
