@@ -2,6 +2,7 @@
 
 import threading
 import time
+from pathlib import Path
 
 import boto3
 import pytest
@@ -101,3 +102,19 @@ def test_the_job_runtime_opens_the_lease_session_from_the_job_arguments(dynamodb
 def test_without_a_lease_table_holding_is_a_no_op():
     with lease.session(None, "jr", "bronze-ingest") as leases, lease.hold([SILVER_SALES]):
         assert leases is None and lease._active is None
+
+
+def test_every_job_script_reads_the_lease_arguments_when_given():
+    from awsglue.utils import getResolvedOptions
+
+    base, required = ["job.py", "--JOB_NAME", "j", "--lake_root", "s3://lake"], ["JOB_NAME", "lake_root"]
+    args = runtime.resolve_args(
+        getResolvedOptions, base + ["--lease_table", "t", "--lease_wait_seconds", "5"], required
+    )
+    assert (args["lease_table"], args["lease_wait_seconds"]) == ("t", "5")
+    assert "lease_table" not in runtime.resolve_args(getResolvedOptions, base, required), "optional: absent locally"
+    scripts = sorted(Path(runtime.REPO_ROOT, "glue_jobs").glob("*.py"))
+    assert len(scripts) == 4
+    for script in scripts:  # each resolves its arguments through the runtime, so each gets the lease arguments
+        text = script.read_text()
+        assert "runtime.resolve_args(getResolvedOptions, argv" in text and "runtime.glue_session(args" in text, script
