@@ -55,6 +55,7 @@ class Leases:
         self.wait_seconds = wait_seconds
         self.held: list[str] = []
         self.lost: list[str] = []
+        self.taken = 0  # leases taken in this run (a table leased again later counts again)
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
@@ -103,6 +104,7 @@ class Leases:
                 time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
             taken.append(key)
             self.held.append(key)
+            self.taken += 1
         self._start_renewing()
         return taken
 
@@ -155,6 +157,10 @@ class Leases:
     def close(self) -> None:
         self._stop.set()
         self.release(list(self.held))
+        print(
+            f"lease: {self.job} run {self.owner} took {self.taken} table leases in {self.table}, all released",
+            flush=True,
+        )
 
 
 _active: Leases | None = None
