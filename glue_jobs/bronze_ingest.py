@@ -12,7 +12,7 @@ REQUIRED_ARGS = ["JOB_NAME", "lake_root", "sources"]
 
 
 def main(argv: list[str]) -> None:
-    args = getResolvedOptions(argv, REQUIRED_ARGS)
+    args = runtime.resolve_args(getResolvedOptions, argv, REQUIRED_ARGS)
     config = JobConfig.from_args(args)
     with runtime.glue_session(args, GlueContext, Job) as spark:
         for result in bronze.run(spark, config):

@@ -23,8 +23,8 @@ OPTIONAL_ARGS = ["rebuild", "incremental_max_share"]
 
 
 def resolve_args(argv: list[str]) -> dict:
-    """REQUIRED_ARGS, plus those of OPTIONAL_ARGS given in argv."""
-    return getResolvedOptions(argv, REQUIRED_ARGS + [a for a in OPTIONAL_ARGS if f"--{a}" in argv])
+    """REQUIRED_ARGS, plus those of OPTIONAL_ARGS (and the lease arguments) given in argv."""
+    return runtime.resolve_args(getResolvedOptions, argv, REQUIRED_ARGS, OPTIONAL_ARGS)
 
 
 def main(argv: list[str]) -> None:

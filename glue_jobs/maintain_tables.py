@@ -15,7 +15,7 @@ REQUIRED_ARGS = ["JOB_NAME", "lake_root", "retain_hours"]
 
 
 def main(argv: list[str]) -> None:
-    args = getResolvedOptions(argv, REQUIRED_ARGS)
+    args = runtime.resolve_args(getResolvedOptions, argv, REQUIRED_ARGS)
     config = JobConfig.from_args(args)
     with runtime.glue_session(args, GlueContext, Job) as spark:
         for r in maintenance.run(spark, config, int(args["retain_hours"])):

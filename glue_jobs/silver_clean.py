@@ -20,8 +20,8 @@ OPTIONAL_ARGS = ["replay_entity", "replay_rule", "replay_batch"]
 
 
 def resolve_args(argv: list[str]) -> dict:
-    """REQUIRED_ARGS, plus those of OPTIONAL_ARGS given in argv."""
-    return getResolvedOptions(argv, REQUIRED_ARGS + [a for a in OPTIONAL_ARGS if f"--{a}" in argv])
+    """REQUIRED_ARGS, plus those of OPTIONAL_ARGS (and the lease arguments) given in argv."""
+    return runtime.resolve_args(getResolvedOptions, argv, REQUIRED_ARGS, OPTIONAL_ARGS)
 
 
 def replay_request(args: dict) -> dict | None:

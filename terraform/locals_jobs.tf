@@ -14,6 +14,12 @@ locals {
 
   pii_salt_parameter = "/${var.project}/${var.environment}/pii-salt"
 
+  # The table leases (modules/lease_table, glue_jobs/lakehouse/lease.py): every job gets its name as
+  # --lease_table, and its role may only get, put, update and delete items of it. The ARN is built from
+  # the name so the roles' policies are known at plan time.
+  lease_table_name = "${local.name}-table-leases"
+  lease_table_arn  = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.lease_table_name}"
+
   # Glue 5 jobs write to <prefix>/output (stdout/stderr) and <prefix>/error (driver, executors,
   # GlueLogger) when --custom-logGroup-prefix is set; both groups are created here, KMS-encrypted,
   # with retention, so the jobs never create unmanaged ones.
@@ -84,6 +90,7 @@ locals {
       artifact_write_prefixes = ["tmp/${k}/", "sparkui/${k}/"]
       ssm_parameter_arns      = j.ssm
       metric_namespaces       = j.metrics
+      lease_table_arns        = [local.lease_table_arn]
     } },
     { for k, c in local.crawlers : "crawler_${k}" => {
       description             = "Glue crawler ${local.name}-${k}"

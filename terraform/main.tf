@@ -147,6 +147,17 @@ resource "aws_ssm_parameter" "pii_salt" {
   value_wo_version = var.pii_salt_version
 }
 
+# ----------------------------------------------------------------- table leases
+# One writing job per Delta table at a time (docs/concurrency.md); the jobs take the leases.
+module "lease_table" {
+  source = "./modules/lease_table"
+
+  name                = local.lease_table_name
+  kms_key_arn         = module.lake_storage.kms_key_arn
+  deletion_protection = !var.force_destroy
+  tags                = local.tags
+}
+
 # ----------------------------------------------------------------------- IAM
 module "iam" {
   source = "./modules/iam"
@@ -181,7 +192,7 @@ module "glue_job" {
   temp_dir                  = "s3://${local.buckets["artifacts"]}/tmp/${each.key}/"
   spark_event_logs_path     = "s3://${local.buckets["artifacts"]}/sparkui/${each.key}/"
   security_configuration    = aws_glue_security_configuration.this.name
-  job_arguments             = merge(each.value.arguments, local.lineage_arguments)
+  job_arguments             = merge(each.value.arguments, local.lineage_arguments, { lease_table = local.lease_table_name })
   additional_python_modules = local.python_modules
   tags                      = local.tags
 }

@@ -18,6 +18,7 @@ provider "aws" {
       athena             = endpoints.value
       cloudwatch         = endpoints.value
       cloudwatchlogs     = endpoints.value
+      dynamodb           = endpoints.value
       ec2                = endpoints.value
       eventbridge        = endpoints.value
       glue               = endpoints.value

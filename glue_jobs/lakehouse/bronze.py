@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, lineage, ops, parallel, records
+from lakehouse import delta_io, lease, lineage, ops, parallel, records
 from lakehouse.contracts import Contract, FileOptions
 from lakehouse.progress import stage
 
@@ -562,7 +562,11 @@ def run(spark, config) -> list[dict]:
     for folder in unclaimed_landing(spark, config, all_contracts.values()):
         print(f"bronze: landing/{folder}/ has no contract (add contracts/{folder}.yaml); its files were left alone")
     selected = contracts_mod.select(all_contracts, config.sources)
-    with ops.deferred(spark):  # one ops commit per table for the whole job
+    # Before the first commit: one writer per table (lakehouse.lease). Bronze is the only job writing its two
+    # ops tables (it also updates the ledger in place: retag_ledger), so it holds them for the run; the
+    # shared ops tables take their lease per commit (ops._append).
+    written = [config.paths.bronze(c.source) for c in selected] + [config.paths.ops(t) for t in BRONZE_OPS_TABLES]
+    with lease.hold(written), ops.deferred(spark):
         ledger = ledger_deliveries(spark, config, [c.source for c in selected])
 
         def ingest(c: Contract) -> dict:

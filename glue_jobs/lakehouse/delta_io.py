@@ -2,11 +2,22 @@
 
 import json
 import re
+import time
 from dataclasses import dataclass
 
+from delta.exceptions import (
+    ConcurrentAppendException,
+    ConcurrentDeleteDeleteException,
+    ConcurrentDeleteReadException,
+    ConcurrentTransactionException,
+    ConcurrentWriteException,
+    DeltaConcurrentModificationException,
+    MetadataChangedException,
+)
 from delta.tables import DeltaTable
 
 from lakehouse import lineage
+from lakehouse.errors import LakehouseError
 
 
 def _hadoop(spark, path: str):
@@ -183,7 +194,7 @@ def replace_batches(spark, df, path: str, batch_ids, partition_by=()) -> None:
     lineage.wrote(path, df)
     ids = ", ".join("'" + b.replace("'", "''") + "'" for b in sorted(batch_ids))
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", f"_batch_id IN ({ids})")
-    writer.option("mergeSchema", "true").save(path)
+    retry_conflicts("replaceWhere", path, lambda: writer.option("mergeSchema", "true").save(path))
 
 
 def _same_keys(keys) -> str:
@@ -245,6 +256,51 @@ def key_ranges(df, keys) -> str | None:
     return " AND ".join(terms)
 
 
+# Delta's optimistic concurrency: a commit that finds another commit in its way since its read raises one of
+# these ("Concurrency control", Delta docs; delta-spark 3.3's delta.exceptions, which are not subclasses of
+# each other). The losing transaction committed nothing: its data files are in no commit of the log.
+WRITE_CONFLICTS = (
+    ConcurrentAppendException,
+    ConcurrentDeleteReadException,
+    ConcurrentDeleteDeleteException,
+    ConcurrentTransactionException,
+    ConcurrentWriteException,
+    MetadataChangedException,
+    DeltaConcurrentModificationException,
+)
+WRITE_ATTEMPTS = 3  # a write that loses this many times in a row fails (WriteConflict)
+RETRY_PAUSE_SECONDS = 1.0
+
+
+class WriteConflict(LakehouseError):
+    """A write kept losing to concurrent commits into its table; nothing of it was committed."""
+
+
+def retry_conflicts(what: str, path: str, write):
+    """Run `write` (one Delta transaction that reads the table first: a MERGE, a replaceWhere); if another
+    commit conflicts with it, run it again against the new version, up to WRITE_ATTEMPTS times in all.
+
+    Only for writes that are idempotent when repeated after the other commit: silver's and replay's
+    MERGEs by key (a re-run upserts the same rows) and batch replacements (a re-run replaces the same
+    batches). Blind appends (ops, bronze) read nothing and do not conflict in Delta. The lease
+    (lakehouse.lease) keeps other jobs off the table, so a conflict comes from a writer the lease does
+    not see: a second session in the same driver, a tool.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except WRITE_CONFLICTS as e:
+            name, first_line = type(e).__name__, str(e).splitlines()[0][:300]
+            if attempt == WRITE_ATTEMPTS:
+                raise WriteConflict(
+                    f"{what} into {path} conflicted with a concurrent commit {attempt} times ({name}: {first_line}); "
+                    "none of its attempts was committed, the table holds only the other writers' commits. "
+                    "Re-run the job: the write is idempotent."
+                ) from e
+            print(f"{what} into {path}: {name} on attempt {attempt}; retrying against the new version", flush=True)
+            time.sleep(RETRY_PAUSE_SECONDS * attempt)
+
+
 def merge_upsert(spark, df, path: str, keys, newer_than: str | tuple[str, ...] | None = None, partition_by=()) -> dict:
     """Insert new keys, update matched ones; with `newer_than`, only when the incoming row is newer.
 
@@ -263,14 +319,12 @@ def merge_upsert(spark, df, path: str, keys, newer_than: str | tuple[str, ...] |
     on = _same_keys(keys) + (f" AND {bounds}" if bounds else "")
     update_when = _sorts_after((newer_than,) if isinstance(newer_than, str) else newer_than) if newer_than else None
     spark.conf.set("spark.databricks.delta.schema.autoMerge.enabled", "true")
-    table = DeltaTable.forPath(spark, path)
-    (
-        table.alias("t")
-        .merge(df.alias("s"), on)
-        .whenMatchedUpdateAll(condition=update_when)
-        .whenNotMatchedInsertAll()
-        .execute()
-    )
+
+    def merge() -> None:
+        target = DeltaTable.forPath(spark, path).alias("t")
+        target.merge(df.alias("s"), on).whenMatchedUpdateAll(condition=update_when).whenNotMatchedInsertAll().execute()
+
+    retry_conflicts("MERGE", path, merge)
     _, metrics = last_operation(spark, path)
     return {
         "inserted": int(metrics.get("numTargetRowsInserted", 0)),
@@ -285,7 +339,11 @@ def insert_absent(spark, df, path: str, keys) -> None:
         return
     lineage.wrote(path, df)
     on = _same_keys(keys)
-    DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on).whenNotMatchedInsertAll().execute()
+
+    def merge() -> None:
+        DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on).whenNotMatchedInsertAll().execute()
+
+    retry_conflicts("MERGE", path, merge)
 
 
 def add_missing_columns(spark, path: str, columns: dict[str, str]) -> list[str]:
@@ -309,10 +367,14 @@ def update_matched(spark, updates, path: str, keys, clauses, target_where: str |
     """
     lineage.wrote(path)  # no schema: `updates` holds only the keys and the changed columns
     on = _same_keys(keys) + (f" AND ({target_where})" if target_where else "")
-    merge = DeltaTable.forPath(spark, path).alias("t").merge(updates.alias("s"), on)
-    for condition, assignments in clauses:
-        merge = merge.whenMatchedUpdate(condition=condition, set=assignments)
-    merge.execute()
+
+    def merge() -> None:
+        builder = DeltaTable.forPath(spark, path).alias("t").merge(updates.alias("s"), on)
+        for condition, assignments in clauses:
+            builder = builder.whenMatchedUpdate(condition=condition, set=assignments)
+        builder.execute()
+
+    retry_conflicts("MERGE", path, merge)
     return int(last_operation(spark, path)[1].get("numTargetRowsUpdated", 0))
 
 

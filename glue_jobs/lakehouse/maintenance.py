@@ -31,7 +31,7 @@ from urllib.parse import unquote
 from delta.tables import DeltaTable
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, lineage, ops, tables
+from lakehouse import delta_io, lease, lineage, ops, tables
 from lakehouse.progress import stage
 
 JOB = "maintain_tables"
@@ -162,7 +162,8 @@ def run(spark, config, retain_hours: int = MIN_RETAIN_HOURS) -> list[dict]:
         for target in targets(config):
             if not delta_io.exists(spark, target.path):
                 continue
-            with stage(f"{JOB} {target.name}"):
+            # Each table's lease only while it is rewritten: OPTIMIZE/VACUUM never commit beside its writer.
+            with lease.hold([target.path]), stage(f"{JOB} {target.name}"):
                 t0 = time.monotonic()
                 results.append({**maintain(spark, config, target, retain_hours), "seconds": time.monotonic() - t0})
     return results

@@ -13,7 +13,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from lakehouse import delta_io, lineage
+from lakehouse import delta_io, lease, lineage
 
 SCHEMAS = {
     "pipeline_runs": "run_id string, job string, dataset string, rows_in bigint, rows_out bigint, "
@@ -59,7 +59,14 @@ def append_rows(spark, config, table: str, rows: list[tuple]) -> None:
     if _pending is not None:
         _pending[(table, config.paths.ops(table))].extend(rows)
         return
-    delta_io.append(_frame(spark, table, rows), config.paths.ops(table))
+    _append(_frame(spark, table, rows), config.paths.ops(table))
+
+
+def _append(df, path: str) -> None:
+    """A blind append under the ops table's lease: every job appends to ops tables, and on S3 two drivers
+    appending at once can write the same commit file (lakehouse.lease). Held for this commit only."""
+    with lease.hold([path]):
+        delta_io.append(df, path)
 
 
 def columns(table: str) -> list[str]:
@@ -91,7 +98,7 @@ def deferred(spark):
     finally:
         pending, _pending = _pending, None
         for (table, path), rows in sorted(pending.items(), key=lambda kv: kv[0][0] == WRITTEN_LAST):
-            delta_io.append(_frame(spark, table, rows), path)
+            _append(_frame(spark, table, rows), path)
 
 
 def create_missing(spark, config, tables) -> list[str]:
@@ -106,7 +113,7 @@ def create_missing(spark, config, tables) -> list[str]:
     for table in tables:
         path = config.paths.ops(table)
         if not delta_io.exists(spark, path):
-            delta_io.append(spark.createDataFrame([], SCHEMAS[table]), path)
+            _append(spark.createDataFrame([], SCHEMAS[table]), path)
             created.append(table)
     return created
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, dq, ops, silver, tables
+from lakehouse import delta_io, dq, lease, ops, silver, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError
 
@@ -118,7 +118,9 @@ def _count(status, result: ReplayResult) -> None:
 def run(spark, config, entity: str, rule: str | None = None, batch_id: str | None = None) -> ReplayResult:
     """The job: one replay, its ops rows written in one commit per table (as silver_clean does)."""
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")  # as silver.run: unparsable dates → NULL
-    with ops.deferred(spark):
+    contract = entity_contract(contracts_mod.load_contracts(config.contracts_dir), entity)
+    # The tables silver_clean writes for this entity: a replay and a clean of it never commit at once.
+    with lease.hold(silver.written_tables(config, [contract])), ops.deferred(spark):
         return replay(spark, config, entity, rule, batch_id)
 
 

@@ -12,7 +12,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from lakehouse import lineage
+from lakehouse import lease, lineage
 from lakehouse.errors import SetupError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -307,9 +307,21 @@ def shutdown_pydeequ(spark) -> None:
         pass
 
 
+# Optional arguments of every job script: the DynamoDB table of the table leases (Terraform passes it;
+# absent locally, where holding a lease is a no-op) and how long to wait for a lease another run holds.
+LEASE_ARGS = ["lease_table", "lease_wait_seconds"]
+
+
+def resolve_args(get_resolved_options, argv: list[str], required: list[str], optional=()) -> dict:
+    """awsglue's getResolvedOptions for `required`, plus those of `optional` and LEASE_ARGS given in argv
+    (getResolvedOptions fails on an argument that is asked for but absent)."""
+    return get_resolved_options(argv, required + [a for a in (*optional, *LEASE_ARGS) if f"--{a}" in argv])
+
+
 @contextmanager
 def glue_session(args: dict, glue_context_cls=None, job_cls=None):
-    """Yield the job's SparkSession; commit the Glue job only when the body succeeds.
+    """Yield the job's SparkSession, inside the run's lease session (lakehouse.lease); commit the Glue
+    job only when the body succeeds.
 
     The Glue scripts pass awsglue's GlueContext and Job classes, so this package never
     imports awsglue itself. The run's OpenLineage events go out here (lakehouse.lineage): START
@@ -328,8 +340,12 @@ def glue_session(args: dict, glue_context_cls=None, job_cls=None):
     else:
         spark = get_spark(args.get("JOB_NAME", "lakehouse"))
     lineage.start(args)
+    wait = args.get("lease_wait_seconds")
     try:
-        yield spark
+        with lease.session(
+            args.get("lease_table"), args.get("JOB_RUN_ID"), args.get("JOB_NAME", "lakehouse"), wait and float(wait)
+        ):
+            yield spark
     except BaseException as exc:
         lineage.finish(spark, None if isinstance(exc, SystemExit) and not exc.code else exc)
         raise

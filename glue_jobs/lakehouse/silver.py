@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse import contracts as contracts_mod
-from lakehouse import delta_io, dq, lineage, metrics, ops, parallel, tables
+from lakehouse import delta_io, dq, lease, lineage, metrics, ops, parallel, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
 from lakehouse.progress import stage
@@ -370,6 +370,17 @@ def publish(
     return merged
 
 
+def written_tables(config, contracts: list[Contract]) -> list[str]:
+    """The paths of the silver tables a clean or a replay of these entities writes (their leases)."""
+    paths = config.paths
+    return [
+        path
+        for c in contracts
+        for path in (paths.silver(c.entity), paths.quarantine(c.entity))
+        + ((paths.silver(f"{c.entity}_versions"),) if c.scd2 else ())
+    ]
+
+
 def clean_entity(spark, config, contract: Contract, mark: Mark | None) -> dict:
     """Pending bronze batches → checked rows → (valid, quarantine) → DQ outcomes → published (or held)."""
     t0, started = time.monotonic(), ops.now()
@@ -432,8 +443,9 @@ def run(spark, config) -> list[dict]:
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")  # unparsable dates → NULL, not an error
     all_contracts = contracts_mod.load_contracts(config.contracts_dir)
     selected = contracts_mod.select(all_contracts, config.sources)
-    with ops.deferred(spark):  # one ops commit per table for the whole job
-        ordered = dependency_order(selected, all_contracts)
+    ordered = dependency_order(selected, all_contracts)
+    # Before the first commit: one writer per table (lakehouse.lease; ops tables lease per commit, in ops)
+    with lease.hold(written_tables(config, ordered)), ops.deferred(spark):  # one ops commit per table
         marks = cleaned_marks(spark, config, [c.entity for c in ordered])
         by_entity = {c.entity: c for c in ordered}
 

@@ -19,7 +19,11 @@ A job runs as its own driver, a fresh Python process (a Glue job is its own driv
   the s3a jars stand in for Glue's own S3 filesystem (both from the local jar cache);
 - ``--additional-python-modules`` must be installed in this interpreter at the pinned version;
 - ``Timeout`` (minutes) ends the run as TIMEOUT; ``AWS_ENDPOINT_URL`` points boto3 and Spark's
-  s3/s3a (lakehouse.runtime: S3AFileSystem, path-style) at the emulator.
+  s3/s3a (lakehouse.runtime: S3AFileSystem, path-style) at the emulator;
+- ``MaxRetries``: "the maximum number of times to retry this job after a JobRun fails" (Glue API, Job):
+  a FAILED attempt (an error, or its driver killed) runs again, up to MaxRetries times, as a new attempt
+  (JobRun ``Attempt`` n, run id ``<first run id>_attempt_<n>``, ``PreviousRunId`` the first); a TIMEOUT
+  is not a failure and is not retried.
 
 Stages run one action at a time (Glue would start a stage's actions in parallel; ours are independent,
 and the machine has two cores).
@@ -75,6 +79,7 @@ class Step:
     started_by: str = ""
     arguments: dict = field(default_factory=dict)
     log: str = ""
+    attempts: int = 1  # 1 + the retries Glue made after FAILED attempts (the job's MaxRetries)
 
 
 @dataclass
@@ -200,39 +205,56 @@ class GlueRunner:
     def run_job(self, name: str, run_arguments: dict, trigger: str, wf_run_id: str, t0: float) -> Step:
         job = self.glue.get_job(JobName=name)["Job"]
         job_run_id = "jr_" + uuid.uuid4().hex
-        rundir = self.workdir / "job_runs" / f"{name}-{job_run_id[:11]}"
-        rundir.mkdir(parents=True)
         arguments = {**job.get("DefaultArguments", {}), **run_arguments}
         step = Step("job", name, "FAILED", time.monotonic() - t0, started_by=trigger, arguments=arguments)
-        step.log = str(rundir / "driver.log")
         started_at = datetime.now(UTC)
-        try:
-            cmd, env = self._job_process(job, arguments, job_run_id, wf_run_id, rundir)
-        except JobSetupError as exc:
-            step.detail = str(exc)
-            step.seconds = time.monotonic() - t0 - step.at
-            return step
-        with open(step.log, "w") as log:
-            # Own process group, so a timeout ends the driver and its JVM together.
-            proc = subprocess.Popen(
-                cmd, cwd=rundir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-            try:
-                step.state = "SUCCEEDED" if proc.wait(timeout=job.get("Timeout", 2880) * 60) == 0 else "FAILED"
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                step.state = "TIMEOUT"
+        failed = []
+        for attempt in range(int(job.get("MaxRetries") or 0) + 1):
+            run_id = job_run_id if attempt == 0 else f"{job_run_id}_attempt_{attempt}"
+            step.attempts = attempt + 1
+            step.state, step.log, detail = self._attempt(job, arguments, run_id, wf_run_id)
+            if step.state != "FAILED":
+                break
+            failed.append(f"attempt {attempt}: {detail}")
+            if attempt < int(job.get("MaxRetries") or 0):
+                self.echo(f"job {name}: attempt {attempt} FAILED ({detail}); Glue retries it (MaxRetries)")
         step.seconds = time.monotonic() - t0 - step.at
         if step.state == "FAILED":
-            step.detail = f"{last_error(Path(step.log))} (log: {step.log})"
+            step.detail = "; ".join(failed)
         elif step.state == "TIMEOUT":
             step.detail = f"timed out after {job.get('Timeout')} min (log: {step.log})"
+        elif failed:
+            step.detail = f"succeeded on attempt {step.attempts - 1} after " + "; ".join(failed)
         lake_root = arguments.get("--lake_root", "")
         if lake_root.startswith("s3"):
             bucket, prefix = split_s3(lake_root)
             step.rows = sum(rows_written_since(self.s3, bucket, prefix, started_at).values())
         return step
+
+    def _attempt(self, job: dict, arguments: dict, job_run_id: str, wf_run_id: str) -> tuple[str, str, str]:
+        """One attempt of a job run in its own driver process: (state, log path, error detail)."""
+        rundir = self.workdir / "job_runs" / f"{job['Name']}-{job_run_id[:11]}{job_run_id[35:]}"
+        rundir.mkdir(parents=True)
+        log_path = rundir / "driver.log"
+        try:
+            cmd, env = self._job_process(job, arguments, job_run_id, wf_run_id, rundir)
+        except JobSetupError as exc:
+            return "FAILED", str(log_path), str(exc)
+        with open(log_path, "w") as log:
+            # Own process group, so a timeout ends the driver and its JVM together.
+            proc = subprocess.Popen(
+                cmd, cwd=rundir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            try:
+                code = proc.wait(timeout=job.get("Timeout", 2880) * 60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return "TIMEOUT", str(log_path), ""
+        if code == 0:
+            return "SUCCEEDED", str(log_path), ""
+        error = f"driver killed by signal {-code}" if code < 0 else last_error(log_path)
+        return "FAILED", str(log_path), f"{error} (log: {log_path})"
 
     def _download(self, uri: str, folder: Path) -> Path:
         bucket, key = split_s3(uri)

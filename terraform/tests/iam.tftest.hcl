@@ -29,6 +29,7 @@ variables {
       artifact_read_keys      = ["scripts/bronze_ingest.py", "packages/lakehouse.zip"]
       artifact_write_prefixes = ["tmp/bronze/"]
       catalog_write_databases = ["lh_dev_bronze", "lh_dev_ops"]
+      lease_table_arns        = ["arn:aws:dynamodb:eu-west-1:123456789012:table/lh-dev-table-leases"]
     }
     gold = {
       description             = "gold job"
@@ -86,6 +87,17 @@ run "roles" {
       "arn:aws:s3:::lh-dev-lake-123456789012/bronze/*", "arn:aws:s3:::lh-dev-lake-123456789012/ops/*",
     ]
     error_message = "bronze may write only bronze/ and ops/."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : [s.Action, s.Resource] if startswith(join(",", flatten([s.Action])), "dynamodb:")] == [[
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      ["arn:aws:dynamodb:eu-west-1:123456789012:table/lh-dev-table-leases"],
+    ]]
+    error_message = "A job role holds leases with item reads and writes on its lease table only."
+  }
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.this["gold"].policy, "dynamodb:")
+    error_message = "A principal without lease_table_arns gets no DynamoDB access."
   }
   assert {
     condition = one([for s in jsondecode(aws_iam_role_policy.this["bronze"].policy).Statement : s.Resource if s.Sid == "ReadOwnLakePrefixes"]) == [

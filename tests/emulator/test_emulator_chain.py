@@ -11,6 +11,7 @@ generator's ledger and truth files; expected columns from docs/TABLES.md.
 """
 
 import csv
+import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -146,6 +147,18 @@ def test_each_job_ran_the_uploaded_script_with_what_it_requires(emulated, stage)
         assert step.arguments["--sources"] == "all"
     log = Path(step.log).read_text()
     assert "/deps/lakehouse.zip/lakehouse/__init__.py" in log, "lakehouse must come from the --extra-py-files zip"
+
+
+def test_every_job_held_its_table_leases_in_the_emulated_dynamodb(emulated):
+    """Each deployed job got --lease_table and took its leases in the emulated DynamoDB (lakehouse.lease,
+    docs/concurrency.md); none is left behind."""
+    dynamodb = server.client("dynamodb", emulated["endpoint"])
+    for stage in JOBS:
+        step = emulated["fixed"].step(JOBS[stage])
+        table = step.arguments["--lease_table"]
+        held = re.search(rf"took (\d+) table leases in {re.escape(table)}, all released", Path(step.log).read_text())
+        assert held and int(held.group(1)) >= 1, f"{stage}: no leases taken ({step.log})"
+    assert dynamodb.scan(TableName=table)["Items"] == []
 
 
 def test_resumed_run_ingested_nothing_twice_and_counts_match_the_ledger(emulated):

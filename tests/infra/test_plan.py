@@ -335,6 +335,45 @@ def test_each_job_role_writes_only_its_own_prefixes(by_type, job, writes):
     assert prefixes == writes
 
 
+# ------------------------------------------------------------------------------ concurrency
+def test_one_run_per_job_and_workflow_and_every_job_leases_its_tables(by_type, jobs):
+    """docs/concurrency.md: Glue refuses a second concurrent run of a job or the workflow, and every job
+    gets the DynamoDB lease table (lakehouse.lease) that keeps two drivers off one Delta table."""
+    from lakehouse import lease
+
+    table = one(by_type("aws_dynamodb_table"), "lease table")["values"]
+    assert table["billing_mode"] == "PAY_PER_REQUEST" and table["hash_key"] == "lease_key"
+    assert table["ttl"] == [{"attribute_name": lease.EXPIRY_ATTRIBUTE, "enabled": True}]
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["server_side_encryption"][0]["enabled"] is True
+    for stage, job in jobs.items():
+        assert job["default_arguments"]["--lease_table"] == table["name"], stage
+        assert job["execution_property"] == [{"max_concurrent_runs": 1}], stage
+    assert one(by_type("aws_glue_workflow"), "workflow")["values"]["max_concurrent_runs"] == 1
+
+
+def test_lease_grants_are_item_reads_and_writes_on_the_lease_table_only(by_type):
+    table = one(by_type("aws_dynamodb_table"), "lease table")["values"]["name"]
+    for p in _scoped_policies(by_type):
+        principal = p["address"].rsplit('["', 1)[-1].rstrip('"]')
+        grants = [
+            s
+            for s in _statements(p["values"]["policy"])
+            if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))
+        ]
+        if p["address"].startswith("module.iam.") and principal in SCRIPTS:
+            (grant,) = grants
+            assert sorted(grant["Action"]) == [
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ]
+            assert grant["Resource"] == [f"arn:aws:dynamodb:eu-west-1:123456789012:table/{table}"], principal
+        else:
+            assert not grants, f"{p['address']} has DynamoDB access"
+
+
 # ------------------------------------------------------------------------------ contracts
 @pytest.mark.parametrize("entity", sorted(CONTRACTS))
 def test_every_contract_has_a_ruleset_and_silver_tables(by_type, entity):

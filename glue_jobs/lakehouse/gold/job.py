@@ -16,7 +16,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse import delta_io, ops
+from lakehouse import delta_io, lease, ops
 from lakehouse.errors import ContractError
 from lakehouse.gold import incremental, inputs, marts, publish, scd2, star
 from lakehouse.gold.contracts import GoldSettings, gold_settings
@@ -219,7 +219,10 @@ def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = i
     """
     t0, started = time.time(), datetime.now(UTC)
     salt = resolve_salt(config.pii_salt)
-    with ops.deferred(spark):
+    # Before the first commit: one writer per table (lakehouse.lease; ops tables lease per commit, in ops)
+    paths = config.paths
+    written = [p for name in load_gold_tables(config.contracts_dir) for p in (paths.gold(name), paths.exports(name))]
+    with lease.hold(written), ops.deferred(spark):
         read_inputs = inputs.fingerprint(spark, config, salt)
         if not rebuild and inputs.unchanged(spark, config, read_inputs):
             start = started.replace(tzinfo=None)

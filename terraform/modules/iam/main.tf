@@ -152,6 +152,13 @@ locals {
         enabled  = p.glue_logs == "data_quality"
       },
       {
+        Sid      = "HoldTableLeases"
+        Effect   = "Allow"
+        Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+        Resource = p.lease_table_arns
+        enabled  = length(p.lease_table_arns) > 0
+      },
+      {
         Sid       = "PutOwnMetrics"
         Effect    = "Allow"
         Action    = ["cloudwatch:PutMetricData"]

@@ -51,6 +51,8 @@ variable "principals" {
     ssm_parameter_arns      = optional(list(string), [])
     data_quality_rulesets   = optional(bool, false)
     metric_namespaces       = optional(list(string), [])
+    # DynamoDB tables of the jobs' table leases (modules/lease_table): item reads and writes only.
+    lease_table_arns = optional(list(string), [])
     # What runs under the role, which decides its log groups: a Glue job, a crawler, or Glue
     # Data Quality evaluation runs.
     glue_logs = optional(string, "job")
