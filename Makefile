@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino chromium trino-cli package odcs lake replay maintain lineage test lint clean emulator bench bench-history profile
+.PHONY: setup venv jars trino chromium trino-cli package odcs lake replay maintain lineage test test-long lint clean emulator bench bench-history profile
 
 setup: venv jars trino chromium  ## everything a run or the tests need (idempotent)
 
@@ -18,9 +18,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
-jars: venv                  ## Spark's extra jars (jars.txt) and the local file-system jar (lakehouse_local/jvm)
+jars: venv                  ## Spark's extra jars (jars.txt), the local file-system jar (lakehouse_local/jvm), the JVM class-data archive
 	@scripts/fetch_jars.sh
 	@scripts/build_localfs.sh
+	@$(PY) -m lakehouse_local.class_data
 
 trino:                      ## Trino 476 server + CLI into .cache/trino (runs the Athena SQL locally)
 	@scripts/fetch_trino.sh
@@ -52,8 +53,11 @@ lineage: venv               ## ./lake's lineage from its OpenLineage events: lak
 	$(PY) -m lakehouse_local.lineage_view --lake lake
 
 TEST_WORKERS ?= 2
-test: setup                 ## the whole test suite (unit, integration, infra, sql) on TEST_WORKERS pytest-xdist workers
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+test: setup                 ## the test suite (unit, integration, infra, sql) on TEST_WORKERS pytest-xdist workers, without the `long` runs
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not long"
+
+test-long: setup            ## the `long` end-to-end runs: the deployed chain in the emulated account, every crash point (CI runs it after make test)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m long
 
 BENCH_ROWS ?= 5000000
 bench: venv jars            ## Spark (the Glue jobs) vs DuckDB on BENCH_ROWS sales lines: stages, rows/s, memory, gold check, cost

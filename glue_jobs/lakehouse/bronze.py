@@ -575,7 +575,7 @@ def run(spark, config) -> list[dict]:
                 s.rows = result["rows"]
             return result
 
-        results = parallel.run_in_waves(selected, lambda c: [], ingest)  # each source its own bronze table
+        results = parallel.run_concurrently(selected, lambda c: [], ingest)  # each source its own bronze table
     # After the flush (a table with rows is created by its own append): bronze's ops tables exist
     # from the first run on, drift or not, delivery or not, for the ops crawler.
     ops.create_missing(spark, config, BRONZE_OPS_TABLES)

@@ -458,7 +458,7 @@ def run(spark, config) -> list[dict]:
         def references(c: Contract) -> list[Contract]:  # cleaned first: sales checks products' ids
             return [by_entity[r.entity] for r in c.references if r.entity in by_entity]
 
-        results = parallel.run_in_waves(ordered, references, clean)
+        results = parallel.run_concurrently(ordered, references, clean)
     failures = [
         f"{r['entity']}: {o['rule_name']} ({o['rule']}) — {o['failure_reason']}"
         for r in results

@@ -28,7 +28,8 @@ from lakehouse_local.emulator.glue_runner import GlueRunner
 from tests.glue_scripts import required_args
 from tests.moto_deploy import fresh_moto_deployment
 
-pytestmark = pytest.mark.slow
+# The deployed chain in its own job processes (~6 min): `make test-long`, which CI runs after `make test`.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS, SEED = 300, 7

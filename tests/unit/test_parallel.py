@@ -1,4 +1,4 @@
-"""lakehouse.parallel.run_in_waves: dependencies first, a bounded number at a time, errors not lost."""
+"""lakehouse.parallel.run_concurrently: dependencies first, a bounded number at a time, errors not lost."""
 
 import threading
 import time
@@ -18,7 +18,7 @@ def test_an_item_starts_after_what_it_depends_on_and_results_keep_the_items_orde
         return item.upper()
 
     items = ["sales", "products", "customers", "returns"]
-    assert parallel.run_in_waves(items, deps.get, work) == ["SALES", "PRODUCTS", "CUSTOMERS", "RETURNS"]
+    assert parallel.run_concurrently(items, deps.get, work) == ["SALES", "PRODUCTS", "CUSTOMERS", "RETURNS"]
     assert started["sales"] >= ended["products"] and started["returns"] >= ended["sales"]
 
 
@@ -33,14 +33,14 @@ def test_no_more_than_the_workers_run_at_once_and_independent_items_do_overlap()
         with lock:
             running[0] -= 1
 
-    parallel.run_in_waves(list(range(6)), lambda i: [], work, workers=2)
+    parallel.run_concurrently(list(range(6)), lambda i: [], work, workers=2)
     assert peak[0] == 2
     peak[0] = 0
-    parallel.run_in_waves(list(range(6)), lambda i: [], work, workers=1)
+    parallel.run_concurrently(list(range(6)), lambda i: [], work, workers=1)
     assert peak[0] == 1
 
 
-def test_a_failure_lets_its_wave_finish_starts_no_later_wave_and_is_raised():
+def test_a_failure_lets_the_running_items_end_starts_no_other_and_is_raised():
     done = []
 
     def work(item):
@@ -51,10 +51,23 @@ def test_a_failure_lets_its_wave_finish_starts_no_later_wave_and_is_raised():
 
     deps = {"bad": [], "fine": [], "later": ["fine"]}
     with pytest.raises(RuntimeError, match="bad source"):
-        parallel.run_in_waves(["bad", "fine", "later"], deps.get, work)
+        parallel.run_concurrently(["bad", "fine", "later"], deps.get, work, workers=2)
     assert done == ["fine"]
+
+
+def test_an_item_starts_as_soon_as_its_own_dependencies_end_not_when_everything_before_it_has():
+    started, ended = {}, {}
+
+    def work(item):
+        started[item] = time.monotonic()
+        time.sleep({"products": 0.05, "customers": 0.4}.get(item, 0.05))
+        ended[item] = time.monotonic()
+
+    deps = {"customers": [], "products": [], "sales": ["products"]}
+    parallel.run_concurrently(["customers", "products", "sales"], deps.get, work, workers=2)
+    assert ended["products"] <= started["sales"] < ended["customers"]
 
 
 def test_a_dependency_cycle_is_named():
     with pytest.raises(ValueError, match="cycle"):
-        parallel.run_in_waves(["a", "b"], {"a": ["b"], "b": ["a"]}.get, lambda i: i)
+        parallel.run_concurrently(["a", "b"], {"a": ["b"], "b": ["a"]}.get, lambda i: i)

@@ -130,3 +130,18 @@ def test_quick_jit_is_asked_for_by_name_and_only_then_stops_at_c1(monkeypatch):
         runtime.jit_flags(default="quick")
     monkeypatch.delenv(runtime.JIT_ENV)
     assert runtime.jit_flags(default="quick") == ["-XX:TieredStopAtLevel=1"]  # Trino's default
+
+
+def test_the_class_data_archive_is_used_only_when_written_for_this_class_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAKEHOUSE_JARS_DIR", str(tmp_path / "jars"))
+    monkeypatch.delenv(runtime.CLASS_DATA_ENV, raising=False)
+    mine, other = ["/jars/a.jar", "/jars/b.jar"], ["/jars/a.jar"]
+    archive = runtime.class_data_archive(mine)
+    assert archive.parent == tmp_path / "class-data" and archive != runtime.class_data_archive(other)
+    assert "SharedArchiveFile" not in runtime.driver_java_options(mine)  # none written yet: plain start
+    archive.parent.mkdir()
+    archive.write_bytes(b"archive")
+    assert f"-XX:SharedArchiveFile={archive}" in runtime.driver_java_options(mine).split()
+    assert "SharedArchiveFile" not in runtime.driver_java_options(other)  # another class path: not its archive
+    monkeypatch.setenv(runtime.CLASS_DATA_ENV, "1")  # lakehouse_local.class_data's child: writes it at exit
+    assert f"-XX:ArchiveClassesAtExit={archive}" in runtime.driver_java_options(mine).split()

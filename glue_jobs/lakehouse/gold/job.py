@@ -16,7 +16,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse import delta_io, lease, ops
+from lakehouse import delta_io, lease, ops, parallel
 from lakehouse.errors import ContractError
 from lakehouse.gold import incremental, inputs, marts, publish, scd2, star
 from lakehouse.gold.contracts import GoldSettings, gold_settings
@@ -297,22 +297,30 @@ def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: f
 
 
 def _build_full(spark, config, salt: str, settings: GoldSettings, silver: SilverInputs, out, summary) -> None:
-    """Every table whose silver inputs exist, from all of silver (summary["not_built"]: the others)."""
-    not_built = summary["not_built"]
-    dim_customer = None
-    if "dim_customer" not in not_built:
-        with stage("gold_aggregates dim_customer") as s:
-            dim_customer, summary["scd2"] = build_dim_customer(
-                spark, config.paths, silver.customers, settings, salt, out
-            )
-            s.rows = out.rows["dim_customer"]
-    if "dim_date" not in not_built:
-        out.overwrite("dim_date", star.dim_date(silver.sales))
-        out.overwrite("dim_store", star.dim_store(silver.sales))
-    if "dim_product" not in not_built:
-        out.overwrite("dim_product", star.dim_product(silver.products))
-    if "fact_sales" not in not_built:
-        _build_facts(silver, dim_customer, out.declared, out, summary)
+    """Every table whose silver inputs exist, from all of silver (summary["not_built"]: the others).
+
+    The dimensions are independent of each other and written two at a time (lakehouse.parallel); the
+    facts and marts wait for dim_customer, whose versions they are keyed to.
+    """
+    built = {}
+
+    def build(name: str) -> None:
+        if name == "dim_customer":
+            with stage("gold_aggregates dim_customer") as s:
+                built[name], summary["scd2"] = build_dim_customer(
+                    spark, config.paths, silver.customers, settings, salt, out
+                )
+                s.rows = out.rows["dim_customer"]
+        elif name == "dim_date":
+            out.overwrite("dim_date", star.dim_date(silver.sales))
+            out.overwrite("dim_store", star.dim_store(silver.sales))
+        elif name == "dim_product":
+            out.overwrite("dim_product", star.dim_product(silver.products))
+        else:
+            _build_facts(silver, built["dim_customer"], out.declared, out, summary)
+
+    names = [n for n in ("dim_customer", "fact_sales", "dim_date", "dim_product") if n not in summary["not_built"]]
+    parallel.run_concurrently(names, lambda n: ["dim_customer"] if n == "fact_sales" else [], build)
 
 
 def _build_facts(silver: SilverInputs, dim_customer: DataFrame, declared, out: GoldWriter, summary: dict) -> None:
@@ -323,9 +331,11 @@ def _build_facts(silver: SilverInputs, dim_customer: DataFrame, declared, out: G
         out.overwrite("fact_sales", star.fact_sales(enriched))
         summary["fx"] = fx_summary(enriched)
         marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
-        for table in declared.values():
-            if table.build == "mart":
-                out.overwrite(table.name, marts.build(table.name, enriched, **marts_inputs))
+
+        def mart(name: str) -> None:
+            out.overwrite(name, marts.build(name, enriched, **marts_inputs))
+
+        parallel.run_concurrently([t.name for t in declared.values() if t.build == "mart"], lambda n: [], mart)
     finally:
         enriched.unpersist()
 
