@@ -226,11 +226,11 @@ def driver_java_options(class_path: list[str] = ()) -> str:
 
 # Class-data sharing (JDK 17 AppCDS, `java -XX:SharedArchiveFile`): the classes a Spark + Delta session
 # loads are mapped from an archive instead of parsed and verified from the jars at every JVM start. `make
-# setup` dumps it once (lakehouse_local.class_data: -XX:ArchiveClassesAtExit after a small chain); a local
-# session's start and first Delta write, read and MERGE went 15.3-16.3 -> 11.1-11.3 s. The archive holds
+# setup` dumps it once (-XX:ArchiveClassesAtExit after a small Delta workload; docs/performance.md); a
+# session's start and first Delta write, read and MERGE went 15.6 -> 11.9-12.7 s. The archive holds
 # one JDK's view of one class path, so its name carries both; the JVM ignores an archive that does not
 # match (-Xshare:auto, its default) and -Xlog keeps that quiet. Glue builds its own JVMs: local only.
-CLASS_DATA_ENV = "LAKEHOUSE_CLASS_DATA_DUMP"  # set by lakehouse_local.class_data: write the archive at exit
+CLASS_DATA_ENV = "LAKEHOUSE_CLASS_DATA_DUMP"  # set by `make setup`'s dump: write the archive at exit
 
 
 def class_data_archive(class_path: list[str]) -> Path:
