@@ -56,7 +56,7 @@ TEST_WORKERS ?= 2
 test: setup                 ## the test suite (unit, integration, infra, sql) on TEST_WORKERS pytest-xdist workers, without the `long` runs
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not long"
 
-test-long: setup            ## the `long` end-to-end runs: the deployed chain in the emulated account, every crash point (CI runs it after make test)
+test-long: setup            ## the `long` end-to-end runs (docs/testing.md): emulated deployments, crash points, maintenance (CI runs it after make test)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m long
 
 BENCH_ROWS ?= 5000000

@@ -19,7 +19,8 @@ from lakehouse_local.emulator.server import EmulatorError
 from tests.glue_scripts import required_args
 from tests.moto_deploy import fresh_moto_deployment
 
-pytestmark = pytest.mark.slow
+# terraform apply + destroy of the whole stack on moto: `make test-long`, which CI runs after `make test`.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACTS = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "contracts").glob("*.yaml"))]

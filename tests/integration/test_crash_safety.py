@@ -20,7 +20,8 @@ from lakehouse import delta_io, runtime
 
 from tests.kill_after_commit import count_commits, restore, run_chain
 
-pytestmark = pytest.mark.slow
+# Each kill point is a job process killed and re-run: `make test-long`, which CI runs after `make test`.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = "customers"  # JSON, SCD2 (versions log), latest_by, row rules: every silver write kind
 
@@ -78,12 +79,6 @@ KILL_POINTS = range(1, 10)  # every commit of bronze + silver over the second de
 SIGKILL_POINTS = (1, 6)  # after the bronze append; after the quarantine write (both broke the old code)
 
 
-def in_make_test(points, keep):
-    """`make test` kills at the `keep` points (the first commit and the last); the others are marked
-    `long` and run in `make test-long` (CI runs both): each point is a job process killed and re-run."""
-    return [p if p in keep else pytest.param(p, marks=pytest.mark.long) for p in points]
-
-
 def _deliver(lake: Path, name: str, lines: list[str]) -> None:
     path = lake / "landing" / SOURCE / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +128,7 @@ def test_the_kill_points_are_every_commit_of_the_run(crash_lakes):
     assert list(KILL_POINTS) == list(range(1, commits + 1))
 
 
-@pytest.mark.parametrize("kill_at", in_make_test(KILL_POINTS, keep=(1, KILL_POINTS[-1])))
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
 def test_rerun_from_the_lake_left_after_any_commit_equals_an_uninterrupted_run(spark, crash_lakes, kill_at):
     root, _, reference, _ = crash_lakes
     lake = root / f"rerun_{kill_at}"
@@ -144,7 +139,7 @@ def test_rerun_from_the_lake_left_after_any_commit_equals_an_uninterrupted_run(s
     assert got == reference
 
 
-@pytest.mark.parametrize("kill_at", in_make_test(SIGKILL_POINTS, keep=(1,)))
+@pytest.mark.parametrize("kill_at", SIGKILL_POINTS)
 def test_a_job_killed_after_a_commit_leaves_that_commit_and_the_rerun_repairs_it(spark, crash_lakes, kill_at):
     root, template, reference, _ = crash_lakes
     lake = root / f"killed_{kill_at}"

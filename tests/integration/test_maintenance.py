@@ -11,7 +11,8 @@ from lakehouse.config import JobConfig
 from tests.integration.test_crash_safety import FIRST, SECOND, SOURCE, TABLES, VOLATILE, _customer, _deliver
 from tests.kill_after_commit import run_chain
 
-pytestmark = pytest.mark.slow
+# Batches, OPTIMIZE + VACUUM and a replay on two lakes: `make test-long`, which CI runs after `make test`.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 THIRD = [
     _customer("C2", "b2@x.com", "2024-03-01T00:00:00Z"),  # update of a key compacted/Z-ordered by maintenance
     _customer("C7", "g@x.com", "2024-03-01T00:00:00Z"),  # new key
