@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars trino chromium trino-cli package odcs lake replay maintain lineage test test-long lint clean emulator bench bench-history profile
+.PHONY: setup venv jars class-data trino chromium trino-cli package odcs lake replay maintain lineage test test-long lint clean emulator bench bench-history profile
 
 setup: venv jars trino chromium  ## everything a run or the tests need (idempotent)
 
@@ -18,9 +18,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
-jars: venv                  ## Spark's extra jars (jars.txt), the local file-system jar (lakehouse_local/jvm), the JVM class-data archive
+jars: venv                  ## Spark's extra jars (jars.txt) and the local file-system jar (lakehouse_local/jvm)
 	@scripts/fetch_jars.sh
 	@scripts/build_localfs.sh
+
+# ~30 s once, ~4 s off every later JVM start (docs/performance.md): for the targets that start many or long
+# JVMs, not `make test`'s setup, where its two sessions would not earn it back.
+class-data: jars            ## the JVM class-data archive local Spark sessions start from (lakehouse_local/class_data.py)
 	@$(PY) -m lakehouse_local.class_data
 
 trino:                      ## Trino 476 server + CLI into .cache/trino (runs the Athena SQL locally)
@@ -39,14 +43,14 @@ package: venv               ## dist/lakehouse.zip for --extra-py-files (package 
 odcs: venv                  ## contracts/ and contracts/gold/ as Open Data Contract Standard v3 documents in dist/odcs (LAKE_ROOT=s3://<lake bucket>)
 	$(PY) -m lakehouse_local.odcs $(if $(LAKE_ROOT),--lake-root $(LAKE_ROOT))
 
-lake: venv jars             ## generate sample data and run the whole chain locally (no Trino needed)
+lake: venv jars class-data             ## generate sample data and run the whole chain locally (no Trino needed)
 	$(PY) -m lakehouse_local.local_run --rows $(ROWS) --batches $(BATCHES) $(if $(FRESH),--fresh)
 
-replay: venv jars           ## re-run ENTITY's quarantined rows (optional RULE=, BATCH=) through the current contract and data
+replay: venv jars class-data           ## re-run ENTITY's quarantined rows (optional RULE=, BATCH=) through the current contract and data
 	@test -n "$(ENTITY)" || { echo "usage: make replay ENTITY=sales [RULE=unknown_product_id] [BATCH=<batch id>]" >&2; exit 2; }
 	$(PY) -m lakehouse_local.replay --entity $(ENTITY) $(if $(RULE),--rule $(RULE)) $(if $(BATCH),--batch $(BATCH)) --lake lake
 
-maintain: venv jars         ## OPTIMIZE + VACUUM every table of ./lake (the maintain_tables job; RETAIN_HOURS >= 168)
+maintain: venv jars class-data         ## OPTIMIZE + VACUUM every table of ./lake (the maintain_tables job; RETAIN_HOURS >= 168)
 	$(PY) -m lakehouse_local.maintain --lake lake $(if $(RETAIN_HOURS),--retain-hours $(RETAIN_HOURS))
 
 lineage: venv               ## ./lake's lineage from its OpenLineage events: lake/lineage/lineage.svg and a table of the job runs
@@ -56,19 +60,19 @@ TEST_WORKERS ?= 2
 test: setup                 ## the test suite (unit, integration, infra, sql) on TEST_WORKERS pytest-xdist workers, without the `long` runs
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not long"
 
-test-long: setup            ## the `long` end-to-end runs (docs/testing.md): emulated deployments, crash points, maintenance (CI runs it after make test)
+test-long: setup class-data            ## the `long` end-to-end runs (docs/testing.md): emulated deployments, crash points, maintenance (CI runs it after make test)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m long
 
 BENCH_ROWS ?= 5000000
-bench: venv jars            ## Spark (the Glue jobs) vs DuckDB on BENCH_ROWS sales lines: stages, rows/s, memory, gold check, cost
+bench: venv jars class-data            ## Spark (the Glue jobs) vs DuckDB on BENCH_ROWS sales lines: stages, rows/s, memory, gold check, cost
 	$(PY) bench/lake_bench.py --rows $(BENCH_ROWS) $(if $(SCALES),--scales $(SCALES))
 
 DAYS ?= 250
 DAY_ROWS ?= 20000
-bench-history: venv jars    ## one more day on lakes of 1 and DAYS days of DAY_ROWS sales lines: time, bytes read, files, cost
+bench-history: venv jars class-data    ## one more day on lakes of 1 and DAYS days of DAY_ROWS sales lines: time, bytes read, files, cost
 	$(PY) bench/history_bench.py --days $(DAYS) --day-rows $(DAY_ROWS) $(if $(POINTS),--points $(POINTS))
 
-profile: venv jars          ## where make lake's time goes: per job and call site, Spark jobs, Delta commits, seconds
+profile: venv jars class-data          ## where make lake's time goes: per job and call site, Spark jobs, Delta commits, seconds
 	$(PY) bench/profile_chain.py --rows $(ROWS) --batches $(BATCHES)
 
 lint: venv

@@ -26,6 +26,9 @@ SALES_HEADER = (
 )
 PRODUCTS_HEADER = "product_id,product_name,category,brand,unit_cost,list_price"
 
+# Replays of a generated lake, each a silver and gold run: `make test-long`, which CI runs after `make test`.
+pytestmark = pytest.mark.long
+
 
 def sale(tid, product, qty, price, total, date="2024-03-01"):
     return f"{tid},{date},S1,Store One,paris,{product},Thing,toys,C1,Ann Lee,{qty},{price},{total},card,EUR"

@@ -351,6 +351,7 @@ def test_manifests_and_exports_hold_the_current_snapshot(spark, lake, first_run)
         ), name
 
 
+@pytest.mark.long  # two more gold runs over a changed silver: make test-long
 def test_scd2_change_then_rerun_is_stable(spark, lake, first_run):
     # a change for C1 effective 2024-01-07 (between its sales T1 on 01-05 and T3/T4 on 01-08)
     changed = CUSTOMERS[0][:6] + (

@@ -94,6 +94,7 @@ def test_pending_rows_are_the_files_appended_after_the_recorded_version(spark, j
     assert (pending.read, pending.mark) == ("appended files: 1", Mark(state.table_id, 3))
 
 
+@pytest.mark.long  # OPTIMIZE + VACUUM with a zero retention on a real table: make test-long
 def test_pending_rows_after_a_compaction_of_their_files_and_vacuum_come_from_the_full_read(spark, job_config):
     """b2's file (after the mark) is compacted with b1's and vacuumed: the log no longer names a file that
     holds b2 alone, so the table is read without the cleaned batches: b2, nothing twice."""
