@@ -98,7 +98,7 @@ def plan(
     missing = sorted(set(now) - set(since))
     if missing:
         return Plan("full", f"silver {missing} new since the last build", now=now)
-    written = {}
+    sales_written = 0
     for table, v in now.items():
         if v < since[table]:
             return Plan("full", f"silver.{table} is older than the last build read", now=now)
@@ -114,8 +114,9 @@ def plan(
                 params.get("mode") == "Overwrite" and not params.get("predicate")
             ):
                 return Plan("full", f"silver.{table} was overwritten since the last build", now=now)
-        written[table] = sum(int((i.get("operationMetrics") or {}).get(m, 0)) for i in infos for m in WRITTEN_BYTES)
-    share = sales_share(spark, silver_root, written.get("sales", 0)) if max_share < 1 else 0.0  # 1: always
+        if table == "sales":
+            sales_written = sum(int((i.get("operationMetrics") or {}).get(m, 0)) for i in infos for m in WRITTEN_BYTES)
+    share = sales_share(spark, silver_root, sales_written) if max_share < 1 else 0.0  # 1: always
     if share > max_share:
         return Plan(
             "full",
