@@ -27,11 +27,22 @@ def resolve_args(argv: list[str]) -> dict:
     return runtime.resolve_args(getResolvedOptions, argv, REQUIRED_ARGS, OPTIONAL_ARGS)
 
 
+def parse_share(text: str) -> float:
+    """--incremental_max_share: a number from 0 (always full) upwards (1 or more: always incremental)."""
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1.0
+    if not share >= 0:
+        raise ValueError(f"--incremental_max_share must be a number >= 0 (e.g. 0.25), got {text!r}")
+    return share
+
+
 def main(argv: list[str]) -> None:
     args = resolve_args(argv)
     config = JobConfig.from_args(args, pii_salt=pii.read_salt(args["pii_salt_parameter"]))
     rebuild = (args.get("rebuild") or "").strip().lower() == "true"
-    options = {"max_share": float(args["incremental_max_share"])} if args.get("incremental_max_share") else {}
+    options = {"max_share": parse_share(args["incremental_max_share"])} if args.get("incremental_max_share") else {}
     with runtime.glue_session(args, GlueContext, Job) as spark:
         print(gold.format_summary(gold.run(spark, config, rebuild=rebuild, **options)), flush=True)
 

@@ -48,3 +48,10 @@ def test_env_salt_wins_locally(monkeypatch):
             raise AssertionError("SSM must not be called when the env var is set")
 
     assert read_salt("/any", NoSSM()) == "local"
+
+
+def test_incremental_max_share_is_a_number_from_zero_up_or_a_clear_error(script):
+    assert script.parse_share("0.25") == 0.25 and script.parse_share("1") == 1.0 and script.parse_share("0") == 0.0
+    for bad in ("abc", "-0.1", "nan", ""):
+        with pytest.raises(ValueError, match="--incremental_max_share must be a number >= 0"):
+            script.parse_share(bad)
