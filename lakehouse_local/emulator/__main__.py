@@ -121,6 +121,8 @@ def main(argv=None) -> int:
             print(f"\nemulator: terraform destroy ... {tf.destroy():.0f}s", flush=True)
     finally:
         server.stop(proc)
+    replayed = server.replayed_answers(workdir / "moto.log")
+    print(f"emulator: {len(replayed)} answers given again to an SDK retry of a call already done (moto.log)")
     print(f"emulator: done in {time.monotonic() - t0:.0f}s; work folder {workdir}")
     return 0 if ok else 1
 

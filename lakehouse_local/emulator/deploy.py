@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from lakehouse_local.emulator.server import EmulatorError, aws_env, client, server_errors
+from lakehouse_local.emulator.server import EmulatorError, aws_env, client, replayed_answers, server_errors
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TF_DIR = REPO_ROOT / "terraform"
@@ -37,7 +37,11 @@ def failure_evidence(provider_log: Path, moto_log: Path) -> str:
     retried = re.findall(r"^(\S+) \[DEBUG\] provider\S*: retrying request (\S+), attempt (\d+)", text, re.M)
     calls = "\n".join(f"  {ts} {call} attempt {n}" for ts, call, n in retried) or "  none"
     moto = server_errors(moto_log)
-    return f"AWS calls the provider retried ({provider_log}):\n{calls[-3000:]}\nmoto's errors:\n{moto}"
+    replayed = "\n".join(f"  {line}" for line in replayed_answers(moto_log)[-20:]) or "  none"
+    return (
+        f"AWS calls the provider retried ({provider_log}):\n{calls[-3000:]}\nmoto's errors:\n{moto}\n"
+        f"answers moto gave again to a retry:\n{replayed}"
+    )
 
 
 class Terraform:

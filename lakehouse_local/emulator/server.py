@@ -5,6 +5,7 @@ use this one copy. ``python -m lakehouse_local.emulator.server`` is the server i
 application on waitress (docs/emulator.md, "Transport", says why not moto_server's werkzeug).
 """
 
+import contextlib
 import os
 import re
 import subprocess
@@ -34,14 +35,18 @@ RUNNING_ON = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 # terraform provider: 90 s; boto3 and Spark's S3A close theirs on their own), so the server never
 # closes a connection a client may be writing its next request into.
 IDLE_CONNECTION_SECONDS = 3600
+ONE_WRITE_BYTES = 64 * 1024
 
 
 def serve(host: str = "127.0.0.1", port: int = 0) -> None:
     """Serve moto's WSGI application (what moto_server runs) on waitress, an HTTP/1.1 server with
     keep-alive, and print the startup line start_moto reads."""
     import logging
+    import warnings
 
     import waitress
+
+    warnings.filterwarnings("ignore", "send_bytes", DeprecationWarning)  # still honoured by waitress 3.0
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     app = AccessLog(DomainDispatcherApplication(create_backend_app))
@@ -55,6 +60,9 @@ def serve(host: str = "127.0.0.1", port: int = 0) -> None:
         connection_limit=1000,
         asyncore_use_poll=True,
         channel_timeout=IDLE_CONNECTION_SECONDS,
+        # An answer leaves in one write, its headers with its body, as the request's task ends
+        # (waitress holds output below send_bytes while the task runs); docs/emulator.md, Transport.
+        send_bytes=ONE_WRITE_BYTES,
     )
     # "Task queue depth is N" whenever more requests are in flight than threads: queued, not lost
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -63,12 +71,35 @@ def serve(host: str = "127.0.0.1", port: int = 0) -> None:
     httpd.run()
 
 
+# An AWS SDK sends every attempt of one call with the same invocation id; the attempt number is
+# in amz-sdk-request (botocore and the Go SDK v2: "attempt=2; max=25").
+ATTEMPT = re.compile(r"attempt=(\d+)")
+KEPT_ANSWERS = 2000  # the newest calls' answers; an SDK retries within seconds of its first attempt
+KEPT_ANSWER_BYTES = 256 * 1024  # a larger answer is a read: running it again answers the same
+
+
+class Call:
+    """One AWS call (one invocation id): its attempts run one at a time, and its first 2xx answer."""
+
+    def __init__(self):
+        self.lock, self.answer, self.answered_at = threading.Lock(), None, 0.0
+
+
 class AccessLog:
     """One line per answer and a traceback per failed request, in werkzeug's format (what
-    server_errors reads and what moto_server's log looked like)."""
+    server_errors reads and what moto_server's log looked like), and one answer per AWS call.
+
+    An AWS SDK retries a call whose answer it did not receive (a reset or closed connection, a
+    timeout) with the same ``amz-sdk-invocation-id``. moto had done the first attempt, so the retry
+    of a create failed with AlreadyExists and took the deployment down (issue 36). Here a later
+    attempt of a call that was answered 2xx gets that answer again instead of running again, and the
+    log line says ``replayed``; the attempts of one call run one at a time, so a retry sent while its
+    first attempt is still running waits for it. Calls without an invocation id, GET and HEAD run
+    every time.
+    """
 
     def __init__(self, app):
-        self.app, self.lock = app, threading.Lock()
+        self.app, self.lock, self.calls = app, threading.Lock(), {}
 
     def write(self, text: str) -> None:
         with self.lock:
@@ -77,17 +108,74 @@ class AccessLog:
 
     def __call__(self, environ, start_response):
         request = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')} {environ['SERVER_PROTOCOL']}"
-        stamp = time.strftime("%d/%b/%Y %H:%M:%S")
+        call_id = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
+        attempt = ATTEMPT.search(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+        tag = f" call={call_id} attempt={attempt.group(1) if attempt else '?'}" if call_id else ""
 
-        def logged(status, headers, exc_info=None):
-            self.write(f'{environ.get("REMOTE_ADDR", "-")} - - [{stamp}] "{request}" {status.split()[0]} -\n')
-            return start_response(status, headers, exc_info)
+        def log(status: str, note: str = "") -> None:
+            stamp, client = time.strftime("%d/%b/%Y %H:%M:%S"), environ.get("REMOTE_ADDR", "-")
+            self.write(f'{client} - - [{stamp}] "{request}" {status.split()[0]} -{tag}{note}\n')
 
+        if not call_id or environ["REQUEST_METHOD"] in ("GET", "HEAD"):  # streamed, as moto answers it
+
+            def logged(status, headers, exc_info=None):
+                log(status)
+                return start_response(status, headers, exc_info)
+
+            with self.failures_logged():
+                return self.app(environ, logged)
+        call = self.call(call_id)
+        with call.lock:
+            if call.answer:
+                status, headers, body = call.answer
+                log(status, f" replayed (answered {time.monotonic() - call.answered_at:.2f} s before)")
+            else:
+                status, headers, body = self.run(environ)
+                log(status)
+                if status.startswith("2") and len(body) <= KEPT_ANSWER_BYTES:
+                    call.answer, call.answered_at = (status, headers, body), time.monotonic()
+        start_response(status, headers)
+        return [body]
+
+    def call(self, call_id: str) -> Call:
+        with self.lock:
+            call = self.calls.pop(call_id, None) or Call()
+            self.calls[call_id] = call  # newest last
+            while len(self.calls) > KEPT_ANSWERS:
+                del self.calls[next(iter(self.calls))]
+            return call
+
+    def run(self, environ) -> tuple[str, list, bytes]:
+        """moto's answer to one request, read whole: (status, headers, body)."""
+        said = {}
+
+        def start_response(status, headers, exc_info=None):
+            said["status"], said["headers"] = status, headers
+            return chunks.append
+
+        chunks = []
+        with self.failures_logged():
+            result = self.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                getattr(result, "close", lambda: None)()
+        return said["status"], said["headers"], b"".join(chunks)
+
+    @contextlib.contextmanager
+    def failures_logged(self):
         try:
-            return self.app(environ, logged)
+            yield
         except Exception:
             self.write(f"Error on request:\n{traceback.format_exc()}")
             raise  # waitress answers 500
+
+
+def replayed_answers(log_path: Path) -> list[str]:
+    """The server's log lines of calls answered again to a retry (AccessLog): each one an answer
+    the client did not receive the first time."""
+    lines = log_path.read_text(errors="replace").splitlines() if log_path.exists() else []
+    return [line for line in lines if " replayed (" in line]
 
 
 def start_moto(log_path: Path, timeout: float = 30) -> tuple[subprocess.Popen, str]:

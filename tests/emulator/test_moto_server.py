@@ -6,6 +6,7 @@ import json
 import subprocess
 import threading
 import urllib.request
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,6 +35,7 @@ Error on request:
 Traceback (most recent call last):
 RuntimeError: dictionary changed size during iteration
 127.0.0.1 - - [27/Nov/2026 08:18:57] "POST / HTTP/1.1" 400 -
+127.0.0.1 - - [27/Nov/2026 08:18:58] "POST / HTTP/1.1" 200 - call=4f2c attempt=2 replayed (answered 0.10 s before)
 """
 
 
@@ -48,9 +50,16 @@ class CountedConnection(http.client.HTTPConnection):
         self.opened += 1
 
 
-def create_tables_concurrently(endpoint: str, database: str, clients: int, calls: int) -> tuple[dict, int]:
+def create_tables_concurrently(
+    endpoint: str, database: str, clients: int, calls: int, resent: int = 0
+) -> tuple[dict, int]:
     """``clients`` threads, each with its own connection, each sending ``calls`` Glue CreateTable
-    requests back to back without retrying; returns ({table: [answer, ...]}, TCP connections opened)."""
+    requests back to back; returns ({table: [answer, ...]}, TCP connections opened).
+
+    Each call carries an SDK invocation id. Every ``resent``-th call is sent a second time, as the
+    AWS SDK retries a call whose answer it did not receive: the same invocation id, attempt 2, after
+    attempt 1 was answered (the server cannot tell this from an answer lost on the way) or, on the
+    odd ones, while attempt 1 is still running (sent on a second connection without waiting)."""
     url = urlsplit(endpoint)
     headers = {
         "Content-Type": "application/x-amz-json-1.1",
@@ -61,29 +70,56 @@ def create_tables_concurrently(endpoint: str, database: str, clients: int, calls
     }
     answers, opened, lock = {}, [], threading.Lock()
 
+    def answer(conn) -> object:
+        try:
+            response = conn.getresponse()
+            said = response.read()
+            return 200 if response.status == 200 else f"{response.status} {said[:200]!r}"
+        except (OSError, http.client.HTTPException) as lost:  # a reset, or a connection closed unanswered
+            conn.close()
+            return f"no answer: {lost!r}"
+
     def client(n: int) -> None:
         conn = CountedConnection(url.hostname, url.port, timeout=60)
+        second = CountedConnection(url.hostname, url.port, timeout=60)
         for i in range(calls):
-            name = f"t_{n}_{i}"
+            name, call_id = f"t_{n}_{i}", str(uuid.uuid4())
             body = json.dumps({"DatabaseName": database, "TableInput": {"Name": name}})
-            try:
-                conn.request("POST", "/", body, headers)
-                response = conn.getresponse()
-                said = response.read()
-                answer = 200 if response.status == 200 else f"{response.status} {said[:200]!r}"
-            except (OSError, http.client.HTTPException) as lost:  # a reset, or a connection closed unanswered
-                conn.close()
-                answer = f"no answer: {lost!r}"
+
+            def send(connection, attempt, body=body, call_id=call_id):
+                try:
+                    connection.request(
+                        "POST", "/", body, {**headers, "amz-sdk-invocation-id": call_id, "amz-sdk-request": attempt}
+                    )
+                except OSError:
+                    connection.close()
+
+            send(conn, "attempt=1; max=3")
+            got = []
+            if resent and i % resent == 0 and i % 2:  # the retry while attempt 1 still runs
+                send(second, "attempt=2; max=3")
+                got = [answer(conn), answer(second)]
+            else:
+                got = [answer(conn)]
+                if resent and i % resent == 0:  # the retry after attempt 1's answer
+                    send(conn, "attempt=2; max=3")
+                    got.append(answer(conn))
             with lock:
-                answers.setdefault(name, []).append(answer)
+                answers.setdefault(name, []).extend(got)
         conn.close()
+        second.close()
         with lock:
-            opened.append(conn.opened)
+            opened.append(conn.opened + second.opened)
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     [t.start() for t in threads]
     [t.join() for t in threads]
     return answers, sum(opened)
+
+
+def tables(endpoint: str, database: str) -> list[str]:
+    pages = server.client("glue", endpoint).get_paginator("get_tables").paginate(DatabaseName=database)
+    return sorted(t["Name"] for page in pages for t in page["TableList"])
 
 
 def test_concurrent_creates_over_kept_connections_are_each_answered_once(tmp_path):
@@ -95,18 +131,41 @@ def test_concurrent_creates_over_kept_connections_are_each_answered_once(tmp_pat
     clients, calls = 8, 40
     proc, endpoint = server.start_moto(tmp_path / "moto.log")
     try:
-        glue = server.client("glue", endpoint)
-        glue.create_database(DatabaseInput={"Name": "stress"})
+        server.client("glue", endpoint).create_database(DatabaseInput={"Name": "stress"})
         answers, opened = create_tables_concurrently(endpoint, "stress", clients, calls)
-        pages = glue.get_paginator("get_tables").paginate(DatabaseName="stress")
-        tables = [t["Name"] for page in pages for t in page["TableList"]]
+        created = tables(endpoint, "stress")
     finally:
         server.stop(proc)
     expected = {f"t_{n}_{i}" for n in range(clients) for i in range(calls)}
     wrong = {name: got for name, got in answers.items() if got != [200]}
-    assert set(answers) == expected and not wrong, f"{len(wrong)} calls not answered once with 200: {wrong}"
-    assert sorted(tables) == sorted(expected), "each table created once, none lost"
+    assert set(answers) == expected and not wrong, (
+        f"{len(wrong)} calls not answered once with 200, e.g. {list(wrong.items())[:2]}"
+    )
+    assert created == sorted(expected), "each table created once, none lost"
     assert opened == clients, f"{opened} connections for {clients * calls} calls: the server closed kept-alive ones"
+
+
+def test_a_create_sent_again_by_the_sdk_gets_its_answer_and_is_done_once(tmp_path):
+    """The AWS SDK retries a create whose answer it did not receive, with the same invocation id;
+    moto had done attempt 1, so attempt 2 came back AlreadyExists and failed the apply (issue 36:
+    CreateTable, CreateDatabase, then on waitress CreateRole). Each resent call, after its first
+    answer or while it still runs, must get 200 both times, its table made once, and the server's
+    log must say which answers it replayed."""
+    clients, calls, resent = 8, 40, 4
+    proc, endpoint = server.start_moto(tmp_path / "moto.log")
+    try:
+        server.client("glue", endpoint).create_database(DatabaseInput={"Name": "stress"})
+        answers, _ = create_tables_concurrently(endpoint, "stress", clients, calls, resent=resent)
+        created = tables(endpoint, "stress")
+    finally:
+        server.stop(proc)
+    sent_twice = {f"t_{n}_{i}" for n in range(clients) for i in range(0, calls, resent)}
+    wrong = {name: got for name, got in answers.items() if got != [200] * (2 if name in sent_twice else 1)}
+    assert len(answers) == clients * calls and not wrong, (
+        f"{len(wrong)} calls not answered 200 each time, e.g. {list(wrong.items())[:2]}"
+    )
+    assert created == sorted(answers), "each table created once, none lost"
+    assert len(server.replayed_answers(tmp_path / "moto.log")) == len(sent_twice)
 
 
 def buckets(endpoint: str) -> list[str]:
@@ -118,8 +177,10 @@ def test_failure_evidence_names_the_retried_call_and_what_moto_answered(tmp_path
     (tmp_path / "moto.log").write_text(MOTO_LOG)
     evidence = failure_evidence(tmp_path / "provider.log", tmp_path / "moto.log").splitlines()
     assert evidence[1:2] == ["  2026-11-27T08:18:57.101Z Glue/CreateDatabase attempt 2"]
-    moto = evidence[evidence.index("moto's errors:") + 1 :]
+    replayed = evidence.index("answers moto gave again to a retry:")
+    moto = evidence[evidence.index("moto's errors:") + 1 : replayed]
     assert moto == MOTO_LOG.splitlines()[2:6], "the 500 and its traceback, not the 200 or the 400"
+    assert evidence[replayed + 1 :] == ["  " + MOTO_LOG.splitlines()[-1]]
 
 
 def test_failure_evidence_says_when_there_is_none(tmp_path):
