@@ -350,6 +350,33 @@ def resolve_args(get_resolved_options, argv: list[str], required: list[str], opt
     return get_resolved_options(argv, required + [a for a in (*optional, *LEASE_ARGS) if f"--{a}" in argv])
 
 
+# How the jobs' S3 client rides through S3 throttling (503 SlowDown), 500s and cut-off answers:
+# retries with backoff, set here so Glue and the local/emulated runs take the same settings
+# (docs/concurrency.md, "Flaky storage"; the emulator injects these faults: tests/emulator/test_s3_faults.py).
+# - Glue: s3:// is EMRFS (Glue's --enable-s3-parquet-optimized-committer "enables the EMRFS
+#   S3-optimized committer"), which retries with exponential backoff up to fs.s3.maxRetries, default
+#   15; the Amazon EMR Release Guide ("Retry Amazon S3 requests with EMRFS") suggests raising it (e.g.
+#   to 20) when S3 answers 503 Slow Down.
+# - Locally and in the emulator: s3:// is Hadoop's S3A. Its AWS SDK retries a request up to
+#   fs.s3a.attempts.maximum times, and S3A retries the operation fs.s3a.retry.limit times (throttled
+#   ones fs.s3a.retry.throttle.limit times) with exponential backoff (hadoop 3.3.4 core-default.xml:
+#   20, 7, 20, the values kept here, written down so a Hadoop upgrade does not change them unseen).
+S3_RETRIES = {
+    "fs.s3.maxRetries": "20",
+    "fs.s3a.attempts.maximum": "20",
+    "fs.s3a.retry.limit": "7",
+    "fs.s3a.retry.throttle.limit": "20",
+}
+
+
+def set_s3_retries(spark) -> None:
+    """S3_RETRIES into the session's Hadoop configuration, before the job's first S3 access (a file
+    system reads them when it is created, once per bucket)."""
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    for key, value in S3_RETRIES.items():
+        conf.set(key, value)
+
+
 @contextmanager
 def glue_session(args: dict, glue_context_cls=None, job_cls=None):
     """Yield the job's SparkSession, inside the run's lease session (lakehouse.lease); commit the Glue
@@ -371,6 +398,7 @@ def glue_session(args: dict, glue_context_cls=None, job_cls=None):
         import_hot_classes(spark)
     else:
         spark = get_spark(args.get("JOB_NAME", "lakehouse"))
+    set_s3_retries(spark)
     lineage.start(args)
     wait = args.get("lease_wait_seconds")
     try:

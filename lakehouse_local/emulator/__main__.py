@@ -85,11 +85,21 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", help="where state, sample data, job runs and the run log go (default: a temp dir)")
     ap.add_argument("--athena", action="store_true", help="run athena_sql/ on Trino over the emulated catalog")
     ap.add_argument("--keep", action="store_true", help="skip terraform destroy at the end")
+    ap.add_argument(
+        "--s3-faults",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="answer this share (0-1) of the jobs' S3 requests with an injected fault: 503 SlowDown, 500, an "
+        "answer cut off, a slow answer (docs/emulator.md)",
+    )
     args = ap.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lakehouse-emulator-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
-    proc, endpoint = server.start_moto(workdir / "moto.log")
+    if not 0 <= args.s3_faults < 1:
+        ap.error(f"--s3-faults must be a share from 0 to below 1, not {args.s3_faults}")
+    proc, endpoint = server.start_moto(workdir / "moto.log", s3_fault_rate=args.s3_faults)
     print(f"emulator: moto on {endpoint} (log {workdir / 'moto.log'})", flush=True)
     ok = True
     try:
@@ -122,6 +132,9 @@ def main(argv=None) -> int:
     finally:
         server.stop(proc)
     replayed = server.replayed_answers(workdir / "moto.log")
+    if args.s3_faults:
+        faults = server.injected_faults(workdir / "moto.log")
+        print(f"emulator: {sum(faults.values())} S3 faults injected into the jobs' requests: {faults}")
     print(f"emulator: {len(replayed)} answers given again to an SDK retry of a call already done (moto.log)")
     print(f"emulator: done in {time.monotonic() - t0:.0f}s; work folder {workdir}")
     return 0 if ok else 1

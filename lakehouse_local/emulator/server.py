@@ -7,6 +7,7 @@ application on waitress (docs/emulator.md, "Transport", says why not moto_server
 
 import contextlib
 import os
+import random
 import re
 import subprocess
 import sys
@@ -49,7 +50,8 @@ def serve(host: str = "127.0.0.1", port: int = 0) -> None:
     warnings.filterwarnings("ignore", "send_bytes", DeprecationWarning)  # still honoured by waitress 3.0
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    app = AccessLog(DomainDispatcherApplication(create_backend_app))
+    faults = S3Faults(float(os.environ.get(FAULT_RATE_ENV) or 0), int(os.environ.get(FAULT_SEED_ENV) or 0))
+    app = AccessLog(DomainDispatcherApplication(create_backend_app), faults)
     # Room for every client's pool of kept-alive connections (boto3, the provider, Spark's S3A);
     # poll() because select() stops at 1,024 file descriptors.
     httpd = waitress.create_server(
@@ -78,6 +80,54 @@ KEPT_ANSWERS = 2000  # the newest calls' answers; an SDK retries within seconds 
 KEPT_ANSWER_BYTES = 256 * 1024  # a larger answer is a read: running it again answers the same
 
 
+# Injected S3 faults (issue 33; docs/emulator.md, "Injected S3 faults"): what S3 answers under load.
+# S3 "Error responses": 503 SlowDown ("Please reduce your request rate") and 500 InternalError
+# ("We encountered an internal error. Please try again.") are the two a client must retry.
+S3_ERRORS = {
+    "503": ("503 Slow Down", "SlowDown", "Please reduce your request rate."),
+    "500": ("500 Internal Server Error", "InternalError", "We encountered an internal error. Please try again."),
+}
+FAULT_KINDS = ("503", "500", "cut", "slow")  # cut: done, then the answer is cut off and the connection closed
+SLOW_SECONDS = 2.0
+FAULT_RATE_ENV, FAULT_SEED_ENV = "LAKEHOUSE_EMULATOR_S3_FAULT_RATE", "LAKEHOUSE_EMULATOR_S3_FAULT_SEED"
+
+
+class S3Faults:
+    """Picks, at ``rate``, a fault for an S3 request of the jobs' S3 client (the AWS SDK for Java in
+    Hadoop's S3A, as Glue jobs reach S3); terraform's and boto3's calls are never faulted, so a
+    deployment or a test's own reads are not what is being tested."""
+
+    def __init__(self, rate: float = 0.0, seed: int = 0):
+        self.rate, self.random, self.lock = rate, random.Random(seed), threading.Lock()
+
+    def pick(self, environ) -> str | None:
+        if not self.rate or "/s3/aws4_request" not in environ.get("HTTP_AUTHORIZATION", ""):
+            return None
+        if "aws-sdk-java" not in environ.get("HTTP_USER_AGENT", ""):
+            return None
+        # a HEAD answer has no body to cut off
+        kinds = FAULT_KINDS if environ["REQUEST_METHOD"] != "HEAD" else ("503", "500", "slow")
+        with self.lock:
+            return self.random.choice(kinds) if self.random.random() < self.rate else None
+
+
+def s3_error(kind: str, method: str) -> tuple[str, list, bytes]:
+    """S3's error answer; to a HEAD, its headers only (the server sends what the application gives,
+    and a body after a HEAD answer would be read as the start of the next answer)."""
+    status, code, message = S3_ERRORS[kind]
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    headers = [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+    return status, headers, b"" if method == "HEAD" else body.encode()
+
+
+def cut_off(headers: list, body: bytes) -> tuple[list, bytes]:
+    """The answer's headers promise its whole body (at least one byte), half of it is sent: waitress
+    then closes the connection, and the client reads a truncated answer."""
+    length = max(len(body), 1)
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(length))]
+    return headers, body[: length // 2]
+
+
 class Call:
     """One AWS call (one invocation id): its attempts run one at a time, and its first 2xx answer."""
 
@@ -98,8 +148,9 @@ class AccessLog:
     every time.
     """
 
-    def __init__(self, app):
+    def __init__(self, app, faults: S3Faults | None = None):
         self.app, self.lock, self.calls = app, threading.Lock(), {}
+        self.faults = faults or S3Faults()
 
     def write(self, text: str) -> None:
         with self.lock:
@@ -112,10 +163,26 @@ class AccessLog:
         attempt = ATTEMPT.search(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
         tag = f" call={call_id} attempt={attempt.group(1) if attempt else '?'}" if call_id else ""
 
+        fault = self.faults.pick(environ)
+
         def log(status: str, note: str = "") -> None:
             stamp, client = time.strftime("%d/%b/%Y %H:%M:%S"), environ.get("REMOTE_ADDR", "-")
+            note += f" fault={fault}" if fault else ""
             self.write(f'{client} - - [{stamp}] "{request}" {status.split()[0]} -{tag}{note}\n')
 
+        if fault in S3_ERRORS:  # answered instead of done
+            status, headers, body = s3_error(fault, environ["REQUEST_METHOD"])
+            log(status)
+            start_response(status, headers)
+            return [body]
+        if fault == "slow":
+            time.sleep(SLOW_SECONDS)
+        elif fault == "cut" and (not call_id or environ["REQUEST_METHOD"] in ("GET", "HEAD")):
+            status, headers, body = self.run(environ)
+            log(status)
+            headers, body = cut_off(headers, body)
+            start_response(status, headers)
+            return [body]
         if not call_id or environ["REQUEST_METHOD"] in ("GET", "HEAD"):  # streamed, as moto answers it
 
             def logged(status, headers, exc_info=None):
@@ -134,6 +201,8 @@ class AccessLog:
                 log(status)
                 if status.startswith("2") and len(body) <= KEPT_ANSWER_BYTES:
                     call.answer, call.answered_at = (status, headers, body), time.monotonic()
+        if fault == "cut":  # done and kept: the client's retry gets the answer it lost
+            headers, body = cut_off(headers, body)
         start_response(status, headers)
         return [body]
 
@@ -178,8 +247,29 @@ def replayed_answers(log_path: Path) -> list[str]:
     return [line for line in lines if " replayed (" in line]
 
 
-def start_moto(log_path: Path, timeout: float = 30) -> tuple[subprocess.Popen, str]:
+def injected_faults(log_path: Path) -> dict[str, int]:
+    """How many faults of each kind the server injected (AccessLog lines marked ``fault=<kind>``),
+    and ``retried``: how many of the faulted calls were sent again (the same SDK invocation id) and
+    then answered without a fault."""
+    lines = log_path.read_text(errors="replace").splitlines() if log_path.exists() else []
+    counts, faulted, retried = dict.fromkeys(FAULT_KINDS, 0), set(), set()
+    for line in lines:
+        fault = re.search(r" fault=(\w+)$", line)
+        call = re.search(r" call=(\S+)", line)
+        if fault:
+            counts[fault.group(1)] += 1
+            if call and fault.group(1) != "slow":  # a slow answer is still an answer
+                faulted.add(call.group(1))
+        elif call and call.group(1) in faulted and re.search(r'" [234]\d\d ', line):
+            retried.add(call.group(1))
+    return {**counts, "retried": len(retried)}
+
+
+def start_moto(
+    log_path: Path, timeout: float = 30, s3_fault_rate: float = 0.0, fault_seed: int = 0
+) -> tuple[subprocess.Popen, str]:
     """Start the moto server (``serve``) on a loopback port of its own; returns (process, endpoint).
+    ``s3_fault_rate``: the share of the jobs' S3 requests answered with an injected fault (S3Faults).
 
     The server binds port 0 and the endpoint is read from its own startup line. A port probed free
     beforehand could be taken by a second server started at the same moment (two pytest workers),
@@ -187,7 +277,8 @@ def start_moto(log_path: Path, timeout: float = 30) -> tuple[subprocess.Popen, s
     """
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     cmd = [sys.executable, "-u", "-m", "lakehouse_local.emulator.server"]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, FAULT_RATE_ENV: str(s3_fault_rate), FAULT_SEED_ENV: str(fault_seed)}
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     log.close()
     deadline = time.monotonic() + timeout
     endpoint = None

@@ -162,13 +162,17 @@ def test_every_job_held_its_table_leases_in_the_emulated_dynamodb(emulated):
     assert dynamodb.scan(TableName=table)["Items"] == []
 
 
-def test_resumed_run_ingested_nothing_twice_and_counts_match_the_ledger(emulated):
-    s3, lake, ledger = emulated["s3"], emulated["out"]["lake_root"], emulated["ledger"]
+def assert_layers_match_the_ledger(s3, lake: str, ledger: dict) -> None:
+    """Bronze and silver row counts of every source in the emulated S3 equal the generator's ledger."""
     contracts = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "contracts").glob("*.yaml"))]
     for c in contracts:
         expected = ledger["sources"][c["source"]]
         assert row_count(s3, f"{lake}/bronze/{c['source']}") == expected["bronze_rows"], c["source"]
         assert row_count(s3, f"{lake}/silver/{c['entity']}") == expected["silver_rows"], c["entity"]
+
+
+def test_resumed_run_ingested_nothing_twice_and_counts_match_the_ledger(emulated):
+    assert_layers_match_the_ledger(emulated["s3"], emulated["out"]["lake_root"], emulated["ledger"])
 
 
 def test_the_rule_outside_the_one_pass_forms_ran_on_pydeequ_in_the_deployed_job(emulated):
@@ -193,7 +197,11 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def test_gold_tables_in_emulated_s3_have_the_expected_row_counts(emulated):
-    s3, lake, truth = emulated["s3"], emulated["out"]["lake_root"], emulated["truth"]
+    assert_gold_matches_the_truth(emulated["s3"], emulated["out"]["lake_root"], emulated["truth"])
+
+
+def assert_gold_matches_the_truth(s3, lake: str, truth: Path) -> None:
+    """Gold's row counts in the emulated S3 equal what the generator's truth files imply."""
     sales, products = read_csv(truth / "sales.csv"), read_csv(truth / "products.csv")
     category = {p["product_id"]: p["category"] for p in products}
     daily = {(s["sale_date"][:10], s["store_id"], category.get(s["product_id"], s["category"])) for s in sales}
