@@ -83,7 +83,7 @@ clean:
 	rm -rf lake dist .pytest_cache
 
 emulator: setup             ## the deployed pipeline in an emulated AWS account: moto, terraform apply, trigger chain, catalog, Athena SQL on Trino, destroy
-	$(PY) -m lakehouse_local.emulator --rows $(or $(EMU_ROWS),300) --batches $(or $(EMU_BATCHES),1) --athena
+	$(PY) -m lakehouse_local.emulator --rows $(or $(EMU_ROWS),300) --batches $(or $(EMU_BATCHES),1) --athena $(EMU_ARGS)
 
 .PHONY: terraform-check
 terraform-check: setup      ## terraform fmt/validate/test, plan JSON, checkov, deploy.sh, apply on moto (no AWS)

@@ -259,6 +259,12 @@ def class_data_flags(class_path: list[str]) -> list[str]:
 SHUFFLE_PARTITIONS = 4
 
 
+# The emulator's runner gives a job's S3 client (S3A) the temporary credentials of the job's IAM role
+# in <S3_CREDENTIALS_ENV>_ACCESS_KEY_ID / _SECRET_ACCESS_KEY / _SESSION_TOKEN, so moto with IAM enforced
+# checks the job's S3 access against its role; the job's other AWS clients keep the process's own.
+S3_CREDENTIALS_ENV = "LAKEHOUSE_S3"
+
+
 def get_spark(app_name: str = "lakehouse"):
     """A local SparkSession with Delta, Deequ and s3a (for the moto emulator)."""
     from pyspark.sql import SparkSession
@@ -313,11 +319,17 @@ def get_spark(app_name: str = "lakehouse"):
             builder.config("spark.hadoop.fs.s3a.endpoint", endpoint)
             .config("spark.hadoop.fs.s3a.path.style.access", "true")
             .config("spark.hadoop.fs.s3a.connection.ssl.enabled", str(endpoint.startswith("https")).lower())
-            .config(
-                "spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
-            )
-            .config("spark.hadoop.fs.s3a.access.key", os.environ.get("AWS_ACCESS_KEY_ID", "testing"))
-            .config("spark.hadoop.fs.s3a.secret.key", os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
+        )
+        key, secret, token = (
+            os.environ.get(f"{S3_CREDENTIALS_ENV}_{name}") or os.environ.get(f"AWS_{name}", "testing" if i < 2 else "")
+            for i, name in enumerate(("ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN"))
+        )
+        provider = "TemporaryAWSCredentialsProvider" if token else "SimpleAWSCredentialsProvider"
+        builder = (
+            builder.config("spark.hadoop.fs.s3a.aws.credentials.provider", f"org.apache.hadoop.fs.s3a.{provider}")
+            .config("spark.hadoop.fs.s3a.access.key", key)
+            .config("spark.hadoop.fs.s3a.secret.key", secret)
+            .config("spark.hadoop.fs.s3a.session.token", token)
         )
     if not generated_code():
         builder = builder.config("spark.sql.codegen.wholeStage", "false").config(
@@ -352,7 +364,7 @@ def resolve_args(get_resolved_options, argv: list[str], required: list[str], opt
 
 # How the jobs' S3 client rides through S3 throttling (503 SlowDown), 500s and cut-off answers:
 # retries with backoff, set here so Glue and the local/emulated runs take the same settings
-# (docs/concurrency.md, "Flaky storage"; the emulator injects these faults: tests/emulator/test_s3_faults.py).
+# (docs/concurrency.md, "Flaky storage"; the emulator injects these faults: tests/emulator/test_faults.py).
 # - Glue: s3:// is EMRFS (Glue's --enable-s3-parquet-optimized-committer "enables the EMRFS
 #   S3-optimized committer"), which retries with exponential backoff up to fs.s3.maxRetries, default
 #   15; the Amazon EMR Release Guide ("Retry Amazon S3 requests with EMRFS") suggests raising it (e.g.

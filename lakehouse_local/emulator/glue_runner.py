@@ -31,6 +31,7 @@ and the machine has two cores).
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from lakehouse.runtime import CODEGEN_ENV, JIT_ENV
+from lakehouse.runtime import CODEGEN_ENV, JIT_ENV, S3_CREDENTIALS_ENV
 
 from lakehouse_local.emulator import crawler as crawler_mod
 from lakehouse_local.emulator.delta_log import rows_written_since, split_s3
@@ -134,9 +135,28 @@ def predicate_met(predicate: dict, outcomes: dict[str, str]) -> bool:
 class GlueRunner:
     """Runs the workflow ``workflow`` deployed in the emulator at ``endpoint``; job runs go under ``workdir``."""
 
-    def __init__(self, endpoint: str, workflow: str, workdir: Path, echo=print):
+    def __init__(
+        self,
+        endpoint: str,
+        workflow: str,
+        workdir: Path,
+        echo=print,
+        kill_after_commits=None,
+        credentials: dict | None = None,
+        s3_as_job_role: bool = False,
+    ):
+        """``kill_after_commits``: {job name: n}; the first attempt of each run of that job has its
+        driver SIGKILLed once n new Delta commits of its lake are in the emulated S3 (a crash at a
+        point of the job's own choosing, as a Glue worker lost mid-run), for Glue's retry to repair.
+
+        ``credentials``: the identity the runner (and the jobs' other AWS clients) act as, default the
+        emulator's fake one. ``s3_as_job_role``: each attempt's S3 client (Hadoop's S3A: all of a
+        job's S3 access) gets temporary credentials of the job's IAM role, assumed as Glue assumes
+        it, so moto with IAM enforced (server.enforce_iam) allows only what the role's policies do."""
         self.endpoint, self.workflow, self.workdir, self.echo = endpoint, workflow, Path(workdir), echo
-        self.glue, self.s3 = client("glue", endpoint), client("s3", endpoint)
+        self.credentials, self.s3_as_job_role = credentials, s3_as_job_role
+        self.glue, self.s3 = client("glue", endpoint, credentials), client("s3", endpoint, credentials)
+        self.kill_after_commits = kill_after_commits or {}
 
     # ------------------------------------------------------------ what is deployed
     def triggers(self) -> list[dict]:
@@ -212,7 +232,8 @@ class GlueRunner:
         for attempt in range(int(job.get("MaxRetries") or 0) + 1):
             run_id = job_run_id if attempt == 0 else f"{job_run_id}_attempt_{attempt}"
             step.attempts = attempt + 1
-            step.state, step.log, detail = self._attempt(job, arguments, run_id, wf_run_id)
+            kill_at = self.kill_after_commits.get(name) if attempt == 0 else None
+            step.state, step.log, detail = self._attempt(job, arguments, run_id, wf_run_id, kill_at)
             if step.state != "FAILED":
                 break
             failed.append(f"attempt {attempt}: {detail}")
@@ -231,7 +252,9 @@ class GlueRunner:
             step.rows = sum(rows_written_since(self.s3, bucket, prefix, started_at).values())
         return step
 
-    def _attempt(self, job: dict, arguments: dict, job_run_id: str, wf_run_id: str) -> tuple[str, str, str]:
+    def _attempt(
+        self, job: dict, arguments: dict, job_run_id: str, wf_run_id: str, kill_at: int | None = None
+    ) -> tuple[str, str, str]:
         """One attempt of a job run in its own driver process: (state, log path, error detail)."""
         rundir = self.workdir / "job_runs" / f"{job['Name']}-{job_run_id[:11]}{job_run_id[35:]}"
         rundir.mkdir(parents=True)
@@ -245,16 +268,30 @@ class GlueRunner:
             proc = subprocess.Popen(
                 cmd, cwd=rundir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-            try:
-                code = proc.wait(timeout=job.get("Timeout", 2880) * 60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                return "TIMEOUT", str(log_path), ""
+            deadline = time.monotonic() + job.get("Timeout", 2880) * 60
+            commits = self._commits(arguments) if kill_at else None
+            while (code := proc.poll()) is None:
+                if time.monotonic() > deadline:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    return "TIMEOUT", str(log_path), ""
+                if kill_at and len(self._commits(arguments) - commits) >= kill_at:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    self.echo(f"job {job['Name']}: driver killed after {kill_at} Delta commits (kill point)")
+                    kill_at = None
+                time.sleep(0.2)
         if code == 0:
             return "SUCCEEDED", str(log_path), ""
         error = f"driver killed by signal {-code}" if code < 0 else last_error(log_path)
         return "FAILED", str(log_path), f"{error} (log: {log_path})"
+
+    def _commits(self, arguments: dict) -> set[str]:
+        """The Delta commit files (<table>/_delta_log/<version>.json) under the job's --lake_root."""
+        bucket, prefix = split_s3(arguments["--lake_root"])
+        found = set()
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            found |= {o["Key"] for o in page.get("Contents", []) if re.search(r"/_delta_log/\d+\.json$", o["Key"])}
+        return found
 
     def _download(self, uri: str, folder: Path) -> Path:
         bucket, key = split_s3(uri)
@@ -278,7 +315,17 @@ class GlueRunner:
         jars += cache_jars(S3_FILESYSTEM_JARS)
         for requirement in split_list(arguments.get("--additional-python-modules")):
             check_installed(requirement)
-        env = {k: v for k, v in aws_env(self.endpoint).items() if not k.startswith("LAKEHOUSE_")}
+        env = {k: v for k, v in aws_env(self.endpoint, self.credentials).items() if not k.startswith("LAKEHOUSE_")}
+        if self.s3_as_job_role:
+            sts = client("sts", self.endpoint, self.credentials)
+            role = sts.assume_role(RoleArn=job["Role"], RoleSessionName=job_run_id[:64])["Credentials"]
+            env.update(
+                {
+                    f"{S3_CREDENTIALS_ENV}_ACCESS_KEY_ID": role["AccessKeyId"],
+                    f"{S3_CREDENTIALS_ENV}_SECRET_ACCESS_KEY": role["SecretAccessKey"],
+                    f"{S3_CREDENTIALS_ENV}_SESSION_TOKEN": role["SessionToken"],
+                }
+            )
         env.update(
             {
                 "PYTHONPATH": os.pathsep.join(str(p) for p in py_files),

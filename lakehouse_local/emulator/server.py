@@ -52,6 +52,13 @@ def serve(host: str = "127.0.0.1", port: int = 0) -> None:
 
     faults = S3Faults(float(os.environ.get(FAULT_RATE_ENV) or 0), int(os.environ.get(FAULT_SEED_ENV) or 0))
     app = AccessLog(DomainDispatcherApplication(create_backend_app), faults)
+    # With IAM enforced (enforce_iam) moto identifies a caller by its access key and checks its IAM
+    # policies, and it also recomputes each request's SigV4 signature: that check rejects the S3
+    # requests of the AWS SDK for Java in Hadoop's S3A (SignatureDoesNotMatch on every call, boto3's
+    # pass), so the jobs could not run as their roles. Signatures are not what the emulator tests.
+    from moto.iam.access_control import IAMRequestBase
+
+    IAMRequestBase.check_signature = lambda self: None
     # Room for every client's pool of kept-alive connections (boto3, the provider, Spark's S3A);
     # poll() because select() stops at 1,024 file descriptors.
     httpd = waitress.create_server(
@@ -88,7 +95,7 @@ S3_ERRORS = {
     "500": ("500 Internal Server Error", "InternalError", "We encountered an internal error. Please try again."),
 }
 FAULT_KINDS = ("503", "500", "cut", "slow")  # cut: done, then the answer is cut off and the connection closed
-SLOW_SECONDS = 2.0
+SLOW_SECONDS = 1.0
 FAULT_RATE_ENV, FAULT_SEED_ENV = "LAKEHOUSE_EMULATOR_S3_FAULT_RATE", "LAKEHOUSE_EMULATOR_S3_FAULT_SEED"
 
 
@@ -328,26 +335,42 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def aws_env(endpoint: str) -> dict:
-    """Environment that points boto3, the AWS CLI and terraform at the emulator with fake credentials."""
+def aws_env(endpoint: str, credentials: dict | None = None) -> dict:
+    """Environment that points boto3, the AWS CLI and terraform at the emulator with fake credentials
+    (or ``credentials``, as in ``session``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_VAR_"))}
-    env.update(FAKE_CREDS)
+    env.update(credentials or FAKE_CREDS)
     env.update({"AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": endpoint})
     return env
 
 
-def session():
+def session(credentials: dict | None = None):
+    """A boto3 session with ``credentials`` (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally
+    AWS_SESSION_TOKEN, as environment names), by default the emulator's fake ones."""
     import boto3
 
+    creds = credentials or FAKE_CREDS
     return boto3.Session(
-        aws_access_key_id=FAKE_CREDS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=creds.get("AWS_SESSION_TOKEN") if credentials else None,
         region_name=REGION,
     )
 
 
-def client(name: str, endpoint: str):
-    return session().client(name, endpoint_url=endpoint)
+def client(name: str, endpoint: str, credentials: dict | None = None):
+    return session(credentials).client(name, endpoint_url=endpoint)
+
+
+def enforce_iam(endpoint: str) -> None:
+    """From now on moto checks every request's signature and its identity's IAM policies (moto's
+    "IAM-like Access Control": INITIAL_NO_AUTH_ACTION_COUNT, reset through /moto-api/reset-auth).
+    moto evaluates resource-level statements for S3 only; other services are checked against
+    resource "*", so a statement scoped to a resource ARN is denied there."""
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"}
+    )
+    urllib.request.urlopen(request, timeout=10).read()
 
 
 if __name__ == "__main__":

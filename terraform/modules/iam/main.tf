@@ -52,18 +52,33 @@ locals {
         enabled  = length(concat(p.lake_read_prefixes, p.lake_write_prefixes, p.artifact_read_keys, p.artifact_write_prefixes)) > 0
       },
       {
-        Sid       = "ListOwnLakePrefixes"
-        Effect    = "Allow"
-        Action    = ["s3:ListBucket"]
-        Resource  = [var.lake_bucket_arn]
-        Condition = { StringLike = { "s3:prefix" = [for x in distinct(concat(p.lake_read_prefixes, p.lake_write_prefixes)) : "${x}*"] } }
-        enabled   = length(concat(p.lake_read_prefixes, p.lake_write_prefixes)) > 0
+        # Unconditional: Hadoop's S3 clients and Delta look up keys that do not exist yet (a table's
+        # next commit, a folder's own key), and S3 answers such a HEAD with 404 only to an identity
+        # that has s3:ListBucket on the bucket, else 403 ("HeadObject", Amazon S3 API Reference,
+        # Permissions), which the clients take as a failure. A ListBucket limited by an s3:prefix
+        # condition does not count there: a HEAD carries no s3:prefix. It lists key names, not data.
+        Sid      = "ListLakeBucket"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = [var.lake_bucket_arn]
+        enabled  = length(concat(p.lake_read_prefixes, p.lake_write_prefixes)) > 0
       },
       {
         Sid      = "ReadOwnLakePrefixes"
         Effect   = "Allow"
         Action   = ["s3:GetObject", "s3:GetObjectVersion"]
         Resource = [for x in distinct(concat(p.lake_read_prefixes, p.lake_write_prefixes)) : "${var.lake_bucket_arn}/${x}*"]
+        enabled  = length(concat(p.lake_read_prefixes, p.lake_write_prefixes)) > 0
+      },
+      {
+        # Hadoop's S3 clients look up a folder's own key (HEAD `landing` as well as `landing/`) and
+        # Delta looks for a table's root up its parents (HEAD `_delta_log` at the lake root). Those
+        # keys hold no object, and HEAD needs s3:GetObject on the key ("HeadObject", Amazon S3 API
+        # Reference), so without these exact keys the lookup is denied and the job fails.
+        Sid      = "ProbeOwnLakeFolders"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = concat([for x in distinct(concat(p.lake_read_prefixes, p.lake_write_prefixes)) : "${var.lake_bucket_arn}/${trimsuffix(x, "/")}"], ["${var.lake_bucket_arn}/_delta_log"])
         enabled  = length(concat(p.lake_read_prefixes, p.lake_write_prefixes)) > 0
       },
       {
@@ -81,12 +96,13 @@ locals {
         enabled  = length(concat(p.artifact_read_keys, p.artifact_write_prefixes)) > 0
       },
       {
-        Sid       = "ListOwnArtifactPrefixes"
-        Effect    = "Allow"
-        Action    = ["s3:ListBucket"]
-        Resource  = [var.artifacts_bucket_arn]
-        Condition = { StringLike = { "s3:prefix" = [for x in p.artifact_write_prefixes : "${x}*"] } }
-        enabled   = length(p.artifact_write_prefixes) > 0
+        # Unconditional, as ListLakeBucket: Glue's scratch (TempDir, Spark UI logs) is looked up
+        # before it is written.
+        Sid      = "ListArtifactsBucket"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = [var.artifacts_bucket_arn]
+        enabled  = length(p.artifact_write_prefixes) > 0
       },
       {
         Sid      = "WriteOwnArtifactPrefixes"
