@@ -23,7 +23,9 @@ A job runs as its own driver, a fresh Python process (a Glue job is its own driv
 - ``MaxRetries``: "the maximum number of times to retry this job after a JobRun fails" (Glue API, Job):
   a FAILED attempt (an error, or its driver killed) runs again, up to MaxRetries times, as a new attempt
   (JobRun ``Attempt`` n, run id ``<first run id>_attempt_<n>``, ``PreviousRunId`` the first); a TIMEOUT
-  is not a failure and is not retried.
+  is not a failure and is not retried;
+- a start beyond the workflow's ``MaxConcurrentRuns`` or the job's ``ExecutionProperty.MaxConcurrentRuns``
+  (runs of this process) is refused with ConcurrentRunsExceededException, nothing run.
 
 Stages run one action at a time (Glue would start a stage's actions in parallel; ours are independent,
 and the machine has two cores).
@@ -35,8 +37,10 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -89,6 +93,7 @@ class WorkflowRun:
     run_id: str
     steps: list[Step]
     seconds: float
+    refused: str = ""  # why StartWorkflowRun was refused (nothing ran)
 
     def fired(self) -> list[str]:
         return [s.name for s in self.steps if s.kind == "trigger"]
@@ -100,10 +105,12 @@ class WorkflowRun:
         return next(s for s in self.steps if s.name == name and s.kind != "trigger")
 
     def succeeded(self) -> bool:
-        return all(s.state in ("FIRED", "SUCCEEDED") for s in self.steps)
+        return not self.refused and all(s.state in ("FIRED", "SUCCEEDED") for s in self.steps)
 
     def timeline(self) -> str:
         lines = [f"workflow {self.workflow} run {self.run_id}"]
+        if self.refused:
+            return "\n".join([*lines, f"  refused: {self.refused}"])
         for s in self.steps:
             if s.kind == "trigger":
                 lines.append(f"  {s.at:7.1f}s  trigger  {s.name}")
@@ -174,8 +181,43 @@ class GlueRunner:
         return starts[0]
 
     # ------------------------------------------------------------ the run
+    # Runs in progress in this process, per workflow and per job: Glue refuses a start beyond the
+    # workflow's MaxConcurrentRuns or the job's ExecutionProperty.MaxConcurrentRuns with
+    # ConcurrentRunsExceededException (Glue API, StartWorkflowRun / StartJobRun errors).
+    _running: dict[tuple[str, str], int] = {}
+    _running_lock = threading.Lock()
+
+    @contextmanager
+    def _one_more_run(self, kind: str, name: str, limit: int | None):
+        """Count a run of ``kind`` ``name`` while it lasts; ConcurrentRunsExceeded beyond ``limit``."""
+        with GlueRunner._running_lock:
+            running = GlueRunner._running.get((kind, name), 0)
+            if limit and running >= limit:
+                raise ConcurrentRunsExceeded(
+                    f"ConcurrentRunsExceededException: {kind} {name} already has {running} run(s) (max {limit})"
+                )
+            GlueRunner._running[(kind, name)] = running + 1
+        try:
+            yield
+        finally:
+            with GlueRunner._running_lock:
+                GlueRunner._running[(kind, name)] -= 1
+
+    def running(self, kind: str, name: str) -> int:
+        with GlueRunner._running_lock:
+            return GlueRunner._running.get((kind, name), 0)
+
     def run(self) -> WorkflowRun:
         run_id = "wr_" + uuid.uuid4().hex[:16]
+        limit = self.glue.get_workflow(Name=self.workflow)["Workflow"].get("MaxConcurrentRuns")
+        try:
+            with self._one_more_run("workflow", self.workflow, limit):
+                return self._run(run_id)
+        except ConcurrentRunsExceeded as refused:
+            self.echo(f"workflow {self.workflow}: start refused: {refused}")
+            return WorkflowRun(self.workflow, run_id, [], 0.0, refused=str(refused))
+
+    def _run(self, run_id: str) -> WorkflowRun:
         t0 = time.monotonic()
         triggers = self.triggers()
         steps: list[Step] = []
@@ -228,7 +270,22 @@ class GlueRunner:
         arguments = {**job.get("DefaultArguments", {}), **run_arguments}
         step = Step("job", name, "FAILED", time.monotonic() - t0, started_by=trigger, arguments=arguments)
         started_at = datetime.now(UTC)
-        failed = []
+        limit = job.get("ExecutionProperty", {}).get("MaxConcurrentRuns")
+        try:
+            with self._one_more_run("job", name, limit):
+                self._attempts(job, arguments, step, job_run_id, wf_run_id)
+        except ConcurrentRunsExceeded as refused:
+            step.state, step.detail = "FAILED", str(refused)
+        step.seconds = time.monotonic() - t0 - step.at
+        lake_root = arguments.get("--lake_root", "")
+        if lake_root.startswith("s3"):
+            bucket, prefix = split_s3(lake_root)
+            step.rows = sum(rows_written_since(self.s3, bucket, prefix, started_at).values())
+        return step
+
+    def _attempts(self, job: dict, arguments: dict, step: Step, job_run_id: str, wf_run_id: str) -> None:
+        """The job run's attempts: again after a FAILED one, up to the job's MaxRetries."""
+        name, failed = job["Name"], []
         for attempt in range(int(job.get("MaxRetries") or 0) + 1):
             run_id = job_run_id if attempt == 0 else f"{job_run_id}_attempt_{attempt}"
             step.attempts = attempt + 1
@@ -239,18 +296,12 @@ class GlueRunner:
             failed.append(f"attempt {attempt}: {detail}")
             if attempt < int(job.get("MaxRetries") or 0):
                 self.echo(f"job {name}: attempt {attempt} FAILED ({detail}); Glue retries it (MaxRetries)")
-        step.seconds = time.monotonic() - t0 - step.at
         if step.state == "FAILED":
             step.detail = "; ".join(failed)
         elif step.state == "TIMEOUT":
             step.detail = f"timed out after {job.get('Timeout')} min (log: {step.log})"
         elif failed:
             step.detail = f"succeeded on attempt {step.attempts - 1} after " + "; ".join(failed)
-        lake_root = arguments.get("--lake_root", "")
-        if lake_root.startswith("s3"):
-            bucket, prefix = split_s3(lake_root)
-            step.rows = sum(rows_written_since(self.s3, bucket, prefix, started_at).values())
-        return step
 
     def _attempt(
         self, job: dict, arguments: dict, job_run_id: str, wf_run_id: str, kill_at: int | None = None
@@ -349,6 +400,10 @@ class GlueRunner:
         for key, value in arguments.items():
             argv += [key, value]
         return [sys.executable, "-c", BOOTSTRAP, *argv], env
+
+
+class ConcurrentRunsExceeded(RuntimeError):
+    """Glue's ConcurrentRunsExceededException: a start beyond the workflow's or job's concurrency limit."""
 
 
 class JobSetupError(RuntimeError):
