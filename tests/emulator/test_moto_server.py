@@ -3,6 +3,7 @@ kept-alive connections, and a failed deployment's evidence."""
 
 import http.client
 import json
+import socket
 import subprocess
 import threading
 import urllib.request
@@ -226,3 +227,87 @@ def test_a_failed_deployment_fails_once_and_stops_its_server(tmp_path_factory, f
     assert len(endpoints) == 1, "no second deployment on a fresh server"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{endpoints[0]}/moto-api/data.json", timeout=2)
+
+
+JAVA_S3 = {
+    "User-Agent": "Hadoop 3.3.4, aws-sdk-java/1.12.262 Linux/6.1",
+    "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/{server.REGION}/s3/aws4_request, "
+    "SignedHeaders=host, Signature=0",
+}
+
+
+def test_faults_go_only_to_the_jobs_s3_requests_and_a_head_is_never_cut():
+    faults = server.S3Faults(rate=1.0, seed=1)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "HTTP_USER_AGENT": JAVA_S3["User-Agent"],
+        "HTTP_AUTHORIZATION": JAVA_S3["Authorization"],
+    }
+    assert faults.pick(environ) in server.FAULT_KINDS
+    assert faults.pick({**environ, "HTTP_USER_AGENT": "Boto3/1.35 aws-sdk-go-v2/1.36.3"}) is None, "not the jobs'"
+    glue = JAVA_S3["Authorization"].replace("/s3/", "/glue/")
+    assert faults.pick({**environ, "HTTP_AUTHORIZATION": glue}) is None, "not S3"
+    assert "cut" not in {faults.pick({**environ, "REQUEST_METHOD": "HEAD"}) for _ in range(200)}
+    assert server.S3Faults(rate=0.0).pick(environ) is None
+
+
+def head_answers(endpoint: str, n: int) -> list[tuple[int, bytes]]:
+    """n HEADs on one raw connection: each answer's status and whatever bytes follow its headers
+    within half a second (an answer to a HEAD has none)."""
+    url = urlsplit(endpoint)
+    lines = "".join(f"{k}: {v}\r\n" for k, v in JAVA_S3.items())
+    out = []
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        for i in range(n):
+            sock.sendall(f"HEAD /bucket/key{i} HTTP/1.1\r\nHost: {url.netloc}\r\n{lines}\r\n".encode())
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += sock.recv(65536)
+            head, _, extra = data.partition(b"\r\n\r\n")
+            sock.settimeout(0.5)
+            try:
+                extra += sock.recv(65536)
+            except TimeoutError:
+                pass
+            sock.settimeout(10)
+            out.append((int(head.split()[1]), extra))
+    return out
+
+
+def test_an_injected_error_answer_to_a_head_has_no_body(tmp_path):
+    """A body after a HEAD answer is read by the client as the start of its next answer: S3A hung on it
+    (docs/emulator.md, Injected S3 faults)."""
+    proc, endpoint = server.start_moto(tmp_path / "moto.log", s3_fault_rate=0.999, fault_seed=3)
+    try:
+        answers = head_answers(endpoint, 8)
+    finally:
+        server.stop(proc)
+    assert {status for status, _ in answers} & {500, 503}, answers
+    assert [extra for _, extra in answers if extra] == [], answers
+
+
+def test_faulted_answers_keep_a_kept_alive_connection_usable(tmp_path):
+    """An S3 error answer to a HEAD carries no body (a body would be read as the next answer's start, and
+    S3A hung on it); a cut answer closes its connection. Each next request gets its own answer."""
+    proc, endpoint = server.start_moto(tmp_path / "moto.log", s3_fault_rate=0.999, fault_seed=3)
+    url = urlsplit(endpoint)
+    got = []
+    try:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        for i in range(12):
+            method = "HEAD" if i % 2 else "GET"
+            try:
+                conn.request(method, f"/bucket/key{i}", headers=JAVA_S3)
+                response = conn.getresponse()
+                body = response.read()
+                got.append((method, response.status, len(body)))
+            except (OSError, http.client.HTTPException):  # a cut answer: the client reconnects
+                conn.close()
+                got.append((method, "cut", 0))
+    finally:
+        server.stop(proc)
+    faults = server.injected_faults(tmp_path / "moto.log")
+    assert len(got) == 12 and sum(faults[k] for k in server.FAULT_KINDS) == 12, (got, faults)
+    assert all(n == 0 for method, _, n in got if method == "HEAD"), got
+    assert sum(status == "cut" for _, status, _ in got) == faults["cut"], f"only a cut answer is lost: {got}"
+    assert {status for _, status, _ in got} & {500, 503}, got
