@@ -557,10 +557,16 @@ def read_files(spark, path: str, files: list[str], schema):
 
 def write_lines(spark, path: str, lines: list[str]) -> None:
     """Replace the file at `path` with these lines (Hadoop FileSystem: local, s3a, s3)."""
+    write_text(spark, path, "".join(f"{line}\n" for line in lines))
+
+
+def write_text(spark, path: str, text: str) -> None:
+    """Replace the file at `path` with `text`, UTF-8 (Hadoop FileSystem: local, s3a, s3; parent folders
+    are created as needed)."""
     jvm, hpath, fs = _hadoop(spark, path)
     out = fs.create(hpath, True)
     try:
-        out.write(bytearray("".join(f"{line}\n" for line in lines).encode()))
+        out.write(bytearray(text.encode("utf-8")))
     finally:
         out.close()
 

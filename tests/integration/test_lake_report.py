@@ -12,8 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from lakehouse_local.report import embedded_data, report_path
+from lakehouse.report import embedded_data, report_uri
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +34,7 @@ CONSOLE = re.compile(r":CONSOLE[:(]")  # how Chromium logs a page's console mess
 @pytest.fixture(scope="module")
 def report(chain_lake):
     lake, ledger = chain_lake
-    page = report_path(lake).read_text()
+    page = Path(report_uri(lake)).read_text()
     return lake, ledger, page, embedded_data(page)
 
 
@@ -126,8 +125,8 @@ def test_report_opens_in_chromium_without_console_errors(report, tmp_path):
     log = _open_in_chromium(broken, tmp_path / "broken.png", tmp_path)
     assert len([line for line in log.splitlines() if CONSOLE.search(line)]) == 2, log[-2000:]
 
-    screenshot = report_path(lake).parent / "screenshot.png"
-    log = _open_in_chromium(report_path(lake), screenshot, tmp_path)
+    screenshot = Path(report_uri(lake)).parent / "screenshot.png"
+    log = _open_in_chromium(Path(report_uri(lake)), screenshot, tmp_path)
     console = [line for line in log.splitlines() if CONSOLE.search(line)]
     assert not console, "\n".join(console)
     print(f"lake report screenshot: {screenshot}")
