@@ -8,8 +8,9 @@ the incremental path is taken only when silver.sales' commits since the last bui
 share of its size (a larger change rebuilds in full, which then costs about the same).
 Optional `--report_uri s3://<lake bucket>/report/index.html`: after a successful run (a skipped one too),
 write the lake report there (lakehouse.report; Terraform sets it). It costs one pass over the ops tables
-plus row counts of the bronze, quarantine and gold tables (about 4 s on `make lake`'s lake); a report
-that cannot be written is a warning in the job's log, never a failed run.
+plus row counts of the bronze, quarantine and gold tables: about a fifth of a gold run's time on
+`make lake`'s lake (docs/operations.md, "The lake report in AWS"); a report that cannot be written is a
+warning in the job's log, never a failed run.
 """
 
 import sys
