@@ -91,6 +91,7 @@ def test_a_report_that_cannot_be_written_is_a_warning_not_an_error(chain_lake, s
     assert write_or_warn(spark, lake, str(blocker / "index.html")) is False  # raises if the error escapes
     err = capsys.readouterr().err
     assert f"WARNING lake report: not written to {blocker / 'index.html'}" in err, err[-2000:]
+    assert "FileAlreadyExistsException" in err, err[-2000:]  # the write failed, not a read before it
     assert blocker.read_text().startswith("a file")
 
 
