@@ -15,7 +15,7 @@ Printed per job and history size: wall seconds, bytes read (Hadoop FileSystem st
 JVM: data, Delta logs, landing), read ops and large read ops (Hadoop's counts of opens and of
 listings) and data files scanned (Spark SQL's "number of files read" of the job's queries); then
 the day on the largest history against the day on the smallest (ratio), and the Glue cost
-estimate per day (lakehouse_local.summary.glue_cost).
+estimate per day (lakehouse.glue_cost).
 Figures go to <out>/history.json, the chart to <out>/history.png.
 """
 
@@ -197,7 +197,7 @@ def chart(points: dict, path: Path) -> None:
 
 
 def report(points: dict, day_lines: int) -> dict:
-    from lakehouse_local.summary import cost_lines, glue_cost
+    from lakehouse.glue_cost import cost_lines, glue_cost
 
     sizes = sorted(points)
     print(f"\nHISTORY BENCH  the day: {day_lines:,} sales lines + its FX rates   load average {os.getloadavg()[0]:.2f}")

@@ -268,7 +268,7 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
             f"{c['mismatched_rows']} differ; revenue_usd spark {c['revenue_usd_spark']} "
             f"duckdb {c['revenue_usd_duckdb']}"
         )
-    from lakehouse_local.summary import cost_lines, glue_cost
+    from lakehouse.glue_cost import cost_lines, glue_cost
 
     result["glue_cost"] = glue_cost({s: result["spark"][s]["seconds"] for s in STAGES})
     print("\n".join(cost_lines(result["glue_cost"])))

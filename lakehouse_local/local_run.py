@@ -5,7 +5,7 @@
 Each batch's drop is delivered into landing/ and then the real Glue scripts in glue_jobs/
 run, in the order the Glue trigger chain runs them, with the arguments Terraform gives them.
 Running it again ingests nothing twice: delivered drops are skipped by the ingest ledger.
-It ends with the run summary and the lake report, <lake>/report/index.html (lakehouse_local.report).
+It ends with the run summary and the lake report, <lake>/report/index.html (lakehouse.report).
 """
 
 import argparse
@@ -141,11 +141,11 @@ def main(argv=None) -> int:
             run_script(name, str(lake), {**extra, **workflow})
             timings.append((f"batch {batch} {name}", time.monotonic() - t))
     counts = print_summary(str(lake), ledger, timings, time.monotonic() - t0)
+    from lakehouse.report import write_report
     from lakehouse.runtime import get_spark
 
-    from lakehouse_local.report import write_report
-
-    print(f"Lake report (open it in a browser): {write_report(get_spark('summary'), str(lake), counts, ledger)}")
+    report = write_report(get_spark("summary"), str(lake), counts=counts, ledger=ledger)
+    print(f"Lake report (open it in a browser): {report}")
     return 0
 
 

@@ -30,6 +30,15 @@ locals {
   # name; tests/infra/test_plan.py checks they agree).
   dq_metric_namespace = "Lakehouse/DataQuality"
 
+  # The lake report (glue_jobs/lakehouse/report.py): with enable_lake_report the chain's last job writes it
+  # to <lake root>/report/index.html at the end of each successful run (--report_uri). Besides that job's
+  # own tables, the report counts the bronze rows of each batch (landing = bronze), so its role also reads
+  # bronze/, and writes report/ only (S3A's create looks the key up and deletes the parent folder marker).
+  report_job        = "gold"
+  report_arguments  = var.enable_lake_report ? { report_uri = "${local.lake_root}/report/index.html" } : {}
+  report_lake_read  = var.enable_lake_report ? ["bronze/"] : []
+  report_lake_write = var.enable_lake_report ? ["report/"] : []
+
   # ---- the jobs; each script's REQUIRED_ARGS are covered by `arguments` (JOB_NAME is
   # supplied by Glue itself). Jobs read and write Delta by path: no Glue Data Catalog access
   # (the crawlers own the catalog).
@@ -78,14 +87,19 @@ locals {
   lineage_arguments = var.lineage_url == null ? {} : { lineage_url = var.lineage_url }
   python_modules    = concat(["pydeequ==1.7.0"], var.lineage_url == null ? [] : ["openlineage-python==1.54.0"])
 
+  job_arguments = { for k, j in local.jobs : k => merge(
+    j.arguments, local.lineage_arguments, { lease_table = local.lease_table_name },
+    k == local.report_job ? local.report_arguments : {},
+  ) }
+
   job_names = { for k, j in local.jobs : k => "${local.name}-${replace(trimsuffix(j.script, ".py"), "_", "-")}" }
 
   # ---- one IAM principal per job, per crawler, and for Glue Data Quality runs
   principals = merge(
     { for k, j in local.jobs : k => {
       description             = "Glue job ${local.job_names[k]}"
-      lake_read_prefixes      = j.lake_read
-      lake_write_prefixes     = j.lake_write
+      lake_read_prefixes      = concat(j.lake_read, k == local.report_job ? local.report_lake_read : [])
+      lake_write_prefixes     = concat(j.lake_write, k == local.report_job ? local.report_lake_write : [])
       artifact_read_keys      = concat(["scripts/${j.script}", local.package_key], values(local.jar_keys))
       artifact_write_prefixes = ["tmp/${k}/", "sparkui/${k}/"]
       ssm_parameter_arns      = j.ssm

@@ -192,7 +192,7 @@ module "glue_job" {
   temp_dir                  = "s3://${local.buckets["artifacts"]}/tmp/${each.key}/"
   spark_event_logs_path     = "s3://${local.buckets["artifacts"]}/sparkui/${each.key}/"
   security_configuration    = aws_glue_security_configuration.this.name
-  job_arguments             = merge(each.value.arguments, local.lineage_arguments, { lease_table = local.lease_table_name })
+  job_arguments             = local.job_arguments[each.key]
   additional_python_modules = local.python_modules
   tags                      = local.tags
 }

@@ -61,6 +61,12 @@ variable "enable_data_quality" {
   default     = true
 }
 
+variable "enable_lake_report" {
+  description = "The gold job writes the lake report (one static HTML page: conservation, DQ over runs, job timings, cost) to s3://<lake bucket>/report/index.html after each successful run; its role then also reads bronze/ (the report counts bronze rows per batch) and writes report/."
+  type        = bool
+  default     = true
+}
+
 variable "enable_lake_formation" {
   description = "Lake Formation for the readers (modules/lake_formation: hybrid access mode, LF-tags from the contracts, grants to lake_formation_personas). Opt-in; off in the emulator (moto serves no Lake Formation tag-based access)."
   type        = bool

@@ -557,10 +557,19 @@ def read_files(spark, path: str, files: list[str], schema):
 
 def write_lines(spark, path: str, lines: list[str]) -> None:
     """Replace the file at `path` with these lines (Hadoop FileSystem: local, s3a, s3)."""
+    write_text(spark, path, "".join(f"{line}\n" for line in lines), checksum=True)
+
+
+def write_text(spark, path: str, text: str, checksum: bool = False) -> None:
+    """Replace the file at `path` with `text`, UTF-8 (Hadoop FileSystem: local, s3a, s3; parent folders
+    are created as needed). Without `checksum` a local file gets no hidden .<name>.crc beside it (Hadoop's
+    local file system writes one; a file for people to open needs none)."""
     jvm, hpath, fs = _hadoop(spark, path)
+    if not checksum and jvm.java.lang.Class.forName("org.apache.hadoop.fs.ChecksumFileSystem").isInstance(fs):
+        fs = fs.getRawFileSystem()
     out = fs.create(hpath, True)
     try:
-        out.write(bytearray("".join(f"{line}\n" for line in lines).encode()))
+        out.write(bytearray(text.encode("utf-8")))
     finally:
         out.close()
 

@@ -22,10 +22,11 @@ import yaml
 from lakehouse_local import local_run, sample_data
 from lakehouse_local.emulator import server
 from lakehouse_local.emulator.__main__ import upload_batch
-from lakehouse_local.emulator.delta_log import row_count
+from lakehouse_local.emulator.delta_log import row_count, split_s3
 from lakehouse_local.emulator.deploy import Terraform
 from lakehouse_local.emulator.glue_runner import GlueRunner
 from tests.glue_scripts import required_args
+from tests.lake_report_check import assert_report_matches_ops
 from tests.moto_deploy import fresh_moto_deployment
 
 # The deployed chain in its own job processes (~6 min): `make test-long`, which CI runs after `make test`.
@@ -209,6 +210,28 @@ def assert_gold_matches_the_truth(s3, lake: str, truth: Path) -> None:
     assert row_count(s3, f"{lake}/gold/dim_product") == len(products)
     assert row_count(s3, f"{lake}/gold/dim_store") == len({s["store_id"] for s in sales})
     assert row_count(s3, f"{lake}/gold/daily_sales") == len(daily)
+
+
+def test_gold_job_wrote_the_lake_report_to_the_lake_bucket_with_the_ops_tables_figures(emulated, tmp_path):
+    """The deployed gold job's --report_uri (Terraform: <lake root>/report/index.html) written through S3A;
+    its figures against the ops tables downloaded from the emulated S3 and read by DuckDB."""
+    from lakehouse.report import embedded_data
+
+    s3, lake = emulated["s3"], emulated["out"]["lake_root"]
+    step = emulated["fixed"].step(JOBS["gold"])
+    assert step.arguments["--report_uri"] == f"{lake}/report/index.html"
+    bucket, key = split_s3(step.arguments["--report_uri"])
+    page = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    data = embedded_data(page)
+    assert data["lake_root"] == lake
+    for page_of_keys in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="ops/"):
+        for obj in page_of_keys.get("Contents", []):
+            if obj["Key"].endswith(".parquet") and "/_delta_log/" not in obj["Key"]:
+                local = tmp_path / obj["Key"]
+                local.parent.mkdir(parents=True, exist_ok=True)
+                s3.download_file(bucket, obj["Key"], str(local))
+    assert_report_matches_ops(data, str(tmp_path), emulated["ledger"])
+    assert data["gold"] == {t: row_count(s3, f"{lake}/gold/{t}") for t in GOLD_TABLES}
 
 
 def test_catalog_holds_the_crawled_tables_with_their_columns(emulated):

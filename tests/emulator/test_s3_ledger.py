@@ -1,7 +1,8 @@
 """Bronze on S3 (moto on loopback, through S3A as in the emulator): a landing file's content identity is
 SHA-256 of its bytes, its ETag (from the listing) only tells a known object unread; the same bytes under
 another name are a duplicate although their ETag differs; a ledger from before listing tags ("etag:"
-checksums) still knows its files; and the lake root spelled s3:// or s3a:// is one lake."""
+checksums) still knows its files; and the lake root spelled s3:// or s3a:// is one lake. The lake report
+(lakehouse.report, the gold job's --report_uri) reads such a lake and lands in S3 through S3A."""
 
 import hashlib
 
@@ -111,3 +112,15 @@ def test_a_ledger_from_before_listing_tags_still_knows_its_files_unread(spark, s
     read = spy_landing_reads(monkeypatch)
     result = bronze.run(spark, config)[0]
     assert (result["files"], result["duplicates"], result["redelivered"], read) == (0, [], [], [])
+
+
+@pytest.mark.long  # the deployed chain (test_emulator_chain.py) checks the deployed gold job's report
+def test_the_lake_report_of_an_s3_lake_lands_in_s3_through_s3a(spark, s3_lake):
+    from lakehouse.report import embedded_data, write_or_warn
+
+    lake = f"s3://{BUCKET}/lake"
+    bronze.run(spark, JobConfig(lake, ("fx_rates",), "run-1"))
+    assert write_or_warn(spark, lake, f"{lake}/report/index.html")
+    page = s3_lake.get_object(Bucket=BUCKET, Key="lake/report/index.html")["Body"].read().decode()
+    fx = next(s for s in embedded_data(page)["sources"] if s["source"] == "fx_rates")
+    assert (fx["landing_files"], fx["bronze"]) == (1, DATA.count(b"\n") - 1)  # the file's rows, header aside

@@ -12,7 +12,9 @@ it (envs/dev.tfvars), and the role's credentials replay the job's S3 access patt
 - the job's tables (the datasets its OpenLineage events name; tests/integration/test_lineage_chain.py
   checks those against the same Terraform prefixes): a Delta read lists <table>/_delta_log/ and gets a
   commit and a data file; a Delta write puts a data file and a commit and deletes the folder marker
-  (S3A removes the parent markers of a file it writes); bronze lists and gets the landing files.
+  (S3A removes the parent markers of a file it writes); bronze lists and gets the landing files;
+- the lake report of a job given --report_uri (gold; lakehouse.report): it reads every bronze, quarantine,
+  gold and ops table, and S3A's create of the page looks the key up, puts it and removes the parent marker.
 
 - the lookups of keys that hold no object: a HEAD of each folder's own key and of `_delta_log` at the
   lake root (what the real jobs' S3 clients do first; tests/emulator/test_job_roles.py runs them).
@@ -69,6 +71,12 @@ def tables(job: str) -> tuple[list[str], list[str]]:
     return every, every  # maintain: OPTIMIZE and VACUUM of every table
 
 
+def report_reads() -> list[str]:
+    """The tables the lake report reads (lakehouse.report: lake_counts and the ops tables), as lake keys."""
+    quarantine = [f"silver/quarantine_{e}" for e in SOURCES.values()]
+    return [f"bronze/{s}" for s in SOURCES] + quarantine + [f"gold/{t}" for t in MARTS] + [f"ops/{t}" for t in OPS]
+
+
 def _glue_job(by_type, job: str) -> dict:
     address = f'module.glue_job["{job}"].aws_glue_job.this'
     return next(r["values"] for r in by_type("aws_glue_job") if r["address"] == address)
@@ -104,10 +112,16 @@ def access_pattern(by_type, job: str, lake: str) -> list[tuple]:
                 ("get_object", {"Bucket": lake, "Key": f"landing/{source}/001/{source}.csv"}),
             ]
     reads, writes = tables(job)
+    report = args.get("--report_uri")
+    if report:
+        reads = reads + [t for t in report_reads() if t not in reads]
     # Before using a table, Hadoop's S3 client looks up each folder's own key (HEAD `landing` as well
     # as `landing/`) and Delta looks for a table's root up its parents (HEAD `_delta_log` at the lake
     # root): keys that hold no object (tests/emulator/test_job_roles.py met them with the real jobs)
-    for key in sorted({t.split("/", 1)[0] for t in reads + writes} | {"_delta_log"}):
+    folders = {t.split("/", 1)[0] for t in reads + writes} | {"_delta_log"}
+    if report:
+        folders.add(_bucket_key(report)[1].split("/", 1)[0])
+    for key in sorted(folders):
         calls.append(("head_object", {"Bucket": lake, "Key": key}))
     for t in reads:
         calls += [
@@ -120,6 +134,14 @@ def access_pattern(by_type, job: str, lake: str) -> list[tuple]:
             ("put_object", {"Bucket": lake, "Key": f"{t}/part-00001.parquet", "Body": b"x"}),
             ("put_object", {"Bucket": lake, "Key": f"{t}/_delta_log/{1:020d}.json", "Body": b"{}"}),
             ("delete_object", {"Bucket": lake, "Key": f"{t}/"}),
+        ]
+    if report:
+        bucket, key = _bucket_key(report)
+        calls += [
+            ("get_object", {"Bucket": bucket, "Key": key}),
+            ("list_objects_v2", {"Bucket": bucket, "Prefix": f"{key}/"}),
+            ("put_object", {"Bucket": bucket, "Key": key, "Body": b"<!DOCTYPE html>"}),
+            ("delete_object", {"Bucket": bucket, "Key": f"{key.rsplit('/', 1)[0]}/"}),
         ]
     return calls
 

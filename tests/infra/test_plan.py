@@ -324,7 +324,7 @@ def _role_policy(by_type, principal):
     [
         ("bronze", {"bronze/", "ops/"}),
         ("silver", {"silver/", "ops/"}),
-        ("gold", {"gold/", "exports/", "ops/"}),
+        ("gold", {"gold/", "exports/", "ops/", "report/"}),  # report/: the lake report (--report_uri)
         ("maintain", {"bronze/", "silver/", "gold/", "ops/"}),  # compacts and vacuums; never landing/ or exports/
     ],
 )
@@ -333,6 +333,17 @@ def test_each_job_role_writes_only_its_own_prefixes(by_type, job, writes):
     write = one([s for s in statements if s.get("Sid") == "WriteOwnLakePrefixes"], "lake write statement")
     prefixes = {r.split("-lake-123456789012/", 1)[1].rstrip("*") for r in write["Resource"]}
     assert prefixes == writes
+
+
+def test_gold_job_writes_the_lake_report_into_the_lake_bucket_and_no_other_job_does(jobs, by_type):
+    """enable_lake_report (default on): the chain's last job writes the report (lakehouse.report) to
+    <lake root>/report/index.html; its role's write grant covers that key (test_least_privilege.py replays it)."""
+    lake = one([b["values"]["bucket"] for b in by_type("aws_s3_bucket") if "-lake-" in b["values"]["bucket"]], "lake")
+    gold = jobs["gold"]["default_arguments"]
+    assert gold["--report_uri"] == f"{gold['--lake_root']}/report/index.html" == f"s3://{lake}/report/index.html"
+    assert [s for s, j in jobs.items() if "--report_uri" in j["default_arguments"]] == ["gold"]
+    write = one([s for s in _role_policy(by_type, "gold") if s.get("Sid") == "WriteOwnLakePrefixes"], "gold writes")
+    assert f"arn:aws:s3:::{lake}/report/*" in write["Resource"]
 
 
 # ------------------------------------------------------------------------------ concurrency

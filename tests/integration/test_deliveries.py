@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from lakehouse import bronze, delta_io, ops, silver
+from lakehouse import bronze, delta_io, ops, report, silver
 from lakehouse.config import JobConfig
 from pyspark.sql import functions as F
 
@@ -105,7 +105,7 @@ def test_corrected_redelivery_wins_in_silver_and_a_duplicate_under_another_name_
     }
     assert per_batch == {"run-1": 3, "run-2": 3}
 
-    counts = summary.lake_counts(spark, str(lake))["sources"]["fx_rates"]
+    counts = report.lake_counts(spark, str(lake))["sources"]["fx_rates"]
     assert (counts["landing_files"], counts["redeliveries"], counts["duplicate_deliveries"]) == (3, 1, 1)
     lines = summary.delivery_lines(spark, str(lake))
     assert lines == [

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from lakehouse import bronze, delta_io, ops, replay, silver
 from lakehouse.config import JobConfig
+from lakehouse.report import lake_counts
 from pyspark.sql import functions as F
 
 from lakehouse_local import replay as local_replay
-from lakehouse_local.summary import lake_counts
 
 REPO = Path(__file__).resolve().parents[2]
 SALES_HEADER = (

@@ -1,6 +1,6 @@
 """The Glue cost estimate printed by `make lake` and the bench: per-second billing, 1-minute minimum, 2 DPUs."""
 
-from lakehouse_local.summary import cost_lines, glue_cost
+from lakehouse.glue_cost import cost_lines, glue_cost
 
 
 def test_short_jobs_are_billed_the_one_minute_minimum_on_two_dpus():
