@@ -15,6 +15,7 @@ run); then the Glue cost estimate. Figures go to <out>/bench.json and the chart 
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -91,21 +92,176 @@ def engine_spark(lake: str) -> dict:
 
     from lakehouse_local import local_run
 
+    event_log = os.environ.get(STEPS_ENV)
+    if event_log:  # before the session starts: the JVM reads these at launch
+        os.environ["PYSPARK_SUBMIT_ARGS"] = (
+            f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file:{event_log} "
+            "--conf spark.eventLog.logBlockUpdates.enabled=true pyspark-shell"
+        )
     jvm = get_spark("lake-bench").sparkContext._gateway.proc.pid  # the jobs reuse this session
     profile_chain.measure_dq()  # the DQ step against one scan of its input, taken out of silver's time
     result = {}
     for label, stages in (("", STAGES), ("rerun_", STAGES)):
         for stage in stages:
             job, extra = SPARK_JOBS[stage]
+            profiled = event_log and not label and stage == "silver"
+            first_job = profile_chain.spark_jobs()
             reference, t = profile_chain.REFERENCE[0], time.perf_counter()
-            local_run.run_script(job, lake, extra)
+            with silver_steps_timed() if profiled else contextlib.nullcontext():
+                local_run.run_script(job, lake, extra)
             seconds = time.perf_counter() - t - (profile_chain.REFERENCE[0] - reference)
             result[label + stage] = {"seconds": seconds, "peak_mb": peak_mb() + peak_mb(jvm)}
+            if profiled:
+                silver_jobs = (first_job, profile_chain.spark_jobs())
+    if event_log:
+        get_spark().sparkContext.stop()  # flushes and closes the event log
+        result["steps"] = step_profile(next(Path(event_log).glob("*")), *silver_jobs, STEP_WALL)
     result["dq"] = [
         {"entity": e, "dq_seconds": step, "scan_seconds": scan, "read_seconds": read}
         for e, step, scan, read in profile_chain.DQ
     ]
     return result
+
+
+# ---------- --steps: silver per step, from Spark's event log ----------
+STEPS_ENV = "LAKEHOUSE_BENCH_EVENT_LOG"  # the spark engine's event-log folder when --steps is on
+STEP_WALL: dict = {}  # step → wall seconds inside its spark_step block (jobs + planning + driver work)
+
+
+@contextlib.contextmanager
+def silver_steps_timed():
+    """Silver's entities one at a time (so steps do not overlap) and each spark_step block's wall time."""
+    from lakehouse import parallel, silver
+
+    run_concurrently, spark_step = parallel.run_concurrently, silver.spark_step
+
+    nested = [0.0]  # wall time of the blocks inside the open one (the job-wide block holds the others)
+
+    @contextlib.contextmanager
+    def timed(spark, name):
+        t, outer = time.perf_counter(), nested[0]
+        nested[0] = 0.0
+        with spark_step(spark, name):
+            yield
+        spent = time.perf_counter() - t
+        STEP_WALL[name] = STEP_WALL.get(name, 0.0) + spent - nested[0]
+        nested[0] = outer + spent
+
+    parallel.run_concurrently = lambda items, deps, work: run_concurrently(items, deps, work, workers=1)
+    silver.spark_step = timed
+    try:
+        yield
+    finally:
+        parallel.run_concurrently, silver.spark_step = run_concurrently, spark_step
+
+
+def _metrics(stage: dict) -> dict:
+    acc = {a["Name"]: a.get("Value") for a in stage.get("Accumulables", []) if "Name" in a}
+
+    def n(name):
+        try:
+            return int(float(acc.get(f"internal.metrics.{name}", 0) or 0))
+        except (TypeError, ValueError):
+            return 0
+
+    return {
+        "task_s": n("executorRunTime") / 1000,
+        "rows_read": n("input.recordsRead"),
+        "bytes_read": n("input.bytesRead"),
+        "shuffle_write": n("shuffle.write.bytesWritten"),
+        "shuffle_read": n("shuffle.read.remoteBytesRead") + n("shuffle.read.localBytesRead"),
+        "shuffle_rows": n("shuffle.read.recordsRead"),
+        "rows_written": n("output.recordsWritten"),
+        "bytes_written": n("output.bytesWritten"),
+    }
+
+
+def step_profile(log: Path, first_job: int, end_job: int, wall: dict) -> dict:
+    """Per step of silver (the lakehouse.step property of the jobs with ids in [first_job, end_job)):
+    wall seconds of its block, seconds in its Spark jobs (union of their intervals), jobs, task seconds,
+    rows and bytes read / shuffled / written, bytes cached; and per stage, the operators it ran."""
+    from lakehouse.progress import STEP_PROPERTY
+
+    jobs, stages, blocks, running = {}, {}, {}, {}
+    for line in log.open():
+        e = json.loads(line)
+        kind = e["Event"]
+        if kind == "SparkListenerJobStart" and first_job <= e["Job ID"] < end_job:
+            props = e.get("Properties") or {}
+            step = props.get(STEP_PROPERTY) or "(no step: unlabelled jobs)"
+            jobs[e["Job ID"]] = {"step": step, "start": e["Submission Time"], "end": None, "stages": e["Stage IDs"]}
+            if "broadcast exchange" in (props.get("spark.job.description") or ""):
+                jobs[e["Job ID"]]["broadcast"] = True
+            running[e["Job ID"]] = step
+        elif kind == "SparkListenerJobEnd" and e["Job ID"] in jobs:
+            jobs[e["Job ID"]]["end"] = e["Completion Time"]
+            running.pop(e["Job ID"], None)
+        elif kind == "SparkListenerStageCompleted":
+            info = e["Stage Info"]
+            ops = []
+            for rdd in info.get("RDD Info", []):
+                name = json.loads(rdd["Scope"])["name"] if rdd.get("Scope") else ""
+                name = name.split(" (")[0]
+                if name and name not in ops and not name.startswith(("WholeStageCodegen", "mapPartitions")):
+                    ops.append(name)
+            seconds = ((info.get("Completion Time") or 0) - (info.get("Submission Time") or 0)) / 1000
+            stages[info["Stage ID"]] = {"seconds": seconds, "tasks": info.get("Number of Tasks"), "ops": ops}
+            stages[info["Stage ID"]].update(_metrics(info))
+        elif kind == "SparkListenerBlockUpdated" and running:
+            b = e["Block Updated Info"]
+            size = (b.get("Memory Size") or 0) + (b.get("Disk Size") or 0)
+            if b["Block ID"].startswith("rdd_") and size:  # a cached partition stored (0: removed)
+                blocks[b["Block ID"]] = (list(running.values())[-1], size)
+    steps: dict = {}
+    for job_id, job in sorted(jobs.items()):
+        s = steps.setdefault(job["step"], {"intervals": [], "jobs": 0, "stages": [], "cached_bytes": 0})
+        s["jobs"] += 1
+        s["intervals"].append((job["start"], job["end"] or job["start"]))
+        for sid in job["stages"]:
+            if sid in stages:  # a stage skipped (its shuffle output reused) never completes
+                s["stages"].append({"id": sid, "job": job_id, "broadcast": job.get("broadcast", False), **stages[sid]})
+    for step, size in blocks.values():
+        if step in steps:
+            steps[step]["cached_bytes"] += size
+    for name, s in steps.items():
+        covered, end = 0, 0
+        for a, b in sorted(s.pop("intervals")):
+            covered += max(0, b - max(a, end))
+            end = max(end, b)
+        s["job_seconds"] = covered / 1000
+        s["wall_seconds"] = wall.get(name)
+        for key in ("task_s", "rows_read", "bytes_read", "shuffle_write", "rows_written", "bytes_written"):
+            s[key] = sum(st[key] for st in s["stages"])
+    return steps
+
+
+def print_steps(steps: dict, silver_seconds: float) -> None:
+    mb = 1024 * 1024
+    print("\nSILVER STEPS (one entity at a time; Spark jobs by their lakehouse.step label, from the event log)")
+    print(
+        f"{'step':<78} {'wall s':>7} {'jobs s':>7} {'jobs':>4} {'task s':>7} {'rows in':>11} {'MB in':>7} "
+        f"{'shuf MB':>8} {'rows out':>10} {'MB out':>7} {'cache MB':>8}"
+    )
+    order = sorted(steps, key=lambda k: -(steps[k]["wall_seconds"] or steps[k]["job_seconds"]))
+    for name in order:
+        s = steps[name]
+        wall = f"{s['wall_seconds']:7.1f}" if s["wall_seconds"] is not None else f"{'-':>7}"
+        print(
+            f"{name[:78]:<78} {wall} {s['job_seconds']:7.1f} {s['jobs']:4d} {s['task_s']:7.1f} {s['rows_read']:11,d} "
+            f"{s['bytes_read'] / mb:7.0f} {s['shuffle_write'] / mb:8.0f} {s['rows_written']:10,d} "
+            f"{s['bytes_written'] / mb:7.0f} {s['cached_bytes'] / mb:8.0f}"
+        )
+        for st in s["stages"]:
+            if st["seconds"] >= 0.5 or name == order[0]:
+                kind = "broadcast " if st["broadcast"] else ""
+                print(
+                    f"    stage {st['id']:>4} ({kind}job {st['job']}, {st['tasks']} tasks) {st['seconds']:6.1f} s, "
+                    f"task {st['task_s']:.1f} s, shuffle w/r {st['shuffle_write'] / mb:.0f}/"
+                    f"{st['shuffle_read'] / mb:.0f} MB"
+                    f": {' > '.join(st['ops'])[:90]}"
+                )
+    labelled = sum(s["wall_seconds"] or 0 for s in steps.values())
+    print(f"{'steps total (wall in the labelled blocks)':<78} {labelled:7.1f}   silver stage {silver_seconds:.1f} s")
 
 
 def engine_duckdb(lake: str) -> dict:
@@ -220,7 +376,7 @@ def chart(result: dict, path: Path) -> None:
     fig.savefig(path)
 
 
-def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
+def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int, steps: bool = False) -> dict:
     t = time.perf_counter()
     data = make_data(out, rows, base_rows, file_rows)
     data["seconds"] = time.perf_counter() - t
@@ -228,7 +384,13 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
     partitions = shuffle_partitions(data["sales_lines"])
     result = {"data": data, "load_average": os.getloadavg()[0], "shuffle_partitions": int(partitions)}
     print(f"spark: {partitions} shuffle partitions (LAKEHOUSE_SHUFFLE_PARTITIONS)", flush=True)
-    result["spark"] = run_engine("spark", lake, {"LAKEHOUSE_SHUFFLE_PARTITIONS": partitions})
+    env = {"LAKEHOUSE_SHUFFLE_PARTITIONS": partitions}
+    if steps:
+        event_log = out / "event_log"
+        shutil.rmtree(event_log, ignore_errors=True)
+        event_log.mkdir(parents=True)
+        env[STEPS_ENV] = str(event_log)
+    result["spark"] = run_engine("spark", lake, env)
     result["duckdb"] = run_engine("duckdb", lake)
     result["gold_check"] = compare_gold(lake)
     n = data["sales_lines"]
@@ -259,6 +421,8 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
         + ", ".join(f"{x['entity']} {x['dq_seconds'] / x['read_seconds']:.1f}x" for x in dq)
     )
     print(f"  vs one count of its input (reads no values of a cached frame) {scan:.1f} s = {step / scan:.1f}x")
+    if "steps" in result["spark"]:
+        print_steps(result["spark"]["steps"], result["spark"]["silver"]["seconds"])
     rerun = sum(result["spark"][f"rerun_{s}"]["seconds"] for s in STAGES)
     print(f"spark idempotent re-run (no new files): {rerun:.1f} s = {100 * rerun / totals['spark']:.0f} % of the run")
     result["totals"] = {**totals, "ratio": totals["spark"] / totals["duckdb"], "rerun_seconds": rerun}
@@ -282,6 +446,11 @@ def main() -> int:
     ap.add_argument("--base-rows", type=int, default=20_000, help="sales rows the generator writes (replicated)")
     ap.add_argument("--file-rows", type=int, default=1_000_000, help="sales lines per landing file")
     ap.add_argument("--out", default="/tmp/lake_bench")
+    ap.add_argument(
+        "--steps",
+        action="store_true",
+        help="profile silver per step (its entities one at a time): seconds, rows, bytes, caches, from the event log",
+    )
     ap.add_argument("--engine", choices=("spark", "duckdb"), help=argparse.SUPPRESS)  # internal: one engine
     ap.add_argument("--lake", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -296,7 +465,7 @@ def main() -> int:
     scales = [int(s) for s in args.scales.split(",") if s] or [args.rows]
     results = {}
     for rows in scales:
-        results[rows] = bench_scale(out, rows, args.base_rows, args.file_rows)
+        results[rows] = bench_scale(out, rows, args.base_rows, args.file_rows, args.steps)
     last = results[scales[-1]]
     (out / "bench.json").write_text(json.dumps({str(k): v for k, v in results.items()}, indent=2, default=str))
     chart(last, out / "bench.png")
