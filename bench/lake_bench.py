@@ -8,7 +8,11 @@ prefixed transaction ids up to --rows sales lines, in files of at most --file-ro
 sources stay at generator size). Each engine runs in its own process, so its peak memory is its own:
 - spark:  bronze_ingest → silver_clean → gold_aggregates, the real scripts through the local runner,
           then the same three again with no new files (the idempotent re-run);
-- duckdb: bench/duckdb_lake.py (an independent SQL implementation of the sales path).
+- duckdb: bench/duckdb_lake.py (an independent SQL implementation of the sales path);
+- lean:   bench/duckdb_lean.py (bronze + silver's row work alone, from the contract files: the leanest
+          correct reference), its counts checked against silver's ops.pipeline_runs.
+With --steps, silver's entities run one at a time and its Spark jobs are attributed to steps
+(lakehouse.progress.spark_step labels, read back from Spark's event log): see docs/performance.md.
 Printed per stage and in total: wall seconds, sales rows/s, peak memory (MB), the Spark/DuckDB ratio;
 then gold daily_sales and product_performance compared row by row to the cent (a mismatch fails the
 run); then the Glue cost estimate. Figures go to <out>/bench.json and the chart to <out>/bench.png.
@@ -99,9 +103,11 @@ def engine_spark(lake: str) -> dict:
             "--conf spark.eventLog.logBlockUpdates.enabled=true pyspark-shell"
         )
     jvm = get_spark("lake-bench").sparkContext._gateway.proc.pid  # the jobs reuse this session
-    profile_chain.measure_dq()  # the DQ step against one scan of its input, taken out of silver's time
+    if not event_log:  # --steps: the profile attributes the DQ step itself
+        profile_chain.measure_dq()  # the DQ step against one scan of its input, taken out of silver's time
     result = {}
-    for label, stages in (("", STAGES), ("rerun_", STAGES)):
+    runs = (("", STAGES[:2]),) if event_log else (("", STAGES), ("rerun_", STAGES))  # --steps: bronze + silver
+    for label, stages in runs:
         for stage in stages:
             job, extra = SPARK_JOBS[stage]
             profiled = event_log and not label and stage == "silver"
@@ -282,11 +288,40 @@ def engine_duckdb(lake: str) -> dict:
         "gold": lambda: duckdb_lake.run_gold(con, str(out)),
     }
     result = {}
-    for stage in STAGES:
+    for stage in STAGES[:2] if os.environ.get(STEPS_ENV) else STAGES:
         t = time.perf_counter()
         counts = steps[stage]()
         result[stage] = {"seconds": time.perf_counter() - t, "peak_mb": peak_mb(), "counts": counts}
     return result
+
+
+LEAN_SOURCES = ("products", "pos_sales", "fx_rates")  # the CSV sources of the sales path
+
+
+def engine_lean(lake: str) -> dict:
+    """bench/duckdb_lean.py: bronze + silver's row work only, from the contract files (its own process)."""
+    import duckdb
+    import duckdb_lean
+
+    out = Path(lake) / "duckdb_lean"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    con = duckdb.connect(str(out / "lean.duckdb"))
+    con.execute("SET enable_progress_bar = false")
+    t = time.perf_counter()
+    counts = duckdb_lean.run(con, str(ROOT / "contracts"), f"{lake}/landing", list(LEAN_SOURCES))
+    return {"seconds": time.perf_counter() - t, "peak_mb": peak_mb(), "counts": counts}
+
+
+def silver_counts(lake: Path) -> dict:
+    """{entity: (rows in, valid, quarantined, dropped)} of the first silver run, from ops.pipeline_runs' files."""
+    import duckdb
+
+    rows = duckdb.sql(
+        f"SELECT dataset, rows_in, rows_out, rows_quarantined, duplicates_dropped "
+        f"FROM read_parquet('{lake}/ops/pipeline_runs/**/*.parquet') WHERE job = 'silver_clean' AND rows_in > 0"
+    ).fetchall()
+    return {r[0]: tuple(r[1:]) for r in rows}
 
 
 # Sales lines per local shuffle partition, at most. The 5 M run's 4 partitions (1.25 M each) fit the 3 GB
@@ -391,8 +426,10 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int, steps: boo
         event_log.mkdir(parents=True)
         env[STEPS_ENV] = str(event_log)
     result["spark"] = run_engine("spark", lake, env)
-    result["duckdb"] = run_engine("duckdb", lake)
-    result["gold_check"] = compare_gold(lake)
+    result["duckdb"] = run_engine("duckdb", lake, {STEPS_ENV: env[STEPS_ENV]} if steps else None)
+    result["lean"] = run_engine("lean", lake)
+    stages = STAGES[:2] if steps else STAGES  # --steps: bronze + silver only (no gold, no re-run)
+    result["gold_check"] = {} if steps else compare_gold(lake)
     n = data["sales_lines"]
     print(f"\nBENCH  {n:,} sales lines ({data['files']} files)   load average {result['load_average']:.2f}")
     print(
@@ -400,7 +437,7 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int, steps: boo
         f"{'spark MB':>9} {'duckdb MB':>10}"
     )
     totals = {"spark": 0.0, "duckdb": 0.0}
-    for stage in STAGES:
+    for stage in stages:
         s, d = result["spark"][stage], result["duckdb"][stage]
         totals["spark"] += s["seconds"]
         totals["duckdb"] += d["seconds"]
@@ -408,11 +445,30 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int, steps: boo
             f"{stage:<8} {s['seconds']:9.1f} {d['seconds']:9.2f} {s['seconds'] / d['seconds']:7.1f} "
             f"{n / s['seconds']:13,.0f} {n / d['seconds']:14,.0f} {s['peak_mb']:9.0f} {d['peak_mb']:10.0f}"
         )
-    peak = {e: max(result[e][s]["peak_mb"] for s in STAGES) for e in totals}
+    peak = {e: max(result[e][s]["peak_mb"] for s in stages) for e in totals}
     print(
         f"{'total':<8} {totals['spark']:9.1f} {totals['duckdb']:9.2f} {totals['spark'] / totals['duckdb']:7.1f} "
         f"{n / totals['spark']:13,.0f} {n / totals['duckdb']:14,.0f} {peak['spark']:9.0f} {peak['duckdb']:10.0f}"
     )
+    lean, spark_bs = result["lean"], sum(result["spark"][s]["seconds"] for s in ("bronze", "silver"))
+    duck_bs = sum(result["duckdb"][s]["seconds"] for s in ("bronze", "silver"))
+    print(
+        f"bronze + silver: spark {spark_bs:.1f} s; duckdb sales path {duck_bs:.2f} s ({spark_bs / duck_bs:.1f}x); "
+        f"lean reference (bench/duckdb_lean.py: {', '.join(LEAN_SOURCES)}) {lean['seconds']:.2f} s "
+        f"({spark_bs / lean['seconds']:.1f}x), {n / lean['seconds']:,.0f} sales rows/s, peak {lean['peak_mb']:.0f} MB"
+    )
+    spark_counts = silver_counts(lake)
+    for entity, c in lean["counts"].items():
+        mine = (c["rows_in"], c["valid"], c["quarantined"], c["exact_duplicates"] + c["superseded"])
+        same = "same" if spark_counts.get(entity) == mine else "DIFFER"
+        result["lean_differs"] = result.get("lean_differs", []) + ([entity] if same != "same" else [])
+        print(
+            f"  {entity} rows in / valid / quarantined / dropped: spark {spark_counts.get(entity)}, lean {mine}: {same}"
+        )
+    result["totals"] = {**totals, "ratio": totals["spark"] / totals["duckdb"], "lean_ratio": spark_bs / lean["seconds"]}
+    if steps:
+        print_steps(result["spark"]["steps"], result["spark"]["silver"]["seconds"])
+        return result
     dq = result["spark"]["dq"]
     step, scan, read = (sum(x[k] for x in dq) for k in ("dq_seconds", "scan_seconds", "read_seconds"))
     print(f"spark DQ step (dq.evaluate, all entities): {step:.1f} s vs one full read of its input {read:.1f} s", end="")
@@ -421,11 +477,9 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int, steps: boo
         + ", ".join(f"{x['entity']} {x['dq_seconds'] / x['read_seconds']:.1f}x" for x in dq)
     )
     print(f"  vs one count of its input (reads no values of a cached frame) {scan:.1f} s = {step / scan:.1f}x")
-    if "steps" in result["spark"]:
-        print_steps(result["spark"]["steps"], result["spark"]["silver"]["seconds"])
     rerun = sum(result["spark"][f"rerun_{s}"]["seconds"] for s in STAGES)
     print(f"spark idempotent re-run (no new files): {rerun:.1f} s = {100 * rerun / totals['spark']:.0f} % of the run")
-    result["totals"] = {**totals, "ratio": totals["spark"] / totals["duckdb"], "rerun_seconds": rerun}
+    result["totals"]["rerun_seconds"] = rerun
     for table, c in result["gold_check"].items():
         print(
             f"gold.{table}: spark {c['rows_spark']} rows, duckdb {c['rows_duckdb']} rows, "
@@ -451,12 +505,12 @@ def main() -> int:
         action="store_true",
         help="profile silver per step (its entities one at a time): seconds, rows, bytes, caches, from the event log",
     )
-    ap.add_argument("--engine", choices=("spark", "duckdb"), help=argparse.SUPPRESS)  # internal: one engine
+    ap.add_argument("--engine", choices=("spark", "duckdb", "lean"), help=argparse.SUPPRESS)  # internal: one engine
     ap.add_argument("--lake", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.engine:
-        figures = (engine_spark if args.engine == "spark" else engine_duckdb)(args.lake)
+        figures = {"spark": engine_spark, "duckdb": engine_duckdb, "lean": engine_lean}[args.engine](args.lake)
         (Path(args.lake) / f"{args.engine}.json").write_text(json.dumps(figures, indent=2, default=str))
         return 0
 
@@ -468,14 +522,15 @@ def main() -> int:
         results[rows] = bench_scale(out, rows, args.base_rows, args.file_rows, args.steps)
     last = results[scales[-1]]
     (out / "bench.json").write_text(json.dumps({str(k): v for k, v in results.items()}, indent=2, default=str))
-    chart(last, out / "bench.png")
+    if not args.steps:
+        chart(last, out / "bench.png")
     if len(scales) > 1:
         print(
             f"\nSCALING  {'sales lines':>12} {'spark s':>9} {'duckdb s':>9} {'ratio':>6} "
             f"{'spark MB':>9} {'duckdb MB':>10}"
         )
         for r in results.values():
-            peak = {e: max(r[e][s]["peak_mb"] for s in STAGES) for e in ("spark", "duckdb")}
+            peak = {e: max(r[e][s]["peak_mb"] for s in STAGES if s in r[e]) for e in ("spark", "duckdb")}
             print(
                 f"         {r['data']['sales_lines']:>12,} {r['totals']['spark']:9.1f} {r['totals']['duckdb']:9.2f} "
                 f"{r['totals']['ratio']:6.1f} {peak['spark']:9.0f} {peak['duckdb']:10.0f}"
@@ -486,6 +541,10 @@ def main() -> int:
     ]
     if bad:
         print(f"GOLD FIGURES DIFFER between Spark and DuckDB: {sorted(set(bad))}", file=sys.stderr)
+        return 1
+    differ = sorted({e for r in results.values() for e in r.get("lean_differs", [])})
+    if differ:
+        print(f"SILVER COUNTS DIFFER between Spark and the lean reference: {differ}", file=sys.stderr)
         return 1
     return 0
 

@@ -466,7 +466,7 @@ def run(spark, config) -> list[dict]:
         by_entity = {c.entity: c for c in ordered}
 
         def clean(c: Contract) -> dict:
-            with stage(f"silver_clean {c.entity}") as s:
+            with stage(f"silver_clean {c.entity}") as s, spark_step(spark, f"silver {c.entity}: between the steps"):
                 result = clean_entity(spark, config, c, marks.get(c.entity))
                 s.rows = result["rows_in"]
             return result
