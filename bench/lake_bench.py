@@ -78,6 +78,18 @@ def make_data(out: Path, rows: int, base_rows: int, file_rows: int) -> dict:
 
 
 # ---------- engines (each in its own process) ----------
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU seconds (user + system) a process has used so far; this process when pid is None.
+
+    On a machine other work shares, wall seconds stretch with the load; CPU seconds much less so.
+    """
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def peak_mb(pid: int | None = None) -> float:
     """Peak resident memory (VmHWM) of a process, MB; this process when pid is None."""
     if pid is None:
@@ -111,16 +123,21 @@ def engine_spark(lake: str) -> dict:
         for stage in stages:
             job, extra = SPARK_JOBS[stage]
             profiled = event_log and not label and stage == "silver"
-            first_job = profile_chain.spark_jobs()
+            first_job, cpu = profile_chain.spark_jobs(), cpu_seconds() + cpu_seconds(jvm)
             reference, t = profile_chain.REFERENCE[0], time.perf_counter()
             with silver_steps_timed() if profiled else contextlib.nullcontext():
                 local_run.run_script(job, lake, extra)
             seconds = time.perf_counter() - t - (profile_chain.REFERENCE[0] - reference)
-            result[label + stage] = {"seconds": seconds, "peak_mb": peak_mb() + peak_mb(jvm)}
+            result[label + stage] = {
+                "seconds": seconds,
+                "peak_mb": peak_mb() + peak_mb(jvm),
+                "cpu_seconds": cpu_seconds() + cpu_seconds(jvm) - cpu,
+            }
             if profiled:
                 silver_jobs = (first_job, profile_chain.spark_jobs())
     if event_log:
         get_spark().sparkContext.stop()  # flushes and closes the event log
+        result["silver_jobs"] = silver_jobs
         result["steps"] = step_profile(next(Path(event_log).glob("*")), *silver_jobs, STEP_WALL)
     result["dq"] = [
         {"entity": e, "dq_seconds": step, "scan_seconds": scan, "read_seconds": read}
@@ -172,6 +189,7 @@ def _metrics(stage: dict) -> dict:
 
     return {
         "task_s": n("executorRunTime") / 1000,
+        "cpu_s": n("executorCpuTime") / 1e9,
         "rows_read": n("input.recordsRead"),
         "bytes_read": n("input.bytesRead"),
         "shuffle_write": n("shuffle.write.bytesWritten"),
@@ -236,7 +254,7 @@ def step_profile(log: Path, first_job: int, end_job: int, wall: dict) -> dict:
             end = max(end, b)
         s["job_seconds"] = covered / 1000
         s["wall_seconds"] = wall.get(name)
-        for key in ("task_s", "rows_read", "bytes_read", "shuffle_write", "rows_written", "bytes_written"):
+        for key in ("task_s", "cpu_s", "rows_read", "bytes_read", "shuffle_write", "rows_written", "bytes_written"):
             s[key] = sum(st[key] for st in s["stages"])
     return steps
 
@@ -245,7 +263,7 @@ def print_steps(steps: dict, silver_seconds: float) -> None:
     mb = 1024 * 1024
     print("\nSILVER STEPS (one entity at a time; Spark jobs by their lakehouse.step label, from the event log)")
     print(
-        f"{'step':<78} {'wall s':>7} {'jobs s':>7} {'jobs':>4} {'task s':>7} {'rows in':>11} {'MB in':>7} "
+        f"{'step':<78} {'wall s':>7} {'jobs s':>7} {'jobs':>4} {'task s':>7} {'cpu s':>6} {'rows in':>11} {'MB in':>7} "
         f"{'shuf MB':>8} {'rows out':>10} {'MB out':>7} {'cache MB':>8}"
     )
     order = sorted(steps, key=lambda k: -(steps[k]["wall_seconds"] or steps[k]["job_seconds"]))
@@ -253,7 +271,8 @@ def print_steps(steps: dict, silver_seconds: float) -> None:
         s = steps[name]
         wall = f"{s['wall_seconds']:7.1f}" if s["wall_seconds"] is not None else f"{'-':>7}"
         print(
-            f"{name[:78]:<78} {wall} {s['job_seconds']:7.1f} {s['jobs']:4d} {s['task_s']:7.1f} {s['rows_read']:11,d} "
+            f"{name[:78]:<78} {wall} {s['job_seconds']:7.1f} {s['jobs']:4d} {s['task_s']:7.1f} {s['cpu_s']:6.1f} "
+            f"{s['rows_read']:11,d} "
             f"{s['bytes_read'] / mb:7.0f} {s['shuffle_write'] / mb:8.0f} {s['rows_written']:10,d} "
             f"{s['bytes_written'] / mb:7.0f} {s['cached_bytes'] / mb:8.0f}"
         )
@@ -262,7 +281,7 @@ def print_steps(steps: dict, silver_seconds: float) -> None:
                 kind = "broadcast " if st["broadcast"] else ""
                 print(
                     f"    stage {st['id']:>4} ({kind}job {st['job']}, {st['tasks']} tasks) {st['seconds']:6.1f} s, "
-                    f"task {st['task_s']:.1f} s, shuffle w/r {st['shuffle_write'] / mb:.0f}/"
+                    f"task {st['task_s']:.1f} s (cpu {st['cpu_s']:.1f}), shuffle w/r {st['shuffle_write'] / mb:.0f}/"
                     f"{st['shuffle_read'] / mb:.0f} MB"
                     f": {' > '.join(st['ops'])[:90]}"
                 )
@@ -289,9 +308,14 @@ def engine_duckdb(lake: str) -> dict:
     }
     result = {}
     for stage in STAGES[:2] if os.environ.get(STEPS_ENV) else STAGES:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), cpu_seconds()
         counts = steps[stage]()
-        result[stage] = {"seconds": time.perf_counter() - t, "peak_mb": peak_mb(), "counts": counts}
+        result[stage] = {
+            "seconds": time.perf_counter() - t,
+            "peak_mb": peak_mb(),
+            "counts": counts,
+            "cpu_seconds": cpu_seconds() - cpu,
+        }
     return result
 
 
@@ -308,9 +332,10 @@ def engine_lean(lake: str) -> dict:
     out.mkdir(parents=True)
     con = duckdb.connect(str(out / "lean.duckdb"))
     con.execute("SET enable_progress_bar = false")
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), cpu_seconds()
     counts = duckdb_lean.run(con, str(ROOT / "contracts"), f"{lake}/landing", list(LEAN_SOURCES))
-    return {"seconds": time.perf_counter() - t, "peak_mb": peak_mb(), "counts": counts}
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "peak_mb": peak_mb(), "counts": counts, "cpu_seconds": cpu_seconds() - cpu}
 
 
 def silver_counts(lake: Path) -> dict:
@@ -452,6 +477,14 @@ def bench_scale(out: Path, rows: int, base_rows: int, file_rows: int, steps: boo
     )
     lean, spark_bs = result["lean"], sum(result["spark"][s]["seconds"] for s in ("bronze", "silver"))
     duck_bs = sum(result["duckdb"][s]["seconds"] for s in ("bronze", "silver"))
+    cpu = {e: sum(result[e][s].get("cpu_seconds", 0) for s in ("bronze", "silver")) for e in ("spark", "duckdb")}
+    cpu["lean"] = lean.get("cpu_seconds", 0)
+    if all(cpu.values()):
+        print(
+            f"bronze + silver CPU seconds (user + system): spark {cpu['spark']:.1f}, duckdb sales path "
+            f"{cpu['duckdb']:.1f} ({cpu['spark'] / cpu['duckdb']:.1f}x), lean {cpu['lean']:.1f} "
+            f"({cpu['spark'] / cpu['lean']:.1f}x)"
+        )
     print(
         f"bronze + silver: spark {spark_bs:.1f} s; duckdb sales path {duck_bs:.2f} s ({spark_bs / duck_bs:.1f}x); "
         f"lean reference (bench/duckdb_lean.py: {', '.join(LEAN_SOURCES)}) {lean['seconds']:.2f} s "
