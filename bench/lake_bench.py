@@ -289,15 +289,22 @@ def print_steps(steps: dict, silver_seconds: float) -> None:
     print(f"{'steps total (wall in the labelled blocks)':<78} {labelled:7.1f}   silver stage {silver_seconds:.1f} s")
 
 
-def engine_duckdb(lake: str) -> dict:
+def duckdb_database(lake: str, folder: str):
+    """(a fresh folder under the lake, a DuckDB database file in it): each DuckDB engine's own."""
     import duckdb
-    import duckdb_lake
 
-    out = Path(lake) / "duckdb"
+    out = Path(lake) / folder
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    con = duckdb.connect(str(out / "bench.duckdb"))
+    con = duckdb.connect(str(out / f"{folder}.duckdb"))
     con.execute("SET enable_progress_bar = false")
+    return out, con
+
+
+def engine_duckdb(lake: str) -> dict:
+    import duckdb_lake
+
+    out, con = duckdb_database(lake, "duckdb")
     landing = f"{lake}/landing"
     steps = {
         "bronze": lambda: {
@@ -324,14 +331,9 @@ LEAN_SOURCES = ("products", "pos_sales", "fx_rates")  # the CSV sources of the s
 
 def engine_lean(lake: str) -> dict:
     """bench/duckdb_lean.py: bronze + silver's row work only, from the contract files (its own process)."""
-    import duckdb
     import duckdb_lean
 
-    out = Path(lake) / "duckdb_lean"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    con = duckdb.connect(str(out / "lean.duckdb"))
-    con.execute("SET enable_progress_bar = false")
+    _, con = duckdb_database(lake, "duckdb_lean")
     t, cpu = time.perf_counter(), cpu_seconds()
     counts = duckdb_lean.run(con, str(ROOT / "contracts"), f"{lake}/landing", list(LEAN_SOURCES))
     seconds = time.perf_counter() - t

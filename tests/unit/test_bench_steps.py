@@ -1,25 +1,11 @@
 """lake_bench --steps: Spark's event log read back per silver step (bench/lake_bench.py step_profile), on a
 hand-written log whose figures are worked out by hand below."""
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "lake_bench.py"
 STEP = "lakehouse.step"
-
-
-@pytest.fixture(scope="module")
-def lake_bench():
-    saved = list(sys.path)  # the script puts bench/ and glue_jobs/ on sys.path when loaded
-    spec = importlib.util.spec_from_file_location("lake_bench_steps", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.path[:] = saved
 
 
 def job_start(job, at, stages, step=None, description=None):
