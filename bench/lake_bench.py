@@ -190,6 +190,7 @@ def _metrics(stage: dict) -> dict:
     return {
         "task_s": n("executorRunTime") / 1000,
         "cpu_s": n("executorCpuTime") / 1e9,
+        "gc_s": n("jvmGCTime") / 1000,
         "rows_read": n("input.recordsRead"),
         "bytes_read": n("input.bytesRead"),
         "shuffle_write": n("shuffle.write.bytesWritten"),
@@ -254,7 +255,16 @@ def step_profile(log: Path, first_job: int, end_job: int, wall: dict) -> dict:
             end = max(end, b)
         s["job_seconds"] = covered / 1000
         s["wall_seconds"] = wall.get(name)
-        for key in ("task_s", "cpu_s", "rows_read", "bytes_read", "shuffle_write", "rows_written", "bytes_written"):
+        for key in (
+            "task_s",
+            "cpu_s",
+            "gc_s",
+            "rows_read",
+            "bytes_read",
+            "shuffle_write",
+            "rows_written",
+            "bytes_written",
+        ):
             s[key] = sum(st[key] for st in s["stages"])
     return steps
 
@@ -263,7 +273,8 @@ def print_steps(steps: dict, silver_seconds: float) -> None:
     mb = 1024 * 1024
     print("\nSILVER STEPS (one entity at a time; Spark jobs by their lakehouse.step label, from the event log)")
     print(
-        f"{'step':<78} {'wall s':>7} {'jobs s':>7} {'jobs':>4} {'task s':>7} {'cpu s':>6} {'rows in':>11} {'MB in':>7} "
+        f"{'step':<78} {'wall s':>7} {'jobs s':>7} {'jobs':>4} {'task s':>7} {'cpu s':>6} {'gc s':>5} "
+        f"{'rows in':>11} {'MB in':>7} "
         f"{'shuf MB':>8} {'rows out':>10} {'MB out':>7} {'cache MB':>8}"
     )
     order = sorted(steps, key=lambda k: -(steps[k]["wall_seconds"] or steps[k]["job_seconds"]))
@@ -272,6 +283,7 @@ def print_steps(steps: dict, silver_seconds: float) -> None:
         wall = f"{s['wall_seconds']:7.1f}" if s["wall_seconds"] is not None else f"{'-':>7}"
         print(
             f"{name[:78]:<78} {wall} {s['job_seconds']:7.1f} {s['jobs']:4d} {s['task_s']:7.1f} {s['cpu_s']:6.1f} "
+            f"{s['gc_s']:5.1f} "
             f"{s['rows_read']:11,d} "
             f"{s['bytes_read'] / mb:7.0f} {s['shuffle_write'] / mb:8.0f} {s['rows_written']:10,d} "
             f"{s['bytes_written'] / mb:7.0f} {s['cached_bytes'] / mb:8.0f}"

@@ -73,7 +73,7 @@ def test_jobs_stages_and_cached_blocks_go_to_the_step_that_started_them(lake_ben
     assert cast["wall_seconds"] == 6.5
     assert [s["id"] for s in cast["stages"]] == [1, 3]  # stage 2 skipped (its shuffle reused): never completes
     assert [s["broadcast"] for s in cast["stages"]] == [False, True]
-    assert cast["task_s"] == pytest.approx(4.5) and cast["cpu_s"] == pytest.approx(3.0)
+    assert cast["task_s"] == pytest.approx(4.5) and cast["cpu_s"] == pytest.approx(3.0) and cast["gc_s"] == 0
     assert cast["rows_read"] == 507
     assert cast["cached_bytes"] == 175  # rdd_7_0 100 + rdd_7_1 50 in memory + 25 on disk
     write = steps["silver sales: write"]
