@@ -207,7 +207,7 @@ def step_profile(log: Path, first_job: int, end_job: int, wall: dict) -> dict:
     rows and bytes read / shuffled / written, bytes cached; and per stage, the operators it ran."""
     from lakehouse.progress import STEP_PROPERTY
 
-    jobs, stages, blocks, running = {}, {}, {}, {}
+    jobs, stages, blocks = {}, {}, {}
     for line in log.open():
         e = json.loads(line)
         kind = e["Event"]
@@ -217,10 +217,8 @@ def step_profile(log: Path, first_job: int, end_job: int, wall: dict) -> dict:
             jobs[e["Job ID"]] = {"step": step, "start": e["Submission Time"], "end": None, "stages": e["Stage IDs"]}
             if "broadcast exchange" in (props.get("spark.job.description") or ""):
                 jobs[e["Job ID"]]["broadcast"] = True
-            running[e["Job ID"]] = step
         elif kind == "SparkListenerJobEnd" and e["Job ID"] in jobs:
             jobs[e["Job ID"]]["end"] = e["Completion Time"]
-            running.pop(e["Job ID"], None)
         elif kind == "SparkListenerStageCompleted":
             info = e["Stage Info"]
             ops = []
@@ -230,13 +228,18 @@ def step_profile(log: Path, first_job: int, end_job: int, wall: dict) -> dict:
                 if name and name not in ops and not name.startswith(("WholeStageCodegen", "mapPartitions")):
                     ops.append(name)
             seconds = ((info.get("Completion Time") or 0) - (info.get("Submission Time") or 0)) / 1000
+            cached = [
+                r["RDD ID"]
+                for r in info.get("RDD Info", [])
+                if any((r.get("Storage Level") or {}).get(k) for k in ("Use Memory", "Use Disk"))
+            ]
             stages[info["Stage ID"]] = {"seconds": seconds, "tasks": info.get("Number of Tasks"), "ops": ops}
-            stages[info["Stage ID"]].update(_metrics(info))
-        elif kind == "SparkListenerBlockUpdated" and running:
+            stages[info["Stage ID"]].update(_metrics(info), cached=cached)
+        elif kind == "SparkListenerBlockUpdated":
             b = e["Block Updated Info"]
             size = (b.get("Memory Size") or 0) + (b.get("Disk Size") or 0)
             if b["Block ID"].startswith("rdd_") and size:  # a cached partition stored (0: removed)
-                blocks[b["Block ID"]] = (list(running.values())[-1], size)
+                blocks[b["Block ID"]] = size
     steps: dict = {}
     for job_id, job in sorted(jobs.items()):
         s = steps.setdefault(job["step"], {"intervals": [], "jobs": 0, "stages": [], "cached_bytes": 0})
@@ -245,7 +248,13 @@ def step_profile(log: Path, first_job: int, end_job: int, wall: dict) -> dict:
         for sid in job["stages"]:
             if sid in stages:  # a stage skipped (its shuffle output reused) never completes
                 s["stages"].append({"id": sid, "job": job_id, "broadcast": job.get("broadcast", False), **stages[sid]})
-    for step, size in blocks.values():
+    filled_by: dict = {}  # cached RDD → the step whose job first ran a stage holding it (the one that filled it)
+    for job in sorted(jobs.items()):
+        for sid in job[1]["stages"]:
+            for rdd in stages.get(sid, {}).get("cached", []):
+                filled_by.setdefault(rdd, job[1]["step"])
+    for block_id, size in blocks.items():
+        step = filled_by.get(int(block_id.split("_")[1]))
         if step in steps:
             steps[step]["cached_bytes"] += size
     for name, s in steps.items():

@@ -19,7 +19,7 @@ def job_start(job, at, stages, step=None, description=None):
     }
 
 
-def stage_done(stage, start, end, run_ms, cpu_ns, rows, shuffle_bytes, ops=("Exchange",)):
+def stage_done(stage, start, end, run_ms, cpu_ns, rows, shuffle_bytes, ops=("Exchange",), cached=()):
     metrics = {"executorRunTime": run_ms, "executorCpuTime": cpu_ns, "input.recordsRead": rows}
     metrics["shuffle.write.bytesWritten"] = shuffle_bytes
     return {
@@ -29,7 +29,8 @@ def stage_done(stage, start, end, run_ms, cpu_ns, rows, shuffle_bytes, ops=("Exc
             "Number of Tasks": 2,
             "Submission Time": start,
             "Completion Time": end,
-            "RDD Info": [{"Scope": json.dumps({"id": "1", "name": op})} for op in ops],
+            "RDD Info": [{"RDD ID": 1, "Scope": json.dumps({"id": "1", "name": op})} for op in ops]
+            + [{"RDD ID": rdd, "Storage Level": {"Use Disk": True, "Use Memory": True}} for rdd in cached],
             "Accumulables": [{"Name": f"internal.metrics.{k}", "Value": v} for k, v in metrics.items()],
         },
     }
@@ -46,7 +47,7 @@ def test_jobs_stages_and_cached_blocks_go_to_the_step_that_started_them(lake_ben
         stage_done(0, 0, 900, 900, 0, 99, 0),
         {"Event": "SparkListenerJobEnd", "Job ID": 0, "Completion Time": 1_000},
         job_start(1, 10_000, [1, 2], "silver sales: cast"),
-        stage_done(1, 10_000, 12_000, 3_000, 2_000_000_000, 500, 0),
+        stage_done(1, 10_000, 12_000, 3_000, 2_000_000_000, 500, 0, cached=[7]),  # fills RDD 7
         block("rdd_7_0", 100),
         block("rdd_7_1", 50, 25),
         # a broadcast Spark starts for the same step, overlapping the job above by 1 s
@@ -55,7 +56,7 @@ def test_jobs_stages_and_cached_blocks_go_to_the_step_that_started_them(lake_ben
         stage_done(3, 13_000, 14_500, 1_500, 1_000_000_000, 7, 0),
         {"Event": "SparkListenerJobEnd", "Job ID": 2, "Completion Time": 15_000},
         job_start(3, 20_000, [4], "silver sales: write"),
-        stage_done(4, 20_000, 21_000, 800, 0, 0, 0),
+        stage_done(4, 20_000, 21_000, 800, 0, 0, 0, cached=[7]),  # reads RDD 7
         block("rdd_7_0", 0),  # a block removed (unpersist): its size stays the cast's
         {"Event": "SparkListenerJobEnd", "Job ID": 3, "Completion Time": 21_000},
         job_start(4, 22_000, [5]),  # no step label
