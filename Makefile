@@ -64,8 +64,8 @@ test-long: setup class-data            ## the `long` end-to-end runs (docs/testi
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m long
 
 BENCH_ROWS ?= 5000000
-bench: venv jars class-data            ## Spark (the Glue jobs) vs DuckDB on BENCH_ROWS sales lines: stages, rows/s, memory, gold check, cost
-	$(PY) bench/lake_bench.py --rows $(BENCH_ROWS) $(if $(SCALES),--scales $(SCALES))
+bench: venv jars class-data            ## Spark (the Glue jobs) vs DuckDB and the lean DuckDB reference on BENCH_ROWS sales lines (STEPS=1: silver per step)
+	$(PY) bench/lake_bench.py --rows $(BENCH_ROWS) $(if $(SCALES),--scales $(SCALES)) $(if $(STEPS),--steps)
 
 DAYS ?= 250
 DAY_ROWS ?= 20000

@@ -27,6 +27,7 @@ XDIST_GROUPS = {
     "tests/integration/test_incremental_gold.py": "chain_lake",
     "tests/integration/test_lake_report.py": "chain_lake",
     "tests/integration/test_lineage_chain.py": "chain_lake",
+    "tests/integration/test_lean_reference.py": "chain_lake",
     "tests/sql/": "chain_lake",
     "tests/infra/": "terraform",
 }

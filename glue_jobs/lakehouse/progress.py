@@ -66,3 +66,26 @@ def stage(name: str, rows: int | None = None, heartbeat: float | None = None):
         say(f"[{name}] done in {seconds:.1f} s")
     else:
         say(f"[{name}] done in {seconds:.1f} s: {s.rows:,} rows ({_rate(s.rows, seconds)})")
+
+
+STEP_PROPERTY = "lakehouse.step"  # Spark local property naming the step that started a Spark job
+
+
+@contextmanager
+def spark_step(spark, name: str):
+    """Label the Spark jobs started inside this block (this thread's) with `name`.
+
+    Spark is lazy: a step's cost is the jobs its actions start, not the wall time around a transform.
+    The label is the job description the Spark UI (Glue's too) shows, and a local property that jobs
+    started on Spark's own threads for it (broadcasts) inherit; `bench/lake_bench.py --steps` reads
+    both back from the event log to give every job, stage and cached block to its step.
+    """
+    sc = spark.sparkContext
+    before = sc.getLocalProperty(STEP_PROPERTY)
+    sc.setLocalProperty(STEP_PROPERTY, name)
+    sc.setJobDescription(name)
+    try:
+        yield
+    finally:
+        sc.setLocalProperty(STEP_PROPERTY, before)
+        sc.setJobDescription(before)

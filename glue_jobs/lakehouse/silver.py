@@ -17,7 +17,7 @@ from lakehouse import contracts as contracts_mod
 from lakehouse import delta_io, dq, lease, lineage, metrics, ops, parallel, tables
 from lakehouse.contracts import Contract
 from lakehouse.errors import ContractError, DataQualityError
-from lakehouse.progress import stage
+from lakehouse.progress import spark_step, stage
 from lakehouse.standardise import (
     LATEST,
     UNPARSABLE,
@@ -230,11 +230,12 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
     typed = pending.transform(apply_contract(contract, keep=BRONZE_META)).withColumn(dq.FAILED, parse_failures())
     typed = typed.drop(UNPARSABLE).persist()
     # rows in, unreadable rows and the batches from one aggregate (one Spark job, not three actions)
-    sizes = typed.agg(
-        F.count(F.lit(1)).alias("n"),
-        F.count(F.when(F.size(dq.FAILED) > 0, 1)).alias("bad"),
-        F.collect_set("_batch_id").alias("batch_ids"),
-    ).first()
+    with spark_step(spark, f"silver {contract.entity}: cast + standardise (fills typed cache)"):
+        sizes = typed.agg(
+            F.count(F.lit(1)).alias("n"),
+            F.count(F.when(F.size(dq.FAILED) > 0, 1)).alias("bad"),
+            F.collect_set("_batch_id").alias("batch_ids"),
+        ).first()
     if not sizes["n"]:
         typed.unpersist()
         return None
@@ -246,12 +247,16 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
         .transform(mark_latest(contract.business_key, contract.latest_by, ORDER))
         .persist()
     )
-    kept = marked.agg(F.count(F.lit(1)).alias("distinct"), F.count(F.when(F.col(LATEST), 1)).alias("latest")).first()
+    with spark_step(spark, f"silver {contract.entity}: exact duplicates + latest per key (fills marked cache)"):
+        kept = marked.agg(
+            F.count(F.lit(1)).alias("distinct"), F.count(F.when(F.col(LATEST), 1)).alias("latest")
+        ).first()
     n_distinct, n_latest = kept["distinct"], kept["latest"]
     latest = marked.where(F.col(LATEST)).drop(LATEST)
     # one row per non-null key is what mark_latest keeps: a one-column key is unique by construction
     unique = frozenset(contract.business_key) if len(contract.business_key) == 1 else frozenset()
-    evaluation = dq.evaluate(spark, latest.drop("_corrupt", "_invalid_encoding"), contract, unique)
+    with spark_step(spark, f"silver {contract.entity}: DQ aggregate"):
+        evaluation = dq.evaluate(spark, latest.drop("_corrupt", "_invalid_encoding"), contract, unique)
     rows = (
         evaluation.rows.transform(flag_unknown_references(spark, config, contract))
         .unionByName(unreadable, allowMissingColumns=True)
@@ -344,23 +349,27 @@ def publish(
     and the batches are marked done last (ops.WRITTEN_LAST): a job killed between any two commits and run
     again leaves the tables as one uninterrupted run would.
     """
-    merged = delta_io.merge_upsert(
-        spark,
-        valid,
-        config.paths.silver(contract.entity),
-        contract.business_key,
-        # same version delivered again (a corrected file): the later delivery wins
-        newer_than=(contract.latest_by, "_ingested_at") if contract.latest_by else None,
-        partition_by=contract.partition_by,
-    )
-    delta_io.enable_change_feed(spark, config.paths.silver(contract.entity))  # gold reads what changed
+    step = f"silver {contract.entity}: write"
+    with spark_step(spark, f"{step} MERGE (first: overwrite)"):
+        merged = delta_io.merge_upsert(
+            spark,
+            valid,
+            config.paths.silver(contract.entity),
+            contract.business_key,
+            # same version delivered again (a corrected file): the later delivery wins
+            newer_than=(contract.latest_by, "_ingested_at") if contract.latest_by else None,
+            partition_by=contract.partition_by,
+        )
+        delta_io.enable_change_feed(spark, config.paths.silver(contract.entity))  # gold reads what changed
     if contract.scd2:  # every valid version, late ones too, for gold's SCD2 history
-        versions = config.paths.silver(f"{contract.entity}_versions")
-        delta_io.replace_batches(spark, valid, versions, batch_ids)
-        delta_io.enable_change_feed(spark, versions)
+        with spark_step(spark, f"{step} versions"):
+            versions = config.paths.silver(f"{contract.entity}_versions")
+            delta_io.replace_batches(spark, valid, versions, batch_ids)
+            delta_io.enable_change_feed(spark, versions)
     q_path = config.paths.quarantine(contract.entity)
     if n_quarantined or not delta_io.exists(spark, q_path):  # created even when empty: queries expect it
-        delta_io.replace_batches(spark, quarantine, q_path, batch_ids)
+        with spark_step(spark, f"{step} quarantine"):
+            delta_io.replace_batches(spark, quarantine, q_path, batch_ids)
     ops.append_rows(
         spark,
         config,
@@ -385,7 +394,8 @@ def clean_entity(spark, config, contract: Contract, mark: Mark | None) -> dict:
     """Pending bronze batches → checked rows → (valid, quarantine) → DQ outcomes → published (or held)."""
     t0, started = time.monotonic(), ops.now()
     summary = {**EMPTY_SUMMARY, "entity": contract.entity, "source": contract.source}
-    pending = pending_bronze(spark, config, contract, mark)
+    with spark_step(spark, f"silver {contract.entity}: find pending bronze"):
+        pending = pending_bronze(spark, config, contract, mark)
     if pending is not None:
         print(f"silver_clean {contract.entity}: bronze read: {pending.read}", flush=True)
         summary["bronze_read"] = pending.read
@@ -399,7 +409,8 @@ def clean_entity(spark, config, contract: Contract, mark: Mark | None) -> dict:
     valid = with_metadata(valid, contract, metadata["entity"], started)
     quarantine = with_metadata(quarantine, contract, metadata["quarantine"], started)
 
-    counts = tally(checked.rows)
+    with spark_step(spark, f"silver {contract.entity}: reference checks + split tally (fills checked cache)"):
+        counts = tally(checked.rows)
     quarantined_by_rule, n_quarantined = counts.by_check, counts.quarantined
     outcomes = checked.evaluation.outcomes + [
         dq.check_outcome(name, text, quarantined_by_rule.get(name, 0)) for name, text in row_checks(contract)
@@ -445,12 +456,17 @@ def run(spark, config) -> list[dict]:
     selected = contracts_mod.select(all_contracts, config.sources)
     ordered = dependency_order(selected, all_contracts)
     # Before the first commit: one writer per table (lakehouse.lease; ops tables lease per commit, in ops)
-    with lease.hold(written_tables(config, ordered)), ops.deferred(spark):  # one ops commit per table
-        marks = cleaned_marks(spark, config, [c.entity for c in ordered])
+    with (
+        lease.hold(written_tables(config, ordered)),
+        spark_step(spark, "silver: ops commits"),  # what the steps below do not label: the deferred ops rows
+        ops.deferred(spark),  # one ops commit per table
+    ):
+        with spark_step(spark, "silver: read cleaned marks"):
+            marks = cleaned_marks(spark, config, [c.entity for c in ordered])
         by_entity = {c.entity: c for c in ordered}
 
         def clean(c: Contract) -> dict:
-            with stage(f"silver_clean {c.entity}") as s:
+            with stage(f"silver_clean {c.entity}") as s, spark_step(spark, f"silver {c.entity}: between the steps"):
                 result = clean_entity(spark, config, c, marks.get(c.entity))
                 s.rows = result["rows_in"]
             return result

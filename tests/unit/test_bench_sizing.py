@@ -1,23 +1,7 @@
 """The bench's local Spark sizing per scale (bench/lake_bench.py): enough shuffle partitions that a 20 M
 run's silver fits the 3 GB driver, and the runtime's 4 at the default 5 M scale it was measured with."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "lake_bench.py"
-
-
-@pytest.fixture(scope="module")
-def lake_bench():
-    saved = list(sys.path)  # the script puts bench/ and glue_jobs/ on sys.path when loaded
-    spec = importlib.util.spec_from_file_location("lake_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.path[:] = saved
 
 
 @pytest.mark.parametrize(

@@ -34,3 +34,17 @@ def test_a_failing_stage_says_so_and_stops_its_heartbeat(capsys):
     assert out[0] == "[bronze pos_sales] started"
     assert re.fullmatch(r"\[bronze pos_sales\] failed after \d+\.\d s", out[-1])
     assert not any("done" in line or "still running" in line for line in out)
+
+
+def test_spark_step_labels_the_jobs_inside_and_restores_the_label_around_it(spark):
+    from lakehouse.progress import STEP_PROPERTY, spark_step
+
+    sc = spark.sparkContext
+    assert sc.getLocalProperty(STEP_PROPERTY) is None
+    with spark_step(spark, "outer"):
+        with spark_step(spark, "inner"):
+            assert sc.getLocalProperty(STEP_PROPERTY) == "inner"
+            assert sc.getLocalProperty("spark.job.description") == "inner"  # what the Spark UI shows
+        assert sc.getLocalProperty(STEP_PROPERTY) == "outer"
+    assert sc.getLocalProperty(STEP_PROPERTY) is None
+    assert sc.getLocalProperty("spark.job.description") is None
