@@ -203,15 +203,13 @@ class GlueRunner:
             with GlueRunner._running_lock:
                 GlueRunner._running[(kind, name)] -= 1
 
-    def running(self, kind: str, name: str) -> int:
-        with GlueRunner._running_lock:
-            return GlueRunner._running.get((kind, name), 0)
+    def max_concurrent_runs(self) -> int | None:
+        return self.glue.get_workflow(Name=self.workflow)["Workflow"].get("MaxConcurrentRuns")
 
     def run(self) -> WorkflowRun:
         run_id = "wr_" + uuid.uuid4().hex[:16]
-        limit = self.glue.get_workflow(Name=self.workflow)["Workflow"].get("MaxConcurrentRuns")
         try:
-            with self._one_more_run("workflow", self.workflow, limit):
+            with self._one_more_run("workflow", self.workflow, self.max_concurrent_runs()):
                 return self._run(run_id)
         except ConcurrentRunsExceeded as refused:
             self.echo(f"workflow {self.workflow}: start refused: {refused}")

@@ -33,7 +33,7 @@ def patch(monkeypatch, tmp_path, events, **kw):
         outputs=lambda: {"glue_workflow_name": "wf", "lake_root": "s3://lake", "glue_database_names": {}},
         destroy=lambda: events.append("destroy") or 1.0,
     )
-    monkeypatch.setattr(emulator.server, "start_moto", lambda log: (None, "http://127.0.0.1:1"))
+    monkeypatch.setattr(emulator.server, "start_moto", lambda log, **kw: (None, "http://127.0.0.1:1"))
     monkeypatch.setattr(emulator.server, "stop", lambda proc: events.append("stop"))
     monkeypatch.setattr(emulator.server, "client", lambda name, endpoint: None)
     monkeypatch.setattr(emulator, "Terraform", lambda *a: tf)

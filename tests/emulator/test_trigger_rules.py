@@ -43,6 +43,9 @@ class StubRunner(GlueRunner):
     def triggers(self):
         return self._triggers
 
+    def max_concurrent_runs(self):
+        return 1
+
     def _run_action(self, action, trigger, run_id, t0):
         name = action.get("JobName") or action["CrawlerName"]
         return Step("job" if "JobName" in action else "crawler", name, self.states.get(name, "SUCCEEDED"), 0.0)
@@ -98,7 +101,7 @@ def test_job_runs_get_the_quick_jit_and_interpreted_expressions_unless_the_calle
     else:
         monkeypatch.setenv(variable, asked)
     runner = GlueRunner.__new__(GlueRunner)
-    runner.endpoint = "http://127.0.0.1:1"
+    runner.endpoint, runner.credentials, runner.s3_as_job_role = "http://127.0.0.1:1", None, False
     monkeypatch.setattr(runner, "_download", lambda uri, folder: folder / uri.rsplit("/", 1)[-1])
     job = {"Name": "j", "Command": {"ScriptLocation": "s3://b/scripts/bronze_ingest.py"}}
     rundir = tmp_path / "run"

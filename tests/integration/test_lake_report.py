@@ -35,11 +35,14 @@ CONSOLE = re.compile(r":CONSOLE[:(]")  # how Chromium logs a page's console mess
 
 
 def run_gold(lake: str, report: Path) -> None:
-    """The gold job as the chain runs it (a skipped run: silver is unchanged), given --report_uri."""
+    """The gold job as the chain runs it (a skipped run: silver is unchanged), given --report_uri. Its
+    lineage events go beside the report, not into the shared lake's (test_lineage_chain reads those
+    as the chain's workflow runs)."""
     from lakehouse_local import local_run
 
     extra = dict(local_run.CHAIN)["gold_aggregates"]
-    local_run.run_script("gold_aggregates", lake, {**extra, "--report_uri": str(report)})
+    lineage = {"--lineage_dir": str(report.parent / "lineage")}
+    local_run.run_script("gold_aggregates", lake, {**extra, "--report_uri": str(report), **lineage})
 
 
 @pytest.fixture(scope="module", params=["make lake", "gold --report_uri"])
