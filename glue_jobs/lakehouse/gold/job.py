@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from lakehouse import delta_io, lease, ops, parallel
 from lakehouse.errors import ContractError
-from lakehouse.gold import incremental, inputs, marts, publish, scd2, star
+from lakehouse.gold import incremental, inputs, marts, publish, scd2, star, updates
 from lakehouse.gold.contracts import GoldSettings, gold_settings
 from lakehouse.gold.fx import fx_asof
 from lakehouse.gold.pii import protect, resolve_salt
@@ -236,11 +236,12 @@ def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = i
     return summary
 
 
-# How the incremental path rebuilds each mart (docs/incremental-gold.md): the rows of the touched
-# months, keyed by this date column, or the whole table from gold.fact_sales (ranks over all customers).
-SCOPED_MARTS = {"daily_sales": "sale_date", "product_performance": "month"}
+# How the incremental path rebuilds each mart (docs/incremental-gold.md): daily_sales the rows of the
+# touched days, product_performance those of the touched months (lakehouse.gold.updates), customer_360
+# the whole table from gold.fact_sales (ranks over all customers).
+SCOPED_MARTS = ("daily_sales", "product_performance")
 MARTS_FROM_FACTS = ("customer_360",)
-# Full writes lay these out by sale_date, so a later replaceWhere of some months rewrites only their files.
+# Full writes lay these out by sale_date, so a later replaceWhere of some days rewrites only their files.
 RANGE_BY = {"fact_sales": "sale_date", "daily_sales": "sale_date"}
 
 
@@ -257,7 +258,7 @@ def _build(spark: SparkSession, config, salt: str, fingerprint: str, rebuild: bo
     if not_built:  # the incremental path needs every input (a first run, or a source not delivered yet)
         p, scope = incremental.Plan("full", f"silver inputs missing for {sorted(not_built)}"), None
     else:
-        p, scope = _plan(spark, config, declared, fingerprint, rebuild, max_share)
+        p, scope = _plan(spark, config, declared, fingerprint, rebuild, max_share, silver.fx_rates)
     summary["path"], summary["path_reason"] = p.path, p.reason
     log.info("gold: %s rebuild (%s)", p.path, p.reason)
     if p.path == "incremental":
@@ -273,7 +274,7 @@ def _customers_table(spark, config) -> str:
     return VERSIONS_ENTITY if delta_io.exists(spark, config.paths.silver(VERSIONS_ENTITY)) else "customers"
 
 
-def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: float):
+def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: float, fx_rates: DataFrame):
     """(incremental.Plan, incremental.Scope or None): the path this run takes and what it rebuilds."""
     silver_root = config.paths.silver("").rstrip("/")
     customers = _customers_table(spark, config)
@@ -289,7 +290,7 @@ def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: f
         return p, None
     try:
         fact = delta_io.read(spark, config.paths.gold("fact_sales"))
-        return p, incremental.scope(spark, silver_root, p, fact, customers, SILVER_NEEDS["sales"])
+        return p, incremental.scope(spark, silver_root, p, fact, customers, SILVER_NEEDS["sales"], fx_rates)
     except Exception as e:  # noqa: BLE001 - Delta: the change feed does not cover these versions (vacuumed, off)
         log.warning("gold: change feed unreadable, full rebuild: %s", e)
         first_line = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
@@ -349,24 +350,15 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
         dim_customer, summary["scd2"] = build_dim_customer(spark, paths, changed_customers, settings, salt, out)
         s.rows = out.rows["dim_customer"]
     summary["scope"] = {
-        "months": [str(m) for m in sorted(scope.months)],
-        "from_month": str(scope.from_month) if scope.from_month else None,
+        "days": len(scope.days),
+        "fx_ranges": [f"{a}..{b or ''}" for a, b in scope.ranges],
         "customers": len(scope.customers),
     }
-    scoped = ("fact_sales", *SCOPED_MARTS)
     if scope.empty_for_sales():
-        for name in scoped:
+        for name in ("fact_sales", *SCOPED_MARTS):
             out.refresh(name)
     else:
-        sales = silver.sales.where(scope.predicate("sale_date"))
-        enriched = enrich_sales(sales, silver.fx_rates, dim_customer, silver.products)
-        enriched = enriched.persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            out.replace("fact_sales", star.fact_sales(enriched), scope.predicate("sale_date"))
-            for name, col in SCOPED_MARTS.items():
-                out.replace(name, marts.build(name, enriched), scope.predicate(col))
-        finally:
-            enriched.unpersist()
+        _replace_touched_days(spark, paths, silver, dim_customer, scope, out)
     if scope.customers:
         with stage("gold_aggregates fact_sales customer keys") as s:
             s.rows = _rekey_facts(spark, paths.gold("fact_sales"), dim_customer, ids)
@@ -380,6 +372,31 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
     for name in MARTS_FROM_FACTS:
         if name in out.declared:
             out.overwrite(name, marts.build(name, facts, **marts_inputs))
+
+
+def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer: DataFrame, scope, out) -> None:
+    """fact_sales and daily_sales: the touched days from silver; product_performance: the touched months
+    updated from the facts those days lose and gain (lakehouse.gold.updates)."""
+    days = scope.predicate("sale_date")
+    lost = updates.Lost.of(delta_io.read(spark, paths.gold("fact_sales")).where(days))
+    stored = delta_io.read(spark, paths.gold("product_performance")).where(scope.predicate("month", month=True))
+    enriched = enrich_sales(silver.sales.where(days), silver.fx_rates, dim_customer, silver.products)
+    enriched = enriched.persist(StorageLevel.MEMORY_AND_DISK)
+
+    def recompute(pairs: list[tuple]) -> DataFrame:
+        wanted = spark.createDataFrame(pairs, "month date, product_id string")
+        months = F.trunc(F.col("sale_date"), "month").isin(sorted({m for m, _ in pairs}))
+        sales = silver.sales.where(months).join(wanted.select("product_id").distinct(), "product_id", "left_semi")
+        full = marts.product_performance(enrich_sales(sales, silver.fx_rates, dim_customer, silver.products))
+        return full.drop("category_rank").join(wanted, updates.PRODUCT_MONTH, "left_semi")
+
+    try:
+        out.replace("fact_sales", star.fact_sales(enriched), days)
+        out.replace("daily_sales", marts.daily_sales(enriched), days)
+        performance = updates.product_performance(stored, lost, enriched, recompute)
+        out.replace("product_performance", performance, scope.predicate("month", month=True))
+    finally:
+        enriched.unpersist()
 
 
 def _rekey_facts(spark, fact_path: str, dim_customer: DataFrame, ids: DataFrame) -> int:
@@ -453,8 +470,8 @@ def format_summary(summary: dict) -> str:
         lines.append(f"  {summary['path']} rebuild: {summary.get('path_reason', '')}")
     if summary.get("scope"):
         sc = summary["scope"]
-        since = f", every month from {sc['from_month']}" if sc["from_month"] else ""
-        lines.append(f"  rebuilt months {sc['months'] or 'none'}{since}; {sc['customers']} customers changed")
+        fx = f" and FX ranges {sc['fx_ranges']}" if sc["fx_ranges"] else ""
+        lines.append(f"  rebuilt {sc['days']} sale days{fx}; {sc['customers']} customers changed")
     for table, n in summary.get("tables", {}).items():
         lines.append(f"  gold.{table:<20} {n:>8} rows")
     for table, reason in summary.get("not_built", {}).items():

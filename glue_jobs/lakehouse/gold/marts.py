@@ -42,15 +42,23 @@ def daily_sales(sales: DataFrame) -> DataFrame:
 
 
 def product_performance(sales: DataFrame) -> DataFrame:
-    agg = sales.groupBy(F.trunc(F.col("sale_date"), "month").alias("month"), "product_id").agg(
-        F.max("product_name").alias("product_name"),
-        F.max("category").alias("category"),
+    names = (F.max("product_name").alias("product_name"), F.max("category").alias("category"))
+    return rank_in_category(product_months(sales, *names))
+
+
+def product_months(sales: DataFrame, *names: F.Column) -> DataFrame:
+    """(month, product_id, *names, orders, units, revenue_usd): sums a change can add to or subtract from."""
+    return sales.groupBy(F.trunc(F.col("sale_date"), "month").alias("month"), "product_id").agg(
+        *names,
         F.count(F.lit(1)).cast("bigint").alias("orders"),
         F.coalesce(F.sum("quantity"), F.lit(0)).cast("bigint").alias("units"),
         _usd_sum().alias("revenue_usd"),
     )
+
+
+def rank_in_category(months: DataFrame) -> DataFrame:
     w = Window.partitionBy("month", "category").orderBy(F.col("revenue_usd").desc())
-    return agg.withColumn("category_rank", F.rank().over(w).cast("int"))
+    return months.withColumn("category_rank", F.rank().over(w).cast("int"))
 
 
 def _score(col: str, ascending_is_better: bool) -> F.Column:
