@@ -222,6 +222,7 @@ def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = i
     # Before the first commit: one writer per table (lakehouse.lease; ops tables lease per commit, in ops)
     paths = config.paths
     written = [p for name in load_gold_tables(config.contracts_dir) for p in (paths.gold(name), paths.exports(name))]
+    written.append(paths.gold(CUSTOMER_ORDERS))
     with lease.hold(written), ops.deferred(spark):
         read_inputs = inputs.fingerprint(spark, config, salt)
         if not rebuild and inputs.unchanged(spark, config, read_inputs):
@@ -236,11 +237,12 @@ def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = i
     return summary
 
 
-# How the incremental path rebuilds each mart (docs/incremental-gold.md): daily_sales the rows of the
-# touched days, product_performance those of the touched months (lakehouse.gold.updates), customer_360
-# the whole table from gold.fact_sales (ranks over all customers).
-SCOPED_MARTS = ("daily_sales", "product_performance")
-MARTS_FROM_FACTS = ("customer_360",)
+# The marts the incremental path knows how to rebuild (docs/incremental-gold.md): daily_sales the rows
+# of the touched days, product_performance those of the touched months (lakehouse.gold.updates),
+# customer_360 all its rows (ranks over all customers) from the per-customer order figures it keeps in
+# gold/_customer_orders (one row per customer), which the run updates with what the facts gained and lost.
+SCOPED_MARTS = ("daily_sales", "product_performance", "customer_360")
+CUSTOMER_ORDERS = "_customer_orders"
 # Full writes lay these out by sale_date, so a later replaceWhere of some days rewrites only their files.
 RANGE_BY = {"fact_sales": "sale_date", "daily_sales": "sale_date"}
 
@@ -283,7 +285,7 @@ def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: f
     gold_now = inputs.gold_versions(spark, config)
     p = incremental.plan(spark, silver_root, last, fingerprint, gold_now, needs, rebuild, max_share)
     unknown = [t.name for t in declared.values() if t.build == "mart"]
-    unknown = sorted(set(unknown) - set(SCOPED_MARTS) - set(MARTS_FROM_FACTS))
+    unknown = sorted(set(unknown) - set(SCOPED_MARTS))
     if p.path == "incremental" and unknown:
         p = incremental.Plan("full", f"no incremental rule for marts {unknown}", now=p.now)
     if p.path == "full":
@@ -334,7 +336,10 @@ def _build_facts(silver: SilverInputs, dim_customer: DataFrame, declared, out: G
         marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
 
         def mart(name: str) -> None:
-            out.overwrite(name, marts.build(name, enriched, **marts_inputs))
+            if name == "customer_360":
+                _write_customer_360(out, marts.customer_orders(enriched), marts_inputs)
+            else:
+                out.overwrite(name, marts.build(name, enriched, **marts_inputs))
 
         parallel.run_concurrently([t.name for t in declared.values() if t.build == "mart"], lambda n: [], mart)
     finally:
@@ -354,29 +359,29 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
         "fx_ranges": [f"{a}..{b or ''}" for a, b in scope.ranges],
         "customers": len(scope.customers),
     }
+    orders = None  # the per-customer order figures, unchanged when no sale day was touched
     if scope.empty_for_sales():
-        for name in ("fact_sales", *SCOPED_MARTS):
+        for name in ("fact_sales", "daily_sales", "product_performance"):
             out.refresh(name)
     else:
-        _replace_touched_days(spark, paths, silver, dim_customer, scope, out)
+        orders = _replace_touched_days(spark, paths, silver, dim_customer, scope, out)
     if scope.customers:
         with stage("gold_aggregates fact_sales customer keys") as s:
             s.rows = _rekey_facts(spark, paths.gold("fact_sales"), dim_customer, ids)
             out.refresh("fact_sales")
-    facts = delta_io.read(spark, paths.gold("fact_sales"))
-    summary["fx"] = fx_summary(facts)
+    summary["fx"] = fx_summary(delta_io.read(spark, paths.gold("fact_sales")))
     out.overwrite("dim_date", star.dim_date(silver.sales))
     out.overwrite("dim_store", star.dim_store(silver.sales))
     out.overwrite("dim_product", star.dim_product(silver.products))
-    marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
-    for name in MARTS_FROM_FACTS:
-        if name in out.declared:
-            out.overwrite(name, marts.build(name, facts, **marts_inputs))
+    if "customer_360" in out.declared:
+        marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
+        _write_customer_360(out, orders, marts_inputs)
 
 
-def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer: DataFrame, scope, out) -> None:
-    """fact_sales and daily_sales: the touched days from silver; product_performance: the touched months
-    updated from the facts those days lose and gain (lakehouse.gold.updates)."""
+def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer: DataFrame, scope, out) -> DataFrame:
+    """fact_sales and daily_sales: the touched days from silver; product_performance (the touched months)
+    and the per-customer order figures (returned) updated from the facts those days lose and gain
+    (lakehouse.gold.updates)."""
     days = scope.predicate("sale_date")
     lost = updates.Lost.of(delta_io.read(spark, paths.gold("fact_sales")).where(days))
     stored = delta_io.read(spark, paths.gold("product_performance")).where(scope.predicate("month", month=True))
@@ -390,13 +395,31 @@ def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer: Data
         full = marts.product_performance(enrich_sales(sales, silver.fx_rates, dim_customer, silver.products))
         return full.drop("category_rank").join(wanted, updates.PRODUCT_MONTH, "left_semi")
 
+    def customer_facts(ids: list) -> DataFrame:
+        known = F.col("customer_id").isin([c for c in ids if c is not None])
+        picked = known | F.col("customer_id").isNull() if None in ids else known
+        return marts.customer_orders(delta_io.read(spark, paths.gold("fact_sales")).where(picked))
+
     try:
         out.replace("fact_sales", star.fact_sales(enriched), days)
         out.replace("daily_sales", marts.daily_sales(enriched), days)
         performance = updates.product_performance(stored, lost, enriched, recompute)
         out.replace("product_performance", performance, scope.predicate("month", month=True))
+        if "customer_360" not in out.declared:
+            return None
+        stored = delta_io.read(spark, paths.gold(CUSTOMER_ORDERS))
+        return updates.customer_orders(stored, lost, enriched, customer_facts).localCheckpoint()
     finally:
         enriched.unpersist()
+
+
+def _write_customer_360(out: GoldWriter, orders: DataFrame | None, marts_inputs: dict) -> None:
+    """customer_360 from the per-customer order figures (marts.customer_orders), which are kept in
+    gold/_customer_orders for the next incremental run (None: they did not change)."""
+    path = out.paths.gold(CUSTOMER_ORDERS)
+    if orders is not None:
+        delta_io.overwrite(orders, path)
+    out.overwrite("customer_360", marts.profiles(delta_io.read(out.spark, path), **marts_inputs))
 
 
 def _rekey_facts(spark, fact_path: str, dim_customer: DataFrame, ids: DataFrame) -> int:

@@ -16,6 +16,7 @@ from lakehouse.gold import marts
 
 PRODUCT_MONTH = ["month", "product_id"]
 PRODUCT_SUMS = {"orders": "bigint", "units": "bigint", "revenue_usd": marts.MONEY}
+ORDER_SUMS = {"orders": "bigint", "lifetime_value_usd": marts.MONEY, "converted_orders": "bigint"}
 
 
 @dataclass
@@ -59,3 +60,30 @@ def product_performance(
     if lost.product_months:
         grown = grown.unionByName(recompute(lost.product_months))
     return marts.rank_in_category(grown)
+
+
+def customer_orders(stored: DataFrame, lost: Lost, new: DataFrame, recompute: Callable[[list], DataFrame]) -> DataFrame:
+    """marts.customer_orders after this run. `stored`: the table before it; `new`: the enriched sales of
+    the touched days; `recompute(ids)`: marts.customer_orders of those customers from all their facts.
+
+    A customer without an old fact on a touched day only gained orders: the counts and sums add, the
+    first and last order dates are the least and the greatest. (customer_id may be null: null-safe keys.)"""
+    spark = stored.sparkSession
+    gone = spark.createDataFrame([(c,) for c in lost.customers], "customer_id string").alias("g")
+    s = stored.alias("s").join(gone, F.col("s.customer_id").eqNullSafe(F.col("g.customer_id")), "left_anti")
+    n = marts.customer_orders(new).alias("n")
+    n = n.join(gone, F.col("n.customer_id").eqNullSafe(F.col("g.customer_id")), "left_anti")
+    grown = (
+        s.alias("s")
+        .join(n.alias("n"), F.col("s.customer_id").eqNullSafe(F.col("n.customer_id")), "full_outer")
+        .select(
+            F.coalesce("s.customer_id", "n.customer_id").alias("customer_id"),
+            *[
+                (F.coalesce(f"s.{c}", F.lit(0)) + F.coalesce(f"n.{c}", F.lit(0))).cast(t).alias(c)
+                for c, t in ORDER_SUMS.items()
+            ],
+            F.least("s.first_order_date", "n.first_order_date").alias("first_order_date"),
+            F.greatest("s.last_order_date", "n.last_order_date").alias("last_order_date"),
+        )
+    )
+    return grown.unionByName(recompute(lost.customers)) if lost.customers else grown
