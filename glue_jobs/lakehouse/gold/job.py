@@ -371,7 +371,7 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
             out.refresh("fact_sales")
     summary["fx"] = fx_summary(delta_io.read(spark, paths.gold("fact_sales")))
     out.overwrite("dim_date", star.dim_date(silver.sales))
-    out.overwrite("dim_store", star.dim_store(silver.sales))
+    out.overwrite("dim_store", star.dim_store(_last_day_sales(spark, paths, silver.sales)))
     out.overwrite("dim_product", star.dim_product(silver.products))
     if "customer_360" in out.declared:
         marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
@@ -411,6 +411,15 @@ def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer: Data
         return updates.customer_orders(stored, lost, enriched, customer_facts).localCheckpoint()
     finally:
         enriched.unpersist()
+
+
+def _last_day_sales(spark, paths, sales: DataFrame) -> DataFrame:
+    """The silver sales of each store's last sale date (from gold.daily_sales, one row per day, store and
+    category): where star.dim_store finds each store's row, so it need not rank all of them."""
+    last = delta_io.read(spark, paths.gold("daily_sales")).groupBy("store_id").agg(F.max("sale_date").alias("_last"))
+    days = sorted({r[0] for r in last.select("_last").distinct().collect() if r[0]})
+    last = last.withColumnRenamed("_last", "sale_date")
+    return sales.where(F.col("sale_date").isin(days)).join(last, ["store_id", "sale_date"], "left_semi")
 
 
 def _write_customer_360(out: GoldWriter, orders: DataFrame | None, marts_inputs: dict) -> None:
