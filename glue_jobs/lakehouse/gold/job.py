@@ -364,12 +364,11 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
         for name in ("fact_sales", "daily_sales", "product_performance"):
             out.refresh(name)
     else:
-        orders = _replace_touched_days(spark, paths, silver, dim_customer, scope, out)
+        orders = _replace_touched_days(spark, paths, silver, dim_customer, scope, out, summary)
     if scope.customers:
         with stage("gold_aggregates fact_sales customer keys") as s:
             s.rows = _rekey_facts(spark, paths.gold("fact_sales"), dim_customer, ids)
             out.refresh("fact_sales")
-    summary["fx"] = fx_summary(delta_io.read(spark, paths.gold("fact_sales")))
     out.overwrite("dim_date", star.dim_date(silver.sales))
     out.overwrite("dim_store", star.dim_store(_last_day_sales(spark, paths, silver.sales)))
     out.overwrite("dim_product", star.dim_product(silver.products))
@@ -378,10 +377,10 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
         _write_customer_360(out, orders, marts_inputs)
 
 
-def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer: DataFrame, scope, out) -> DataFrame:
+def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer, scope, out, summary) -> DataFrame:
     """fact_sales and daily_sales: the touched days from silver; product_performance (the touched months)
     and the per-customer order figures (returned) updated from the facts those days lose and gain
-    (lakehouse.gold.updates)."""
+    (lakehouse.gold.updates). summary["fx"]: the FX conversion of the rebuilt days' sales."""
     days = scope.predicate("sale_date")
     lost = updates.Lost.of(delta_io.read(spark, paths.gold("fact_sales")).where(days))
     stored = delta_io.read(spark, paths.gold("product_performance")).where(scope.predicate("month", month=True))
@@ -402,6 +401,7 @@ def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer: Data
 
     try:
         out.replace("fact_sales", star.fact_sales(enriched), days)
+        summary["fx"] = fx_summary(enriched)
         out.replace("daily_sales", marts.daily_sales(enriched), days)
         performance = updates.product_performance(stored, lost, enriched, recompute)
         out.replace("product_performance", performance, scope.predicate("month", month=True))
@@ -515,8 +515,9 @@ def format_summary(summary: dict) -> str:
             f"(+{s['inserted']} inserted, {s['updated']} updated, {s['deleted']} absorbed)"
         )
     if fx and "fact_sales" in summary.get("tables", {}):
+        whose = "rebuilt days' " if summary.get("scope") else ""
         lines.append(
-            f"  FX: {fx['sales'] - fx['fx_missing']} of {fx['sales']} sales converted to USD, "
+            f"  FX: {fx['sales'] - fx['fx_missing']} of {fx['sales']} {whose}sales converted to USD, "
             f"{fx['fx_missing']} without a usable rate {fx['missing_by_currency'] or ''}".rstrip()
         )
     lines.append(f"  {summary.get('seconds', 0)} s")
