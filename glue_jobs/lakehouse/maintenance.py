@@ -32,6 +32,7 @@ from delta.tables import DeltaTable
 
 from lakehouse import contracts as contracts_mod
 from lakehouse import delta_io, lease, lineage, ops, tables
+from lakehouse.gold.job import CUSTOMER_ORDERS
 from lakehouse.progress import stage
 
 JOB = "maintain_tables"
@@ -60,6 +61,7 @@ def targets(config) -> list[Target]:
             found.append(Target(f"silver.{c.entity}_versions", paths.silver(f"{c.entity}_versions")))
     for name in tables.load_gold_tables(config.contracts_dir):
         found.append(Target(f"gold.{name}", paths.gold(name), manifest=True))
+    found.append(Target(f"gold.{CUSTOMER_ORDERS}", paths.gold(CUSTOMER_ORDERS)))  # the gold job's own figures
     found += [Target(f"ops.{name}", paths.ops(name)) for name in ops.SCHEMAS]
     return found
 

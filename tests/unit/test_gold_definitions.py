@@ -94,3 +94,24 @@ def test_category_rank_ties_share_a_rank_and_skip_the_next(spark):
     )
     got = {r.product_id: (r.month, r.category_rank) for r in marts.product_performance(sales).collect()}
     assert got == {"P1": (date(2024, 1, 1), 1), "P2": (date(2024, 1, 1), 1), "P3": (date(2024, 1, 1), 3)}
+
+
+def test_kept_customer_figures_give_what_avg_gives(spark):
+    # customer_360 averages from the kept sum and count (so a day can add to them): on amounts with
+    # every remainder of a division by 3, 6 and 7, the six-decimal result is Spark's own avg()'s
+    import random
+
+    from pyspark.sql import functions as F
+
+    rnd = random.Random(7)
+    cents = [Decimal(rnd.randint(1, 99999)) / 100 for _ in range(2100)]
+    rows = [
+        (f"t{c}-{i}", date(2024, 1, 1), "S1", "toys", "P1", "p", f"C{c}", 1, cents[c * 7 + i], False)
+        for c in range(300)
+        for i in range(c % 7 + 1)
+    ]
+    sales = _sales(spark, rows)
+    want = {r.customer_id: r.a for r in sales.groupBy("customer_id").agg(F.avg("amount_usd").alias("a")).collect()}
+    kept = marts.customer_orders(sales).select("customer_id", marts._average("lifetime_value_usd", "converted_orders"))
+    got = {r[0]: r[1] for r in kept.collect()}
+    assert got == want and len(got) == 300

@@ -1,4 +1,4 @@
-"""lakehouse.gold.incremental: which path a gold run takes, the touched-month predicate, the changed rows."""
+"""lakehouse.gold.incremental: which path a gold run takes, the touched-day predicate, the changed rows."""
 
 from datetime import date
 
@@ -68,15 +68,41 @@ def test_a_change_larger_than_the_share_rebuilds_in_full(spark, tmp_path):
     assert plan(spark, silver, f"{fp(1)}|g@1", fp(2), max_share=share * 0.99).path == "incremental"  # one day
 
 
-def test_touched_months_predicate(spark):
-    scope = incremental.Scope(months={date(2024, 2, 1), date(2023, 12, 1)})
-    days = ["2023-11-30", "2023-12-01", "2023-12-31", "2024-01-01", "2024-02-29", "2024-03-01"]
-    frame = spark.createDataFrame([(date.fromisoformat(d),) for d in days], "sale_date date")
+def test_touched_days_predicate(spark):
+    d = date.fromisoformat
+    scope = incremental.Scope(days={d("2024-01-30"), d("2024-01-31"), d("2024-02-01"), d("2024-03-05")})
+    days = ["2024-01-29", "2024-01-30", "2024-02-01", "2024-02-02", "2024-03-04", "2024-03-05", "2024-03-09"]
+    frame = spark.createDataFrame([(d(x), d(x).replace(day=1)) for x in days], "sale_date date, month date")
     picked = sorted(str(r.sale_date) for r in frame.where(scope.predicate("sale_date")).collect())
-    assert picked == ["2023-12-01", "2023-12-31", "2024-02-29"]
-    scope.from_month = date(2024, 3, 1)
-    assert frame.where(scope.predicate("sale_date")).count() == 4
+    assert picked == ["2024-01-30", "2024-02-01", "2024-03-05"]
+    # months holding a touched day: January to February (one run of days), March
+    assert frame.where(scope.predicate("month", month=True)).count() == 7
+    assert "2024-01-30' AND `sale_date` <= DATE'2024-02-01'" in scope.predicate("sale_date")  # one run, one range
+    scope = incremental.Scope(ranges=[(d("2024-02-02"), d("2024-03-05")), (d("2024-03-09"), None)])
+    picked = sorted(str(r.sale_date) for r in frame.where(scope.predicate("sale_date")).collect())
+    assert picked == ["2024-02-02", "2024-03-04", "2024-03-09"]  # [from, until) and open-ended
+    scope = incremental.Scope(ranges=[(d("2024-01-29"), d("2024-02-01"))])  # until 01-31: January only
+    assert frame.where(scope.predicate("month", month=True)).count() == 2
     assert frame.where(incremental.Scope().predicate("sale_date")).count() == 0
+
+
+def test_an_fx_change_touches_its_currency_until_the_next_usable_rate(spark):
+    d = date.fromisoformat
+    rates = spark.createDataFrame(
+        [
+            ("2024-01-01", "EUR", 1.10),
+            ("2024-01-03", "EUR", 1.20),
+            ("2024-01-05", "EUR", 0.0),  # not usable: the 3rd's rate carries on past it
+            ("2024-01-08", "eur", 1.30),  # currency codes compare trimmed and upper-cased
+            ("2024-01-02", "GBP", 1.25),
+            ("2024-01-09", "USD", 1.0),
+        ],
+        "rate_date string, currency string, rate_to_usd double",
+    )
+    changed = spark.createDataFrame(
+        [("2024-01-03", " eur"), ("2024-01-02", "GBP")], "rate_date string, currency string"
+    )
+    assert incremental.fx_ranges(changed, rates) == [(d("2024-01-02"), None), (d("2024-01-03"), d("2024-01-08"))]
 
 
 def test_changed_rows_leave_out_updates_that_change_nothing_gold_reads(spark, tmp_path):

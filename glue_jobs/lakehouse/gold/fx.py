@@ -17,13 +17,9 @@ RATE_TYPE = "decimal(18,8)"
 USD_TYPE = "decimal(14,2)"
 
 
-def rate_calendar(rates: DataFrame, until: DataFrame | None = None) -> DataFrame:
-    """(currency, day, fx_rate, fx_rate_date): the as-of rate for every day of each currency.
-
-    `until` is an optional one-row frame with column `_until` (a date) extending the calendar
-    past the last rate (e.g. to the last sale date).
-    """
-    usable = (
+def usable_rates(rates: DataFrame) -> DataFrame:
+    """(currency, rate_date, rate): the rates a day can take (a positive rate, one per currency and day)."""
+    return (
         rates.select(
             F.upper(F.trim(F.col("currency"))).alias("currency"),
             F.col("rate_date").cast("date").alias("rate_date"),
@@ -34,6 +30,15 @@ def rate_calendar(rates: DataFrame, until: DataFrame | None = None) -> DataFrame
         .groupBy("currency", "rate_date")  # one rate per currency and day
         .agg(F.max("rate").alias("rate"))
     )
+
+
+def rate_calendar(rates: DataFrame, until: DataFrame | None = None) -> DataFrame:
+    """(currency, day, fx_rate, fx_rate_date): the as-of rate for every day of each currency.
+
+    `until` is an optional one-row frame with column `_until` (a date) extending the calendar
+    past the last rate (e.g. to the last sale date).
+    """
+    usable = usable_rates(rates)
     bounds = usable.groupBy("currency").agg(F.min("rate_date").alias("_from"), F.max("rate_date").alias("_to"))
     if until is not None:
         bounds = bounds.crossJoin(until.select(F.col("_until").cast("date"))).withColumn(

@@ -6,22 +6,24 @@ every silver table gold reads to have a change feed covering its commits since t
 overwrite among them. Anything else is a full rebuild, and the reason is reported.
 
 `scope` turns the changed silver rows into what they touch (docs/incremental-gold.md):
-- months: the months of every sales line added, changed or removed (before and after values, so
+- days: the sale dates of every sales line added, changed or removed (before and after values, so
   a line whose sale_date moved touches both), and of every line of a product whose name or
   category changed (found in gold.fact_sales);
-- from_month: an FX rate added or changed on day d changes the as-of rate of every later sale
-  in that currency until the next rate, so every month from d's on is rebuilt;
+- ranges: an FX rate added, changed or removed on day d changes the as-of rate of the sales in that
+  currency from d until the currency's next usable rate (open-ended after its last one), so those
+  days are rebuilt;
 - customers: customer ids with a new or changed version: their SCD2 history is rebuilt and
   their facts re-keyed to the version valid at each sale.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse import delta_io
+from lakehouse.gold.fx import usable_rates
 
 BEFORE = ("delete", "update_preimage")
 CDF_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
@@ -38,23 +40,37 @@ class Plan:
 
 @dataclass
 class Scope:
-    months: set[date] = field(default_factory=set)
-    from_month: date | None = None
+    days: set[date] = field(default_factory=set)
+    ranges: list[tuple[date, date | None]] = field(default_factory=list)  # [from, until) of FX changes
     customers: set[str] = field(default_factory=set)
 
     def empty_for_sales(self) -> bool:
-        return not self.months and self.from_month is None
+        return not self.days and not self.ranges
 
-    def predicate(self, col: str) -> str:
-        """SQL: `col` (a date) falls in a touched month (ranges, so a partition column prunes)."""
-        parts = [f"(`{col}` >= DATE'{m}' AND `{col}` < DATE'{_next_month(m)}')" for m in sorted(self.months)]
-        if self.from_month is not None:
-            parts.append(f"`{col}` >= DATE'{self.from_month}'")
+    def predicate(self, col: str, month: bool = False) -> str:
+        """SQL: `col` (a date) is a touched day, or with `month` (a column of month starts) a month holding
+        one. Runs of days become ranges, so data skipping on the column's min/max prunes files."""
+        at = _month if month else (lambda d: d)
+        parts = [f"(`{col}` >= DATE'{at(a)}' AND `{col}` <= DATE'{at(b)}')" for a, b in _runs(self.days)]
+        for a, until in self.ranges:
+            last = f" AND `{col}` <= DATE'{at(until - timedelta(days=1))}'" if until else ""
+            parts.append(f"(`{col}` >= DATE'{at(a)}'{last})")
         return " OR ".join(parts) if parts else "false"
 
 
-def _next_month(m: date) -> date:
-    return date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+def _month(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _runs(days) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) runs: 1, 2, 3, 7 → (1, 3), (7, 7)."""
+    runs: list[tuple[date, date]] = []
+    for d in sorted(days):
+        if runs and d - runs[-1][1] == timedelta(days=1):
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
 
 
 def parse_versions(text: str) -> dict[str, int]:
@@ -152,25 +168,42 @@ def changed_rows(spark, silver_root: str, p: Plan, table: str, columns) -> tuple
     return before.exceptAll(after), after.exceptAll(before)
 
 
-def months_of(df: DataFrame, col: str = "sale_date") -> set[date]:
-    return {r[0] for r in df.select(F.trunc(F.col(col).cast("date"), "month")).distinct().collect() if r[0]}
+def days_of(df: DataFrame, col: str = "sale_date") -> set[date]:
+    return {r[0] for r in df.select(F.col(col).cast("date")).distinct().collect() if r[0]}
 
 
-def scope(spark, silver_root: str, p: Plan, fact_sales: DataFrame, customers_table: str, sales_cols) -> Scope:
+def fx_ranges(changed: DataFrame, rates: DataFrame) -> list[tuple[date, date | None]]:
+    """[d, next usable rate of the currency after d) for each changed (currency, rate_date): the days
+    whose as-of rate the change can move (lakehouse.gold.fx: a day takes its currency's latest usable
+    rate on or before it; open-ended when no usable rate follows)."""
+    keys = changed.select(
+        F.upper(F.trim(F.col("currency"))).alias("currency"), F.col("rate_date").cast("date").alias("d")
+    ).where(F.col("d").isNotNull())
+    later = usable_rates(rates).select("currency", F.col("rate_date").alias("_next"))
+    nxt = (
+        keys.join(later, (keys.currency == later.currency) & (later._next > keys.d), "left")
+        .groupBy(keys.currency, "d")
+        .agg(F.min("_next").alias("until"))
+    )
+    return sorted({(r["d"], r["until"]) for r in nxt.collect()}, key=lambda r: (r[0], r[1] or date.max))
+
+
+def scope(
+    spark, silver_root: str, p: Plan, fact_sales: DataFrame, customers_table: str, sales_cols, fx_rates: DataFrame
+) -> Scope:
     """What the silver changes since the last build touch (see the module docstring). Raises when a
     change feed cannot be read (the caller falls back to a full rebuild)."""
     s = Scope()
     sales = changed_rows(spark, silver_root, p, "sales", sales_cols)
     if sales:
-        s.months |= months_of(sales[0].unionByName(sales[1]))
+        s.days |= days_of(sales[0].unionByName(sales[1]))
     products = changed_rows(spark, silver_root, p, "products", ("product_id", "product_name", "category"))
     if products:
         ids = products[0].unionByName(products[1]).select("product_id").distinct()
-        s.months |= months_of(fact_sales.join(ids, "product_id", "left_semi"))
+        s.days |= days_of(fact_sales.join(ids, "product_id", "left_semi"))
     fx = changed_rows(spark, silver_root, p, "fx_rates", ("rate_date", "currency", "rate_to_usd"))
     if fx:
-        first = fx[0].unionByName(fx[1]).agg(F.min(F.col("rate_date").cast("date"))).first()[0]
-        s.from_month = first.replace(day=1) if first else None
+        s.ranges = fx_ranges(fx[0].unionByName(fx[1]), fx_rates)
     customers = changed_rows(spark, silver_root, p, customers_table, ALL)
     if customers:
         s.customers = {

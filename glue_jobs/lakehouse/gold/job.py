@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from lakehouse import delta_io, lease, ops, parallel
 from lakehouse.errors import ContractError
-from lakehouse.gold import incremental, inputs, marts, publish, scd2, star
+from lakehouse.gold import incremental, inputs, marts, publish, scd2, star, updates
 from lakehouse.gold.contracts import GoldSettings, gold_settings
 from lakehouse.gold.fx import fx_asof
 from lakehouse.gold.pii import protect, resolve_salt
@@ -222,6 +222,7 @@ def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = i
     # Before the first commit: one writer per table (lakehouse.lease; ops tables lease per commit, in ops)
     paths = config.paths
     written = [p for name in load_gold_tables(config.contracts_dir) for p in (paths.gold(name), paths.exports(name))]
+    written.append(paths.gold(CUSTOMER_ORDERS))
     with lease.hold(written), ops.deferred(spark):
         read_inputs = inputs.fingerprint(spark, config, salt)
         if not rebuild and inputs.unchanged(spark, config, read_inputs):
@@ -236,11 +237,13 @@ def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = i
     return summary
 
 
-# How the incremental path rebuilds each mart (docs/incremental-gold.md): the rows of the touched
-# months, keyed by this date column, or the whole table from gold.fact_sales (ranks over all customers).
-SCOPED_MARTS = {"daily_sales": "sale_date", "product_performance": "month"}
-MARTS_FROM_FACTS = ("customer_360",)
-# Full writes lay these out by sale_date, so a later replaceWhere of some months rewrites only their files.
+# The marts the incremental path knows how to rebuild (docs/incremental-gold.md): daily_sales the rows
+# of the touched days, product_performance those of the touched months (lakehouse.gold.updates),
+# customer_360 all its rows (ranks over all customers) from the per-customer order figures it keeps in
+# gold/_customer_orders (one row per customer), which the run updates with what the facts gained and lost.
+SCOPED_MARTS = ("daily_sales", "product_performance", "customer_360")
+CUSTOMER_ORDERS = "_customer_orders"
+# Full writes lay these out by sale_date, so a later replaceWhere of some days rewrites only their files.
 RANGE_BY = {"fact_sales": "sale_date", "daily_sales": "sale_date"}
 
 
@@ -257,7 +260,7 @@ def _build(spark: SparkSession, config, salt: str, fingerprint: str, rebuild: bo
     if not_built:  # the incremental path needs every input (a first run, or a source not delivered yet)
         p, scope = incremental.Plan("full", f"silver inputs missing for {sorted(not_built)}"), None
     else:
-        p, scope = _plan(spark, config, declared, fingerprint, rebuild, max_share)
+        p, scope = _plan(spark, config, declared, fingerprint, rebuild, max_share, silver.fx_rates)
     summary["path"], summary["path_reason"] = p.path, p.reason
     log.info("gold: %s rebuild (%s)", p.path, p.reason)
     if p.path == "incremental":
@@ -273,7 +276,7 @@ def _customers_table(spark, config) -> str:
     return VERSIONS_ENTITY if delta_io.exists(spark, config.paths.silver(VERSIONS_ENTITY)) else "customers"
 
 
-def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: float):
+def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: float, fx_rates: DataFrame):
     """(incremental.Plan, incremental.Scope or None): the path this run takes and what it rebuilds."""
     silver_root = config.paths.silver("").rstrip("/")
     customers = _customers_table(spark, config)
@@ -282,14 +285,14 @@ def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: f
     gold_now = inputs.gold_versions(spark, config)
     p = incremental.plan(spark, silver_root, last, fingerprint, gold_now, needs, rebuild, max_share)
     unknown = [t.name for t in declared.values() if t.build == "mart"]
-    unknown = sorted(set(unknown) - set(SCOPED_MARTS) - set(MARTS_FROM_FACTS))
+    unknown = sorted(set(unknown) - set(SCOPED_MARTS))
     if p.path == "incremental" and unknown:
         p = incremental.Plan("full", f"no incremental rule for marts {unknown}", now=p.now)
     if p.path == "full":
         return p, None
     try:
         fact = delta_io.read(spark, config.paths.gold("fact_sales"))
-        return p, incremental.scope(spark, silver_root, p, fact, customers, SILVER_NEEDS["sales"])
+        return p, incremental.scope(spark, silver_root, p, fact, customers, SILVER_NEEDS["sales"], fx_rates)
     except Exception as e:  # noqa: BLE001 - Delta: the change feed does not cover these versions (vacuumed, off)
         log.warning("gold: change feed unreadable, full rebuild: %s", e)
         first_line = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
@@ -333,7 +336,10 @@ def _build_facts(silver: SilverInputs, dim_customer: DataFrame, declared, out: G
         marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
 
         def mart(name: str) -> None:
-            out.overwrite(name, marts.build(name, enriched, **marts_inputs))
+            if name == "customer_360":
+                _write_customer_360(out, marts.customer_orders(enriched), marts_inputs)
+            else:
+                out.overwrite(name, marts.build(name, enriched, **marts_inputs))
 
         parallel.run_concurrently([t.name for t in declared.values() if t.build == "mart"], lambda n: [], mart)
     finally:
@@ -349,37 +355,80 @@ def _build_incremental(spark, config, salt, settings: GoldSettings, silver: Silv
         dim_customer, summary["scd2"] = build_dim_customer(spark, paths, changed_customers, settings, salt, out)
         s.rows = out.rows["dim_customer"]
     summary["scope"] = {
-        "months": [str(m) for m in sorted(scope.months)],
-        "from_month": str(scope.from_month) if scope.from_month else None,
+        "days": len(scope.days),
+        "fx_ranges": [f"{a}..{b or ''}" for a, b in scope.ranges],
         "customers": len(scope.customers),
     }
-    scoped = ("fact_sales", *SCOPED_MARTS)
+    orders = None  # the per-customer order figures, unchanged when no sale day was touched
     if scope.empty_for_sales():
-        for name in scoped:
+        for name in ("fact_sales", "daily_sales", "product_performance"):
             out.refresh(name)
     else:
-        sales = silver.sales.where(scope.predicate("sale_date"))
-        enriched = enrich_sales(sales, silver.fx_rates, dim_customer, silver.products)
-        enriched = enriched.persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            out.replace("fact_sales", star.fact_sales(enriched), scope.predicate("sale_date"))
-            for name, col in SCOPED_MARTS.items():
-                out.replace(name, marts.build(name, enriched), scope.predicate(col))
-        finally:
-            enriched.unpersist()
+        orders = _replace_touched_days(spark, paths, silver, dim_customer, scope, out, summary)
     if scope.customers:
         with stage("gold_aggregates fact_sales customer keys") as s:
             s.rows = _rekey_facts(spark, paths.gold("fact_sales"), dim_customer, ids)
             out.refresh("fact_sales")
-    facts = delta_io.read(spark, paths.gold("fact_sales"))
-    summary["fx"] = fx_summary(facts)
     out.overwrite("dim_date", star.dim_date(silver.sales))
-    out.overwrite("dim_store", star.dim_store(silver.sales))
+    out.overwrite("dim_store", star.dim_store(_last_day_sales(spark, paths, silver.sales)))
     out.overwrite("dim_product", star.dim_product(silver.products))
-    marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
-    for name in MARTS_FROM_FACTS:
-        if name in out.declared:
-            out.overwrite(name, marts.build(name, facts, **marts_inputs))
+    if "customer_360" in out.declared:
+        marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
+        _write_customer_360(out, orders, marts_inputs)
+
+
+def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer, scope, out, summary) -> DataFrame:
+    """fact_sales and daily_sales: the touched days from silver; product_performance (the touched months)
+    and the per-customer order figures (returned) updated from the facts those days lose and gain
+    (lakehouse.gold.updates). summary["fx"]: the FX conversion of the rebuilt days' sales."""
+    days = scope.predicate("sale_date")
+    lost = updates.Lost.of(delta_io.read(spark, paths.gold("fact_sales")).where(days))
+    stored = delta_io.read(spark, paths.gold("product_performance")).where(scope.predicate("month", month=True))
+    enriched = enrich_sales(silver.sales.where(days), silver.fx_rates, dim_customer, silver.products)
+    enriched = enriched.persist(StorageLevel.MEMORY_AND_DISK)
+
+    def recompute(pairs: list[tuple]) -> DataFrame:
+        wanted = spark.createDataFrame(pairs, "month date, product_id string")
+        months = F.trunc(F.col("sale_date"), "month").isin(sorted({m for m, _ in pairs}))
+        sales = silver.sales.where(months).join(wanted.select("product_id").distinct(), "product_id", "left_semi")
+        full = marts.product_performance(enrich_sales(sales, silver.fx_rates, dim_customer, silver.products))
+        return full.drop("category_rank").join(wanted, updates.PRODUCT_MONTH, "left_semi")
+
+    def customer_facts(ids: list) -> DataFrame:
+        known = F.col("customer_id").isin([c for c in ids if c is not None])
+        picked = known | F.col("customer_id").isNull() if None in ids else known
+        return marts.customer_orders(delta_io.read(spark, paths.gold("fact_sales")).where(picked))
+
+    try:
+        out.replace("fact_sales", star.fact_sales(enriched), days)
+        summary["fx"] = fx_summary(enriched)
+        out.replace("daily_sales", marts.daily_sales(enriched), days)
+        performance = updates.product_performance(stored, lost, enriched, recompute)
+        out.replace("product_performance", performance, scope.predicate("month", month=True))
+        if "customer_360" not in out.declared:
+            return None
+        stored = delta_io.read(spark, paths.gold(CUSTOMER_ORDERS))
+        return updates.customer_orders(stored, lost, enriched, customer_facts).localCheckpoint()
+    finally:
+        enriched.unpersist()
+
+
+def _last_day_sales(spark, paths, sales: DataFrame) -> DataFrame:
+    """The silver sales of each store's last sale date (from gold.daily_sales, one row per day, store and
+    category): where star.dim_store finds each store's row, so it need not rank all of them."""
+    last = delta_io.read(spark, paths.gold("daily_sales")).groupBy("store_id").agg(F.max("sale_date").alias("_last"))
+    days = sorted({r[0] for r in last.select("_last").distinct().collect() if r[0]})
+    last = last.withColumnRenamed("_last", "sale_date")
+    return sales.where(F.col("sale_date").isin(days)).join(last, ["store_id", "sale_date"], "left_semi")
+
+
+def _write_customer_360(out: GoldWriter, orders: DataFrame | None, marts_inputs: dict) -> None:
+    """customer_360 from the per-customer order figures (marts.customer_orders), which are kept in
+    gold/_customer_orders for the next incremental run (None: they did not change)."""
+    path = out.paths.gold(CUSTOMER_ORDERS)
+    if orders is not None:
+        delta_io.overwrite(orders, path)
+    out.overwrite("customer_360", marts.profiles(delta_io.read(out.spark, path), **marts_inputs))
 
 
 def _rekey_facts(spark, fact_path: str, dim_customer: DataFrame, ids: DataFrame) -> int:
@@ -453,8 +502,8 @@ def format_summary(summary: dict) -> str:
         lines.append(f"  {summary['path']} rebuild: {summary.get('path_reason', '')}")
     if summary.get("scope"):
         sc = summary["scope"]
-        since = f", every month from {sc['from_month']}" if sc["from_month"] else ""
-        lines.append(f"  rebuilt months {sc['months'] or 'none'}{since}; {sc['customers']} customers changed")
+        fx = f" and FX ranges {sc['fx_ranges']}" if sc["fx_ranges"] else ""
+        lines.append(f"  rebuilt {sc['days']} sale days{fx}; {sc['customers']} customers changed")
     for table, n in summary.get("tables", {}).items():
         lines.append(f"  gold.{table:<20} {n:>8} rows")
     for table, reason in summary.get("not_built", {}).items():
@@ -466,8 +515,9 @@ def format_summary(summary: dict) -> str:
             f"(+{s['inserted']} inserted, {s['updated']} updated, {s['deleted']} absorbed)"
         )
     if fx and "fact_sales" in summary.get("tables", {}):
+        whose = "rebuilt days' " if summary.get("scope") else ""
         lines.append(
-            f"  FX: {fx['sales'] - fx['fx_missing']} of {fx['sales']} sales converted to USD, "
+            f"  FX: {fx['sales'] - fx['fx_missing']} of {fx['sales']} {whose}sales converted to USD, "
             f"{fx['fx_missing']} without a usable rate {fx['missing_by_currency'] or ''}".rstrip()
         )
     lines.append(f"  {summary.get('seconds', 0)} s")

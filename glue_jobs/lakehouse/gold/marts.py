@@ -42,15 +42,23 @@ def daily_sales(sales: DataFrame) -> DataFrame:
 
 
 def product_performance(sales: DataFrame) -> DataFrame:
-    agg = sales.groupBy(F.trunc(F.col("sale_date"), "month").alias("month"), "product_id").agg(
-        F.max("product_name").alias("product_name"),
-        F.max("category").alias("category"),
+    names = (F.max("product_name").alias("product_name"), F.max("category").alias("category"))
+    return rank_in_category(product_months(sales, *names))
+
+
+def product_months(sales: DataFrame, *names: F.Column) -> DataFrame:
+    """(month, product_id, *names, orders, units, revenue_usd): sums a change can add to or subtract from."""
+    return sales.groupBy(F.trunc(F.col("sale_date"), "month").alias("month"), "product_id").agg(
+        *names,
         F.count(F.lit(1)).cast("bigint").alias("orders"),
         F.coalesce(F.sum("quantity"), F.lit(0)).cast("bigint").alias("units"),
         _usd_sum().alias("revenue_usd"),
     )
+
+
+def rank_in_category(months: DataFrame) -> DataFrame:
     w = Window.partitionBy("month", "category").orderBy(F.col("revenue_usd").desc())
-    return agg.withColumn("category_rank", F.rank().over(w).cast("int"))
+    return months.withColumn("category_rank", F.rank().over(w).cast("int"))
 
 
 def _score(col: str, ascending_is_better: bool) -> F.Column:
@@ -63,25 +71,45 @@ def _score(col: str, ascending_is_better: bool) -> F.Column:
 
 def customer_360(sales: DataFrame, customers_current: DataFrame, web_events: DataFrame | None = None) -> DataFrame:
     """One row per customer (current dim version ∪ customers seen in sales)."""
-    return (
-        _customers_with_orders(sales, customers_current)
-        .transform(_rfm_scores)
-        .transform(_segment_and_churn)
-        .transform(_with_web_engagement, web_events)
-        .drop("_aov", "_as_of", "_has_orders")
-    )  # column order is the YAML's: the gold job selects the declared columns
+    return profiles(customer_orders(sales), customers_current, web_events)
 
 
-def _customers_with_orders(sales: DataFrame, customers_current: DataFrame) -> DataFrame:
-    """Every customer with order figures (zero when none) and recency against the last sale date."""
-    as_of = sales.agg(F.max(F.col("sale_date").cast("date")).alias("_as_of"))
-    orders = sales.groupBy("customer_id").agg(
+def customer_orders(sales: DataFrame) -> DataFrame:
+    """Per customer_id of the sales (a null id too: its sales count for the last sale date), figures a
+    change can add to: orders, lifetime_value_usd, converted_orders (those with a USD amount, the
+    average's count), first_order_date, last_order_date."""
+    converted = F.when(~F.col("fx_missing"), F.col("amount_usd"))
+    return sales.groupBy("customer_id").agg(
         F.count(F.lit(1)).cast("bigint").alias("orders"),
         _usd_sum().alias("lifetime_value_usd"),
-        F.avg(F.when(~F.col("fx_missing"), F.col("amount_usd"))).alias("_aov"),
+        F.count(converted).cast("bigint").alias("converted_orders"),
         F.min(F.col("sale_date").cast("date")).alias("first_order_date"),
         F.max(F.col("sale_date").cast("date")).alias("last_order_date"),
     )
+
+
+def _average(total: str, count: str) -> F.Column:
+    """What avg() of the converted amounts (decimal(14,2)) returns, from their sum and count: Spark
+    divides the decimal(24,2) sum by the count as decimal(20,0) and casts to decimal(18,6)."""
+    quotient = F.col(total).cast("decimal(24,2)") / F.col(count).cast("decimal(20,0)")
+    return F.when(F.col(count) > 0, quotient.cast("decimal(18,6)"))
+
+
+def profiles(orders: DataFrame, customers_current: DataFrame, web_events: DataFrame | None = None) -> DataFrame:
+    """customer_360 from customer_orders (one row per customer: the RFM quintiles rank these rows)."""
+    return (
+        _customers_with_orders(orders, customers_current)
+        .transform(_rfm_scores)
+        .transform(_segment_and_churn)
+        .transform(_with_web_engagement, web_events)
+        .drop("_aov", "_as_of", "_has_orders", "converted_orders")
+    )  # column order is the YAML's: the gold job selects the declared columns
+
+
+def _customers_with_orders(orders: DataFrame, customers_current: DataFrame) -> DataFrame:
+    """Every customer with order figures (zero when none) and recency against the last sale date."""
+    as_of = orders.agg(F.max("last_order_date").alias("_as_of"))
+    orders = orders.withColumn("_aov", _average("lifetime_value_usd", "converted_orders"))
     people = customers_current.select("customer_id", "loyalty_tier", "city", "country")
     ids = people.select("customer_id").unionByName(orders.select("customer_id")).distinct()
     return (
