@@ -391,6 +391,10 @@ class GlueRunner:
         # For the same reason, interpreted expressions (lakehouse.runtime.CODEGEN_ENV): `make emulator`'s
         # three jobs 111.9 -> 91.3 s. LAKEHOUSE_CODEGEN=on gives them Spark's generated code.
         env[CODEGEN_ENV] = os.environ.get(CODEGEN_ENV, "off")
+        # A Glue job's Spark retries a failed task (spark.task.maxFailures, default 4: "Spark Configuration"),
+        # so a read cut short by S3 costs one task, not the job; local mode ignores that setting and
+        # tries a task once unless its master says local[<cores>,<attempts>] (tests/emulator/test_faults.py).
+        env["LAKEHOUSE_SPARK_MASTER"] = "local[2,4]"
         for key in ("LAKEHOUSE_SHUFFLE_PARTITIONS", "LAKEHOUSE_DRIVER_MEMORY", "LAKEHOUSE_SPARK_MASTER"):
             if key in os.environ:  # local Spark sizing, not job configuration
                 env[key] = os.environ[key]
