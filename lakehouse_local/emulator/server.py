@@ -171,6 +171,8 @@ class AccessLog:
         tag = f" call={call_id} attempt={attempt.group(1) if attempt else '?'}" if call_id else ""
 
         fault = self.faults.pick(environ)
+        # a mutating SDK call, whose answer is kept for its retries; anything else streams from moto
+        kept = bool(call_id) and environ["REQUEST_METHOD"] not in ("GET", "HEAD")
 
         def log(status: str, note: str = "") -> None:
             stamp, client = time.strftime("%d/%b/%Y %H:%M:%S"), environ.get("REMOTE_ADDR", "-")
@@ -184,13 +186,13 @@ class AccessLog:
             return [body]
         if fault == "slow":
             time.sleep(SLOW_SECONDS)
-        elif fault == "cut" and (not call_id or environ["REQUEST_METHOD"] in ("GET", "HEAD")):
+        elif fault == "cut" and not kept:
             status, headers, body = self.run(environ)
             log(status)
             headers, body = cut_off(headers, body)
             start_response(status, headers)
             return [body]
-        if not call_id or environ["REQUEST_METHOD"] in ("GET", "HEAD"):  # streamed, as moto answers it
+        if not kept:  # streamed, as moto answers it
 
             def logged(status, headers, exc_info=None):
                 log(status)
