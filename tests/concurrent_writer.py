@@ -5,10 +5,11 @@
 A job's session and lease session (lakehouse.runtime.glue_session: with a lease table, the run holds leases
 in it; without, holding is a no-op: the guard switched off). The writer first appends once to a lake of
 its own (so its first commit to the shared table is not slowed by class loading), writer `w0` creates
-ops.pipeline_runs in <lake_root>; then it marks itself ready in <barrier_dir> and waits until all
-<writers> are ready, so they are released together. Then <commits> appends through ops.append_rows, the
-ops append that takes the table's lease for each commit, each of ROWS rows tagged with the writer and
-the batch (run_id = writer, dataset = "<writer>/b<n>", and the commit's userMetadata the same).
+ops.pipeline_runs in <lake_root>. Then <commits> appends through ops.append_rows, the ops append that
+takes the table's lease for each commit, each of ROWS rows tagged with the writer and the batch (run_id =
+writer, dataset = "<writer>/b<n>", and the commit's userMetadata the same). Before each append the writer
+marks itself ready in <barrier_dir>/b<n> and waits until all <writers> are: they start every batch within
+a few ms of each other, from the same table version, so their commits collide.
 
 Prints, per commit, `commit <writer> b<n> version <v>`: the version the writer's Delta log says it
 committed; at the end `summary {json}` (also after a failure). Refused a lease: `refused: <message>`
