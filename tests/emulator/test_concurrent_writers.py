@@ -34,8 +34,8 @@ REPO = Path(__file__).resolve().parents[2]
 BUCKET = "lake"
 LEASE_TABLE = "lh-test-table-leases"
 WRITERS, COMMITS = 4, 5
-# Without the lease a batch of the four writers lost a commit about one time in three here (5 of 15
-# batches): 8 batches a round miss the loss about 4 % of the time, 3 rounds less than 0.01 %.
+# Without the lease a release of the four writers lost a commit about one time in three here (7 of 23):
+# a round of 8 misses the loss about 4 % of the time, 3 rounds less than 0.01 %.
 UNGUARDED_COMMITS, MAX_UNGUARDED_ROUNDS = 8, 3
 
 
