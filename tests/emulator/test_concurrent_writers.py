@@ -34,8 +34,8 @@ REPO = Path(__file__).resolve().parents[2]
 BUCKET = "lake"
 LEASE_TABLE = "lh-test-table-leases"
 WRITERS, COMMITS = 4, 5
-# Without the lease a release of the four writers lost a commit about one time in three here (7 of 23):
-# a round of 8 misses the loss about 4 % of the time, 3 rounds less than 0.01 %.
+# Without the lease a release of the four writers lost a commit about one time in four here (8 of 31):
+# a round of 8 misses the loss about one time in ten, 3 rounds less than one time in 1,000.
 UNGUARDED_COMMITS, MAX_UNGUARDED_ROUNDS = 8, 3
 
 
@@ -95,16 +95,17 @@ def start_writers(
 
 
 def finish(started) -> list[dict]:
-    """Each writer's summary line, exit code and output (after its process group is gone)."""
-    outcomes = []
-    for log, proc in started:
+    """Each writer's summary line, exit code and output, once every writer's process group is gone."""
+    for _, proc in started:
         try:
             proc.wait(timeout=600)
         finally:
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
+                os.killpg(proc.pid, signal.SIGKILL)  # its JVM, if still alive
             except ProcessLookupError:
                 pass
+    outcomes = []
+    for log, proc in started:
         out = Path(log).read_text(errors="replace")
         summary = next((line[len("summary ") :] for line in out.splitlines() if line.startswith("summary ")), None)
         assert summary, f"{log}: no summary line (exit {proc.returncode}):\n{out[-3000:]}"
@@ -169,7 +170,8 @@ def guarded(emulated):
         names = [f"w{i}" for i in range(WRITERS)]
         started = start_writers(emulated, lake, names, (LEASE_TABLE, str(lease.DEFAULT_WAIT_SECONDS)))
         refused = start_writers(emulated, refused_lake, ["w9"], (LEASE_TABLE, "3"))
-        return {"lake": lake, "outcomes": finish(started), "refused_lake": refused_lake, "refused": finish(refused)[0]}
+        outcomes = finish(started + refused)
+        return {"lake": lake, "outcomes": outcomes[:-1], "refused_lake": refused_lake, "refused": outcomes[-1]}
     finally:
         holder.close()
 
@@ -204,6 +206,7 @@ def test_without_the_lease_the_same_check_finds_lost_commits(emulated):
         attempted = sum(len(o["committed"]) for o in outcomes)
         print(f"unguarded round {round_}: {attempted} commits reported, exits {[o['exit'] for o in outcomes]}")
         print("\n".join(found))
-        if found:
+        # a lost commit: two writers report one version, or the table holds fewer rows than reported
+        if any(" reported by " in f or " rows reported written, " in f for f in found):
             return
     pytest.fail(f"no commit lost in {MAX_UNGUARDED_ROUNDS} rounds without the lease")
