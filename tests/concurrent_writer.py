@@ -14,6 +14,9 @@ a few ms of each other, from the same table version, so their commits collide.
 Prints, per commit, `commit <writer> b<n> version <v>`: the version the writer's Delta log says it
 committed; at the end `summary {json}` (also after a failure). Refused a lease: `refused: <message>`
 and exit code 3.
+
+With NO_S3_RETRIES_ENV set, the writer zeroes the jobs' S3 retry settings (lakehouse.runtime.S3_RETRIES)
+before its first S3 access: tests/emulator/test_s3_retries.py shows they are what rides through faults.
 """
 
 import json
@@ -25,6 +28,7 @@ from pathlib import Path
 ROWS = 5
 TABLE = "pipeline_runs"
 REFUSED_EXIT = 3
+NO_S3_RETRIES_ENV = "CONCURRENT_WRITER_NO_S3_RETRIES"
 
 
 def rows(writer: str, batch: int) -> list[tuple]:
@@ -70,6 +74,10 @@ def main(argv: list[str]) -> int:
     outcome = {"writer": writer, "committed": done, "refused": False, "error": None}
     try:
         with runtime.glue_session(args) as spark:
+            if os.environ.get(NO_S3_RETRIES_ENV):
+                conf = spark.sparkContext._jsc.hadoopConfiguration()
+                for key in runtime.S3_RETRIES:
+                    conf.set(key, "0")
             warm_up = JobConfig(f"{lake_root.rstrip('/')}-warmup-{writer}", run_id=writer)
             ops.append_rows(spark, warm_up, TABLE, rows(writer, -1))
             if writer == "w0":

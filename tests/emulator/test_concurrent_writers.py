@@ -64,12 +64,13 @@ def emulated(tmp_path_factory):
 
 
 def start_writers(
-    emulated, lake_root: str, names: list[str], lease_args=(), commits: int = COMMITS
+    emulated, lake_root: str, names: list[str], lease_args=(), commits: int = COMMITS, env=None
 ) -> list[tuple[str, subprocess.Popen]]:
     """The writers, each a driver process of its own, released together once all are ready."""
     barrier = emulated["work"] / f"barrier-{lake_root.rsplit('/', 1)[-1]}"
     barrier.mkdir()
     env = {
+        **(env or {}),
         **server.aws_env(emulated["endpoint"]),
         "PYTHONPATH": os.pathsep.join([str(REPO / "glue_jobs"), str(REPO)]),
         "LAKEHOUSE_RUNTIME": "local",
