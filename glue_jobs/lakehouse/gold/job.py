@@ -191,16 +191,19 @@ def build_dim_customer(spark, paths, customers: DataFrame, settings: GoldSetting
 
 
 def fx_summary(enriched: DataFrame) -> dict:
-    """Sales, sales without a usable FX rate, and those per currency (warned when any)."""
-    fx = enriched.agg(
-        F.count(F.lit(1)).alias("sales"),
-        F.sum(F.col("fx_missing").cast("int")).alias("fx_missing"),
-    ).first()
-    missing_by_ccy = {
-        r["currency"]: r["n"]
-        for r in enriched.where("fx_missing").groupBy("currency").agg(F.count(F.lit(1)).alias("n")).collect()
+    """Sales, sales without a usable FX rate, and those per currency (warned when any): one aggregate
+    per currency, the totals summed here."""
+    per_ccy = (
+        enriched.groupBy("currency")
+        .agg(F.count(F.lit(1)).alias("sales"), F.sum(F.col("fx_missing").cast("int")).alias("fx_missing"))
+        .collect()
+    )
+    missing_by_ccy = {r["currency"]: r["fx_missing"] for r in per_ccy if r["fx_missing"]}
+    summary = {
+        "sales": sum(r["sales"] for r in per_ccy),
+        "fx_missing": sum(missing_by_ccy.values()),
+        "missing_by_currency": missing_by_ccy,
     }
-    summary = {"sales": fx["sales"], "fx_missing": fx["fx_missing"] or 0, "missing_by_currency": missing_by_ccy}
     if summary["fx_missing"]:
         log.warning(
             "gold: %s sales without a usable FX rate (left out of USD figures): %s",
