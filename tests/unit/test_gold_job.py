@@ -367,6 +367,7 @@ def test_scd2_change_then_rerun_is_stable(spark, lake, first_run):
     second = run(spark, JobConfig(lake, (), "run-2", pii_salt="test-salt"))
     s2 = second["scd2"]
     assert (s2["rows"], s2["current"], s2["inserted"], s2["updated"]) == (4, 3, 1, 1)
+    assert second["tables"]["dim_customer"] == 4  # the MERGEd dim's rows (3 customers + C1's new version)
     versions = sorted(
         table(spark, lake, "dim_customer").where("customer_id = 'C1'").collect(), key=lambda r: r.valid_from
     )
