@@ -35,6 +35,24 @@ def _count(spark, path: str) -> int | None:
     return delta_io.read(spark, path).count() if delta_io.exists(spark, path) else None
 
 
+def _table_rows(spark, path: str) -> int:
+    """Rows of a table: after a full overwrite (every gold table but the MERGEd dim_customer) the commit's
+    own numOutputRows, read from its JSON without a Spark job (delta_io.overwrite_files); else counted."""
+    overwritten = delta_io.overwrite_files(spark, path)
+    return overwritten[1] if overwritten else delta_io.read(spark, path).count()
+
+
+def _bronze_batches(spark, paths, sources) -> dict[str, dict[str, int]]:
+    """{source: {batch id: bronze rows}}, one aggregate per bronze table: the summary's bronze totals and
+    the report's per-batch rows both come from it."""
+    out = {}
+    for source in sources:
+        table = delta_io.read_if_exists(spark, paths.bronze(source))
+        rows = table.groupBy("_batch_id").count().collect() if table is not None else []
+        out[source] = {r[0]: int(r[1]) for r in rows}
+    return out
+
+
 def _held(quarantine):
     """Rows still quarantined: a replay marks the rows it released (`_released_at`) and keeps them."""
     return quarantine.where(F.col("_released_at").isNull()) if "_released_at" in quarantine.columns else quarantine
@@ -50,31 +68,37 @@ def lake_counts(spark, lake_root: str) -> dict:
     """Rows per layer and source, quarantine reasons, drift and DQ outcomes, read back from Delta."""
     config = JobConfig(lake_root)
     paths = config.paths
-    ledger = ops.read(spark, config, "ingest_ledger")
-    files = _per_key(ledger, "source")
-    redeliveries = _per_key(ledger.where(F.col("redelivery_of").isNotNull()), "source")
-    duplicate_deliveries = _per_key(ledger.where(F.col("duplicate_of").isNotNull()), "source")
+    files = {  # one pass: files, re-deliveries and duplicate deliveries per source (count skips NULLs)
+        r["source"]: r
+        for r in ops.read(spark, config, "ingest_ledger")
+        .groupBy("source")
+        .agg(F.count("*").alias("files"), F.count("redelivery_of").alias("re"), F.count("duplicate_of").alias("dup"))
+        .collect()
+    }
     drift = _per_key(ops.read(spark, config, "schema_drift"), "source")
     # runs that published their batches: a run killed before its batches were marked done left a report
     # row that its re-run repeats (lakehouse.ops.WRITTEN_LAST), so it is not counted twice
     published = ops.read(spark, config, "batches_processed").select("run_id").distinct()
     silver_runs = ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean")
     dups = _per_key(silver_runs.join(published, "run_id", "left_semi"), "dataset", "duplicates_dropped")
+    contracts = load_contracts()
+    bronze = _bronze_batches(spark, paths, contracts)
     counts = {}
-    for source, c in load_contracts().items():
+    for source, c in contracts.items():
         quarantine = delta_io.read_if_exists(spark, paths.quarantine(c.entity))
         held = _held(quarantine) if quarantine is not None else None
         reasons = _per_key(held.select(F.explode("_dq_failed_rules").alias("rule")), "rule") if held is not None else {}
-        n_held = held.count() if held is not None else 0
+        n_held, n_all = (0, 0) if quarantine is None else _held_and_all(quarantine)
+        ledger = files.get(source)
         counts[source] = {
             "entity": c.entity,
-            "landing_files": files.get(source, 0),
-            "redeliveries": redeliveries.get(source, 0),
-            "duplicate_deliveries": duplicate_deliveries.get(source, 0),
-            "bronze": _count(spark, paths.bronze(source)) or 0,
+            "landing_files": ledger["files"] if ledger else 0,
+            "redeliveries": ledger["re"] if ledger else 0,
+            "duplicate_deliveries": ledger["dup"] if ledger else 0,
+            "bronze": sum(bronze[source].values()),
             "silver": _count(spark, paths.silver(c.entity)) or 0,
             "quarantined": n_held,
-            "released": quarantine.count() - n_held if quarantine is not None else 0,  # by a replay, into silver
+            "released": n_all - n_held,  # by a replay, into silver
             "duplicates": dups.get(c.entity, 0),
             "drift_files": drift.get(source, 0),
             "reasons": dict(sorted(reasons.items())),
@@ -84,8 +108,15 @@ def lake_counts(spark, lake_root: str) -> dict:
     gold = {}
     for table in delta_io.tables_under(spark, paths.gold("")):
         if not table.startswith("_"):  # gold's own bookkeeping (_customer_orders), not a table users read
-            gold[table] = _count(spark, paths.gold(table))
-    return {"sources": counts, "dq_outcomes": outcomes, "gold": gold}
+            gold[table] = _table_rows(spark, paths.gold(table))
+    return {"sources": counts, "dq_outcomes": outcomes, "gold": gold, "bronze_batches": bronze}
+
+
+def _held_and_all(quarantine) -> tuple[int, int]:
+    """(rows still held, all rows) of a quarantine table, in one aggregate."""
+    held = F.count_if(F.col("_released_at").isNull()) if "_released_at" in quarantine.columns else F.count("*")
+    row = quarantine.agg(held, F.count("*")).first()
+    return int(row[0]), int(row[1])
 
 
 def _job_runs(spark, config) -> list[dict]:
@@ -115,20 +146,16 @@ def _job_runs(spark, config) -> list[dict]:
     return out
 
 
-def _batches(spark, config, contracts) -> list[dict]:
-    """Per bronze batch and source: landing records, bronze rows, and what the silver run that published it made."""
+def _batches(spark, config, contracts, bronze_batches: dict) -> list[dict]:
+    """Per bronze batch and source: landing records, bronze rows (`bronze_batches`: lake_counts' per-batch
+    bronze rows), and what the silver run that published it made."""
     ledger = (
         ops.read(spark, config, "ingest_ledger")
         .groupBy("batch_id", "source")
         .agg(F.sum("records").alias("records"), F.count("*").alias("files"))
         .collect()
     )
-    bronze = {}
-    for source in contracts:
-        table = delta_io.read_if_exists(spark, config.paths.bronze(source))
-        if table is not None:
-            for r in table.groupBy("_batch_id").count().collect():
-                bronze[(r[0], source)] = int(r[1])
+    bronze = {(b, source): n for source, per_batch in bronze_batches.items() for b, n in per_batch.items()}
     # silver: the run that marked the batch done in ops.batches_processed, and its pipeline_runs row
     published = ops.read(spark, config, "batches_processed").where(F.col("layer") == "silver")
     silver_runs = ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean")
@@ -219,7 +246,7 @@ def report_data(spark, lake_root: str, counts: dict | None = None, ledger: dict 
         "lake_root": str(lake_root),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sources": sources,
-        "batches": _batches(spark, config, contracts),
+        "batches": _batches(spark, config, contracts, counts["bronze_batches"]),
         "dq": _dq_runs(spark, config),
         "dq_outcomes": counts["dq_outcomes"],
         "job_runs": job_runs,

@@ -367,6 +367,7 @@ def test_scd2_change_then_rerun_is_stable(spark, lake, first_run):
     second = run(spark, JobConfig(lake, (), "run-2", pii_salt="test-salt"))
     s2 = second["scd2"]
     assert (s2["rows"], s2["current"], s2["inserted"], s2["updated"]) == (4, 3, 1, 1)
+    assert second["tables"]["dim_customer"] == 4  # the MERGEd dim's rows (3 customers + C1's new version)
     versions = sorted(
         table(spark, lake, "dim_customer").where("customer_id = 'C1'").collect(), key=lambda r: r.valid_from
     )
@@ -413,7 +414,7 @@ def test_unchanged_inputs_skip_the_rebuild_and_any_silver_change_rebuilds(spark,
     quarantine = spark.createDataFrame([("bad",)], "_raw string")
     quarantine.write.format("delta").mode("append").save(f"{lake}/silver/quarantine_products")
     fresh = inputs.fingerprint(spark, config, "test-salt")
-    assert not inputs.unchanged(spark, config, fresh)
+    assert not inputs.unchanged(fresh, inputs.recorded(spark, config))
 
     # a product renamed in silver (as a silver MERGE or a replay does): rebuilt, and gold shows it
     products = spark.read.format("delta").load(f"{lake}/silver/products")
@@ -427,11 +428,11 @@ def test_unchanged_inputs_skip_the_rebuild_and_any_silver_change_rebuilds(spark,
     assert run(spark, JobConfig(lake, (), "run-6", pii_salt="test-salt")).get("skipped")
 
     # another salt, or a gold table changed by hand since the last build: not "unchanged" either
-    assert not inputs.unchanged(spark, config, inputs.fingerprint(spark, config, "other-salt"))
+    assert not inputs.unchanged(inputs.fingerprint(spark, config, "other-salt"), inputs.recorded(spark, config))
     fresh = inputs.fingerprint(spark, config, "test-salt")
-    assert inputs.unchanged(spark, config, fresh)
+    assert inputs.unchanged(fresh, inputs.recorded(spark, config))
     table(spark, lake, "dim_store").limit(0).write.format("delta").mode("overwrite").save(f"{lake}/gold/dim_store")
-    assert not inputs.unchanged(spark, config, fresh)
+    assert not inputs.unchanged(fresh, inputs.recorded(spark, config))
 
 
 def test_fingerprint_follows_the_contracts(spark, lake, tmp_path):

@@ -85,9 +85,17 @@ def last_build(spark, config) -> str | None:
     return row["batch_id"] if row else None
 
 
-def unchanged(spark, config, inputs: str) -> bool:
-    """True when the last recorded build read these same inputs and left gold exactly as it is now."""
-    return last_build(spark, config) == f"{inputs}|{gold_versions(spark, config)}"
+def recorded(spark, config) -> tuple[str | None, str]:
+    """(the last build's record, gold's table versions now): read once per run, for `unchanged` and the
+    path's plan (lakehouse.gold.incremental.plan), each of which used to read ops again."""
+    return last_build(spark, config), gold_versions(spark, config)
+
+
+def unchanged(inputs: str, recorded_state: tuple[str | None, str]) -> bool:
+    """True when the last recorded build read these same inputs and left gold exactly as it is now
+    (`recorded_state`: what `recorded` read)."""
+    last, gold_now = recorded_state
+    return last == f"{inputs}|{gold_now}"
 
 
 def record_build(spark, config, inputs: str) -> None:

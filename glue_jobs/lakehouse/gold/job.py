@@ -165,13 +165,14 @@ class GoldWriter:
             self.refresh(name)
             s.rows = self.rows[name]
 
-    def refresh(self, name: str) -> None:
-        """For a table written in place (dim_customer's MERGE): check what is stored, then refresh consumers."""
+    def refresh(self, name: str, rows: int | None = None) -> None:
+        """For a table written in place (dim_customer's MERGE): check what is stored, then refresh consumers
+        (`rows`: the stored snapshot's rows when the caller has counted them)."""
         table = self._declaration(name)
         problems = schema_problems(delta_io.read(self.spark, self.paths.gold(name)), table)
         if problems:
             raise ContractError(table.path, "columns", "stored table disagrees: " + "; ".join(problems))
-        self.rows[name] = publish.refresh_consumers(self.spark, self.paths.gold(name), self.paths.exports(name))
+        self.rows[name] = publish.refresh_consumers(self.spark, self.paths.gold(name), self.paths.exports(name), rows)
 
     def check_all_written(self, skipped=()) -> None:
         unbuilt = sorted(set(self.declared) - set(self.rows) - set(skipped))
@@ -185,21 +186,24 @@ def build_dim_customer(spark, paths, customers: DataFrame, settings: GoldSetting
     res = scd2.merge_scd2(
         spark, staged, paths.gold("dim_customer"), protect=protect(settings.pii.get("customers", {}), salt)
     )
-    out.refresh("dim_customer")
+    out.refresh("dim_customer", rows=res.rows)  # merge_scd2 counted the dim it left
     return delta_io.read(spark, paths.gold("dim_customer")), vars(res)
 
 
 def fx_summary(enriched: DataFrame) -> dict:
-    """Sales, sales without a usable FX rate, and those per currency (warned when any)."""
-    fx = enriched.agg(
-        F.count(F.lit(1)).alias("sales"),
-        F.sum(F.col("fx_missing").cast("int")).alias("fx_missing"),
-    ).first()
-    missing_by_ccy = {
-        r["currency"]: r["n"]
-        for r in enriched.where("fx_missing").groupBy("currency").agg(F.count(F.lit(1)).alias("n")).collect()
+    """Sales, sales without a usable FX rate, and those per currency (warned when any): one aggregate
+    per currency, the totals summed here."""
+    per_ccy = (
+        enriched.groupBy("currency")
+        .agg(F.count(F.lit(1)).alias("sales"), F.sum(F.col("fx_missing").cast("int")).alias("fx_missing"))
+        .collect()
+    )
+    missing_by_ccy = {r["currency"]: r["fx_missing"] for r in per_ccy if r["fx_missing"]}
+    summary = {
+        "sales": sum(r["sales"] for r in per_ccy),
+        "fx_missing": sum(missing_by_ccy.values()),
+        "missing_by_currency": missing_by_ccy,
     }
-    summary = {"sales": fx["sales"], "fx_missing": fx["fx_missing"] or 0, "missing_by_currency": missing_by_ccy}
     if summary["fx_missing"]:
         log.warning(
             "gold: %s sales without a usable FX rate (left out of USD figures): %s",
@@ -224,13 +228,13 @@ def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = i
     written = [p for name in load_gold_tables(config.contracts_dir) for p in (paths.gold(name), paths.exports(name))]
     written.append(paths.gold(CUSTOMER_ORDERS))
     with lease.hold(written), ops.deferred(spark):
-        read_inputs = inputs.fingerprint(spark, config, salt)
-        if not rebuild and inputs.unchanged(spark, config, read_inputs):
+        read_inputs, recorded = inputs.fingerprint(spark, config, salt), inputs.recorded(spark, config)
+        if not rebuild and inputs.unchanged(read_inputs, recorded):
             start = started.replace(tzinfo=None)
             ops.record_run(spark, config, "gold_aggregates", "gold", 0, 0, started_at=start, status="SKIPPED")
             reason = "silver, contracts, code and PII salt unchanged since the last gold build"
             return {"run_id": config.run_id, "tables": {}, "skipped": reason, "seconds": round(time.time() - t0, 2)}
-        summary = _build(spark, config, salt, read_inputs, rebuild, max_share)
+        summary = _build(spark, config, salt, read_inputs, recorded, rebuild, max_share)
         summary["seconds"] = round(time.time() - t0, 2)
         _record(spark, config, summary, started, rows_in=summary["fx"]["sales"])
         inputs.record_build(spark, config, read_inputs)
@@ -247,7 +251,7 @@ CUSTOMER_ORDERS = "_customer_orders"
 RANGE_BY = {"fact_sales": "sale_date", "daily_sales": "sale_date"}
 
 
-def _build(spark: SparkSession, config, salt: str, fingerprint: str, rebuild: bool, max_share: float) -> dict:
+def _build(spark: SparkSession, config, salt: str, fingerprint: str, recorded, rebuild: bool, max_share: float) -> dict:
     declared = load_gold_tables(config.contracts_dir)
     settings = gold_settings(config.contracts_dir)
     silver = read_silver_inputs(spark, config.paths, settings)
@@ -260,7 +264,7 @@ def _build(spark: SparkSession, config, salt: str, fingerprint: str, rebuild: bo
     if not_built:  # the incremental path needs every input (a first run, or a source not delivered yet)
         p, scope = incremental.Plan("full", f"silver inputs missing for {sorted(not_built)}"), None
     else:
-        p, scope = _plan(spark, config, declared, fingerprint, rebuild, max_share, silver.fx_rates)
+        p, scope = _plan(spark, config, declared, fingerprint, recorded, rebuild, max_share, silver.fx_rates)
     summary["path"], summary["path_reason"] = p.path, p.reason
     log.info("gold: %s rebuild (%s)", p.path, p.reason)
     if p.path == "incremental":
@@ -276,13 +280,13 @@ def _customers_table(spark, config) -> str:
     return VERSIONS_ENTITY if delta_io.exists(spark, config.paths.silver(VERSIONS_ENTITY)) else "customers"
 
 
-def _plan(spark, config, declared, fingerprint: str, rebuild: bool, max_share: float, fx_rates: DataFrame):
-    """(incremental.Plan, incremental.Scope or None): the path this run takes and what it rebuilds."""
+def _plan(spark, config, declared, fingerprint: str, recorded, rebuild: bool, max_share: float, fx_rates: DataFrame):
+    """(incremental.Plan, incremental.Scope or None): the path this run takes and what it rebuilds
+    (`recorded`: the last build's record and gold's versions, inputs.recorded)."""
     silver_root = config.paths.silver("").rstrip("/")
     customers = _customers_table(spark, config)
     needs = ("sales", "products", "fx_rates", customers)
-    last = inputs.last_build(spark, config)
-    gold_now = inputs.gold_versions(spark, config)
+    last, gold_now = recorded
     p = incremental.plan(spark, silver_root, last, fingerprint, gold_now, needs, rebuild, max_share)
     unknown = [t.name for t in declared.values() if t.build == "mart"]
     unknown = sorted(set(unknown) - set(SCOPED_MARTS))

@@ -21,8 +21,9 @@ def row_count(spark: SparkSession, path: str) -> int:
     return delta_io.read(spark, path).count()
 
 
-def refresh_consumers(spark: SparkSession, path: str, export_path: str) -> int:
-    """Manifest + export for the table's current snapshot; returns its row count.
+def refresh_consumers(spark: SparkSession, path: str, export_path: str, rows: int | None = None) -> int:
+    """Manifest + export for the table's current snapshot; returns its row count (`rows` when the caller
+    has just counted the snapshot, e.g. the SCD2 MERGE's own counts: not counted twice).
 
     The manifest lists the snapshot's live data files and the export holds a copy of each, file
     operations without a Spark job. After a full overwrite the live files are the ones that commit
@@ -31,7 +32,10 @@ def refresh_consumers(spark: SparkSession, path: str, export_path: str) -> int:
     it wrote, not the table.
     """
     overwritten = delta_io.overwrite_files(spark, path)
-    files, rows = overwritten if overwritten else (delta_io.live_files(spark, path), row_count(spark, path))
+    if overwritten:
+        files, rows = overwritten
+    else:
+        files, rows = delta_io.live_files(spark, path), row_count(spark, path) if rows is None else rows
     delta_io.write_lines(spark, f"{path.rstrip('/')}/_symlink_format_manifest/manifest", files)
     delta_io.sync_folder_with_copies(spark, files, export_path)
     return rows
