@@ -22,8 +22,7 @@ from lakehouse.standardise import (
     LATEST,
     UNPARSABLE,
     apply_contract,
-    drop_exact_duplicates,
-    mark_latest,
+    dedupe_and_mark_latest,
     unparsable_rule,
 )
 
@@ -243,8 +242,7 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
     unreadable = typed.where(F.size(dq.FAILED) > 0)
     parsed = typed.where(F.size(dq.FAILED) == 0).drop(dq.FAILED)
     marked = (
-        parsed.transform(drop_exact_duplicates("_raw", ORDER))
-        .transform(mark_latest(contract.business_key, contract.latest_by, ORDER))
+        parsed.transform(dedupe_and_mark_latest(contract.business_key, contract.latest_by, ORDER))
         .persist()
     )
     with spark_step(spark, f"silver {contract.entity}: exact duplicates + latest per key (fills marked cache)"):

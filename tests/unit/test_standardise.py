@@ -7,6 +7,7 @@ from lakehouse.standardise import (
     LATEST,
     STANDARDISERS,
     apply_contract,
+    dedupe_and_mark_latest,
     drop_exact_duplicates,
     mark_latest,
     parse_temporal,
@@ -110,3 +111,26 @@ def test_mark_latest_prefers_declared_order_then_last_delivery_and_keeps_null_ke
     assert by_ts == {"old-but-newest-ts", "second", "null-a", "null-b"}
     by_line = {r["tag"] for r in df.transform(mark_latest(["id"])).where(LATEST).collect()}
     assert by_line == {"later-line-older-ts", "second", "null-a", "null-b"}
+
+
+def test_dedupe_and_mark_latest_shuffles_once_and_keeps_both_rules(spark):
+    # by hand: k1's two identical lines are one record (the first kept), whose later version wins;
+    # the two identical NULL-key lines are one record too, the other NULL-key line stays beside it
+    df = spark.createDataFrame(
+        [
+            ("k1,1", "k1", "f1", 1),
+            ("k1,1", "k1", "f1", 2),
+            ("k1,2", "k1", "f1", 3),
+            ("k2,1", "k2", "f2", 1),
+            (",9", None, "f2", 2),
+            (",9", None, "f2", 3),
+            (",8", None, "f2", 4),
+        ],
+        "_raw string, id string, _source_file string, _source_line int",
+    )
+    marked = df.transform(dedupe_and_mark_latest(["id"]))
+    rows = {(r["_source_file"], r["_source_line"]): r[LATEST] for r in marked.collect()}
+    assert rows == {("f1", 1): False, ("f1", 3): True, ("f2", 1): True, ("f2", 2): True, ("f2", 4): True}
+    plan = marked._jdf.queryExecution().executedPlan().toString()
+    assert plan.count("Exchange") == 1, plan  # one shuffle by the key serves both windows
+
