@@ -241,10 +241,7 @@ def check_batch(spark, config, contract: Contract, pending: DataFrame) -> Checke
     rows_in, n_parsed = sizes["n"], sizes["n"] - sizes["bad"]
     unreadable = typed.where(F.size(dq.FAILED) > 0)
     parsed = typed.where(F.size(dq.FAILED) == 0).drop(dq.FAILED)
-    marked = (
-        parsed.transform(dedupe_and_mark_latest(contract.business_key, contract.latest_by, ORDER))
-        .persist()
-    )
+    marked = parsed.transform(dedupe_and_mark_latest(contract.business_key, contract.latest_by, ORDER)).persist()
     with spark_step(spark, f"silver {contract.entity}: exact duplicates + latest per key (fills marked cache)"):
         kept = marked.agg(
             F.count(F.lit(1)).alias("distinct"), F.count(F.when(F.col(LATEST), 1)).alias("latest")

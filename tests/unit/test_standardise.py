@@ -133,4 +133,3 @@ def test_dedupe_and_mark_latest_shuffles_once_and_keeps_both_rules(spark):
     assert rows == {("f1", 1): False, ("f1", 3): True, ("f2", 1): True, ("f2", 2): True, ("f2", 4): True}
     plan = marked._jdf.queryExecution().executedPlan().toString()
     assert plan.count("Exchange") == 1, plan  # one shuffle by the key serves both windows
-
