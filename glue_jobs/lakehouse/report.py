@@ -22,6 +22,7 @@ from lakehouse import delta_io, ops
 from lakehouse.config import JobConfig
 from lakehouse.contracts import load_contracts
 from lakehouse.glue_cost import glue_cost
+from lakehouse.parallel import run_concurrently
 
 JOBS = ("bronze_ingest", "silver_clean", "gold_aggregates")  # the trigger chain's order
 
@@ -42,15 +43,12 @@ def _table_rows(spark, path: str) -> int:
     return overwritten[1] if overwritten else delta_io.read(spark, path).count()
 
 
-def _bronze_batches(spark, paths, sources) -> dict[str, dict[str, int]]:
-    """{source: {batch id: bronze rows}}, one aggregate per bronze table: the summary's bronze totals and
-    the report's per-batch rows both come from it."""
-    out = {}
-    for source in sources:
-        table = delta_io.read_if_exists(spark, paths.bronze(source))
-        rows = table.groupBy("_batch_id").count().collect() if table is not None else []
-        out[source] = {r[0]: int(r[1]) for r in rows}
-    return out
+def _bronze_batches(spark, paths, source: str) -> dict[str, int]:
+    """{batch id: bronze rows} of one source, one aggregate: the summary's bronze totals and the report's
+    per-batch rows both come from it."""
+    table = delta_io.read_if_exists(spark, paths.bronze(source))
+    rows = table.groupBy("_batch_id").count().collect() if table is not None else []
+    return {r[0]: int(r[1]) for r in rows}
 
 
 def _held(quarantine):
@@ -65,51 +63,80 @@ def _per_key(df, key: str, value=None) -> dict:
 
 
 def lake_counts(spark, lake_root: str) -> dict:
-    """Rows per layer and source, quarantine reasons, drift and DQ outcomes, read back from Delta."""
+    """Rows per layer and source, quarantine reasons, drift and DQ outcomes, read back from Delta.
+
+    The reads are independent, each a few small Spark jobs whose time is mostly the driver's, so they run
+    a few at a time on the one session (lakehouse.parallel, as the jobs' sources do).
+    """
     config = JobConfig(lake_root)
     paths = config.paths
-    files = {  # one pass: files, re-deliveries and duplicate deliveries per source (count skips NULLs)
-        r["source"]: r
-        for r in ops.read(spark, config, "ingest_ledger")
-        .groupBy("source")
-        .agg(F.count("*").alias("files"), F.count("redelivery_of").alias("re"), F.count("duplicate_of").alias("dup"))
-        .collect()
-    }
-    drift = _per_key(ops.read(spark, config, "schema_drift"), "source")
-    # runs that published their batches: a run killed before its batches were marked done left a report
-    # row that its re-run repeats (lakehouse.ops.WRITTEN_LAST), so it is not counted twice
-    published = ops.read(spark, config, "batches_processed").select("run_id").distinct()
-    silver_runs = ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean")
-    dups = _per_key(silver_runs.join(published, "run_id", "left_semi"), "dataset", "duplicates_dropped")
     contracts = load_contracts()
-    bronze = _bronze_batches(spark, paths, contracts)
+    # gold's own bookkeeping (_customer_orders) is not a table users read
+    gold_tables = [t for t in delta_io.tables_under(spark, paths.gold("")) if not t.startswith("_")]
+
+    def ledger():  # one pass: files, re-deliveries and duplicate deliveries per source (count skips NULLs)
+        rows = (
+            ops.read(spark, config, "ingest_ledger")
+            .groupBy("source")
+            .agg(
+                F.count("*").alias("files"), F.count("redelivery_of").alias("re"), F.count("duplicate_of").alias("dup")
+            )
+            .collect()
+        )
+        return {r["source"]: r for r in rows}
+
+    def duplicates():
+        # runs that published their batches: a run killed before its batches were marked done left a report
+        # row that its re-run repeats (lakehouse.ops.WRITTEN_LAST), so it is not counted twice
+        published = ops.read(spark, config, "batches_processed").select("run_id").distinct()
+        silver_runs = ops.read(spark, config, "pipeline_runs").where(F.col("job") == "silver_clean")
+        return _per_key(silver_runs.join(published, "run_id", "left_semi"), "dataset", "duplicates_dropped")
+
+    def quarantine(entity):  # (rows held, rows released, reasons of the held ones)
+        table = delta_io.read_if_exists(spark, paths.quarantine(entity))
+        if table is None:
+            return 0, 0, {}
+        n_held, n_all = _held_and_all(table)
+        return (
+            n_held,
+            n_all - n_held,
+            _per_key(_held(table).select(F.explode("_dq_failed_rules").alias("rule")), "rule"),
+        )
+
+    reads = {
+        "ledger": ledger,
+        "drift": lambda: _per_key(ops.read(spark, config, "schema_drift"), "source"),
+        "duplicates": duplicates,
+        "outcomes": lambda: _per_key(ops.read(spark, config, "dq_results"), "outcome"),
+        **{("bronze", s): (lambda s=s: _bronze_batches(spark, paths, s)) for s in contracts},
+        **{("silver", c.entity): (lambda c=c: _count(spark, paths.silver(c.entity)) or 0) for c in contracts.values()},
+        **{("quarantine", c.entity): (lambda c=c: quarantine(c.entity)) for c in contracts.values()},
+        **{("gold", t): (lambda t=t: _table_rows(spark, paths.gold(t))) for t in gold_tables},
+    }
+    got = dict(zip(reads, run_concurrently(list(reads.values()), lambda _: [], lambda read: read()), strict=True))
     counts = {}
     for source, c in contracts.items():
-        quarantine = delta_io.read_if_exists(spark, paths.quarantine(c.entity))
-        held = _held(quarantine) if quarantine is not None else None
-        reasons = _per_key(held.select(F.explode("_dq_failed_rules").alias("rule")), "rule") if held is not None else {}
-        n_held, n_all = (0, 0) if quarantine is None else _held_and_all(quarantine)
-        ledger = files.get(source)
+        files = got["ledger"].get(source)
+        n_held, n_released, reasons = got[("quarantine", c.entity)]
         counts[source] = {
             "entity": c.entity,
-            "landing_files": ledger["files"] if ledger else 0,
-            "redeliveries": ledger["re"] if ledger else 0,
-            "duplicate_deliveries": ledger["dup"] if ledger else 0,
-            "bronze": sum(bronze[source].values()),
-            "silver": _count(spark, paths.silver(c.entity)) or 0,
+            "landing_files": files["files"] if files else 0,
+            "redeliveries": files["re"] if files else 0,
+            "duplicate_deliveries": files["dup"] if files else 0,
+            "bronze": sum(got[("bronze", source)].values()),
+            "silver": got[("silver", c.entity)],
             "quarantined": n_held,
-            "released": n_all - n_held,  # by a replay, into silver
-            "duplicates": dups.get(c.entity, 0),
-            "drift_files": drift.get(source, 0),
+            "released": n_released,  # by a replay, into silver
+            "duplicates": got["duplicates"].get(c.entity, 0),
+            "drift_files": got["drift"].get(source, 0),
             "reasons": dict(sorted(reasons.items())),
         }
-    dq = ops.read(spark, config, "dq_results")
-    outcomes = _per_key(dq, "outcome")
-    gold = {}
-    for table in delta_io.tables_under(spark, paths.gold("")):
-        if not table.startswith("_"):  # gold's own bookkeeping (_customer_orders), not a table users read
-            gold[table] = _table_rows(spark, paths.gold(table))
-    return {"sources": counts, "dq_outcomes": outcomes, "gold": gold, "bronze_batches": bronze}
+    return {
+        "sources": counts,
+        "dq_outcomes": got["outcomes"],
+        "gold": {t: got[("gold", t)] for t in gold_tables},
+        "bronze_batches": {s: got[("bronze", s)] for s in contracts},
+    }
 
 
 def _held_and_all(quarantine) -> tuple[int, int]:
