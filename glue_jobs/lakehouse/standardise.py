@@ -120,8 +120,8 @@ def apply_contract(contract: Contract, keep=()):
 def drop_exact_duplicates(record_col: str = "_raw", order_cols=("_source_file", "_source_line"), within=()):
     """df.transform factory: keep the first of identical records (same text); returns the kept rows.
 
-    `within`: columns that are a function of the record's text (the business key parsed from it).
-    Grouping by them too changes no group, and lets a frame already clustered by them skip a shuffle.
+    `within`: columns parsed from the record's text (its business key): grouping by them too changes no
+    group of rows equal in every field, and lets a frame already clustered by them skip a shuffle.
     """
 
     def transform(df: DataFrame) -> DataFrame:
@@ -161,6 +161,8 @@ def dedupe_and_mark_latest(keys, latest_by: str | None = None, order_cols=("_sou
 
     Clustered by the business key, the rows reach both windows' groups in place: a hash partitioning
     on the key satisfies a window over key + `_raw`, and rows with the same text have the same key.
+    (Unless the key depends on the file: a header in another order, a derived key reading bronze
+    metadata. Such rows differ in a field, so they are kept, as bench/duckdb_lean.py keeps them.)
     Each window used to shuffle the whole rows (at 5 M sales lines 1.8 GB, docs/performance.md).
     """
 
