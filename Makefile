@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 ROWS  ?= 2000
 BATCHES ?= 3
 
-.PHONY: setup venv jars class-data trino chromium trino-cli package odcs lake replay maintain lineage test test-long lint clean emulator bench bench-history profile
+.PHONY: setup venv jars class-data trino chromium trino-cli package odcs lake replay maintain lineage test test-long lint clean emulator bench bench-history bench-wide profile
 
 setup: venv jars trino chromium  ## everything a run or the tests need (idempotent)
 
@@ -71,6 +71,10 @@ DAYS ?= 250
 DAY_ROWS ?= 20000
 bench-history: venv jars class-data    ## one more day on lakes of 1 and DAYS days of DAY_ROWS sales lines: time, bytes read, files, cost
 	$(PY) bench/history_bench.py --days $(DAYS) --day-rows $(DAY_ROWS) $(if $(POINTS),--points $(POINTS))
+
+WIDE_ROWS ?= 300000
+bench-wide: venv jars class-data       ## issue #32's wide CSV (16 columns, 2-column key): bronze + silver as two job processes vs the lean DuckDB reference, WIDE_ROWS lines
+	$(PY) bench/wide_csv.py --rows $(WIDE_ROWS) $(if $(FILE_ROWS),--file-rows $(FILE_ROWS))
 
 profile: venv jars class-data          ## where make lake's time goes: per job and call site, Spark jobs, Delta commits, seconds
 	$(PY) bench/profile_chain.py --rows $(ROWS) --batches $(BATCHES)
