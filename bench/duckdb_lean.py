@@ -164,9 +164,15 @@ def non_blank_lines(path: str) -> int:
 def silver(con, contract, kept_keys: dict) -> dict:
     """lean_bronze_<source> → lean_<entity> (the kept rows) and the counts of the row work."""
     tokens = contract.options.null_values
-    typed = [f"{cast(present(c, tokens), c)} AS {q(c.name)}" for c in contract.columns]
+    # each value's present form and its cast computed once (DuckDB evaluates a repeated expression again:
+    # typed values and the unreadable test apart took 6.5 + 6.8 s on 1 M wide lines, together 13.0 s)
+    present_as = {c.name: q(f"_present_{c.name}") for c in contract.columns}
+    typed_as = {c.name: q(f"_typed_{c.name}") for c in contract.columns}
+    presents = ", ".join(f"{present(c, tokens)} AS {present_as[c.name]}" for c in contract.columns)
+    casts = ", ".join(f"{cast(present_as[c.name], c)} AS {typed_as[c.name]}" for c in contract.columns)
+    typed = ", ".join(f"{typed_as[c.name]} AS {q(c.name)}" for c in contract.columns)
     bad = [
-        f"({missing(present(c, tokens))} IS NOT NULL AND {cast(present(c, tokens), c)} IS NULL)"
+        f"({missing(present_as[c.name])} IS NOT NULL AND {typed_as[c.name]} IS NULL)"
         for c in contract.columns
         if c.type != "string"
     ]
@@ -186,8 +192,9 @@ def silver(con, contract, kept_keys: dict) -> dict:
     failed = " OR ".join(f"coalesce({f}, false)" for f in fails) or "false"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE lean_typed AS
-        SELECT {", ".join(typed)}, {" OR ".join(bad) or "false"} AS _unreadable, {raw}, _source_file, _source_line
-        FROM lean_bronze_{contract.source}""")
+        SELECT {typed}, {" OR ".join(bad) or "false"} AS _unreadable, {raw}, _source_file, _source_line FROM (
+            SELECT {casts}, * FROM (
+                SELECT {presents}, {raw}, _source_file, _source_line FROM lean_bronze_{contract.source}))""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE lean_distinct AS
         SELECT *{derived} FROM lean_typed WHERE NOT _unreadable

@@ -58,6 +58,9 @@ class Leases:
         self.taken = 0  # leases taken in this run (a table leased again later counts again)
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
+        # `held` changes and each renewal's verdict under one lock: a renewal that fails because this run
+        # released the key meanwhile (the renewer iterates a copy) is not a lost lease
+        self._held_lock = threading.Lock()
 
     def _put(self, key: str) -> bool:
         now = int(time.time())
@@ -103,13 +106,17 @@ class Leases:
                     waited = True
                 time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
             taken.append(key)
-            self.held.append(key)
+            with self._held_lock:
+                self.held.append(key)
             self.taken += 1
         self._start_renewing()
         return taken
 
     def release(self, keys) -> None:
         for key in keys:
+            with self._held_lock:  # not held before its item goes: a renewal failing on it after is no loss
+                if key in self.held:
+                    self.held.remove(key)
             try:
                 self.client.delete_item(
                     TableName=self.table,
@@ -120,27 +127,31 @@ class Leases:
                 )
             except self.client.exceptions.ConditionalCheckFailedException:
                 pass  # lapsed and taken by another run: not ours to delete
-            if key in self.held:
-                self.held.remove(key)
 
     def renew(self) -> None:
         """Push every held lease's expiry forward; a lease another run took meanwhile is recorded as lost."""
         for key in list(self.held):
-            try:
-                self.client.update_item(
-                    TableName=self.table,
-                    Key={"lease_key": {"S": key}},
-                    UpdateExpression="SET #exp = :exp",
-                    ConditionExpression="#owner = :me",
-                    ExpressionAttributeNames={"#exp": EXPIRY_ATTRIBUTE, "#owner": "owner"},
-                    ExpressionAttributeValues={
-                        ":exp": {"N": str(int(time.time()) + LEASE_SECONDS)},
-                        ":me": {"S": self.owner},
-                    },
-                )
-            except self.client.exceptions.ConditionalCheckFailedException:
-                self.lost.append(key)
-                self.held.remove(key)
+            with self._held_lock:
+                if key in self.held:
+                    self._renew_one(key)
+
+    def _renew_one(self, key: str) -> None:
+        """Called under _held_lock with `key` held: a failed condition means another run took it."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"lease_key": {"S": key}},
+                UpdateExpression="SET #exp = :exp",
+                ConditionExpression="#owner = :me",
+                ExpressionAttributeNames={"#exp": EXPIRY_ATTRIBUTE, "#owner": "owner"},
+                ExpressionAttributeValues={
+                    ":exp": {"N": str(int(time.time()) + LEASE_SECONDS)},
+                    ":me": {"S": self.owner},
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            self.lost.append(key)
+            self.held.remove(key)
 
     def _start_renewing(self) -> None:
         if self._renewer is None:

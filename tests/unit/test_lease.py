@@ -79,6 +79,44 @@ def test_a_lapsed_lease_of_a_killed_run_is_taken_and_its_owner_cannot_delete_or_
     assert _items(dynamodb) == {SILVER_SALES: "jr_killed_attempt_1"}
 
 
+class _SlowFirstRenewal:
+    """The DynamoDB client, except that renewing `key` signals `renewing` and then waits (≤ 2 s) for `released`:
+    the run's own release of another lease then falls inside the renewer's pass over its copy of the held keys."""
+
+    def __init__(self, client, key: str):
+        self._client, self._key = client, key
+        self.renewing, self.released = threading.Event(), threading.Event()
+
+    def update_item(self, **kwargs):
+        if kwargs["Key"]["lease_key"]["S"] == self._key:
+            self.renewing.set()
+            self.released.wait(2)
+        return self._client.update_item(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_a_lease_the_run_releases_while_the_renewer_runs_is_not_reported_lost(dynamodb):
+    # A gold run in the emulator (19 leases, released one by one at its end) met its 30 s renewal there and
+    # ended with LeaseLost for a table it had just released itself: the renewer's update of a deleted item
+    # failed its owner condition and was taken for another run's.
+    first, second = "s3://lake/exports/dim_date", "s3://lake/gold/dim_date"
+    leases = lease.Leases(TABLE, "jr_gold", "gold-aggregates", client=dynamodb)
+    leases.acquire([first, second])
+    slow = leases.client = _SlowFirstRenewal(dynamodb, first)
+    renewer = threading.Thread(target=leases.renew)
+    renewer.start()
+    assert slow.renewing.wait(5)
+    leases.release([second])  # the job's own release, while the renewer is between its copy and `second`
+    slow.released.set()
+    renewer.join(5)
+    assert (leases.lost, leases.held) == ([], [first])
+    assert _items(dynamodb) == {first: "jr_gold"}
+    leases.close()
+    assert _items(dynamodb) == {}
+
+
 def test_the_job_runtime_opens_the_lease_session_from_the_job_arguments(dynamodb, spark, tmp_path):
     """runtime.glue_session with --lease_table: an ops append inside the run takes the ops table's lease,
     and one held by another run refuses the append before anything is written."""
@@ -87,6 +125,7 @@ def test_the_job_runtime_opens_the_lease_session_from_the_job_arguments(dynamodb
     other = lease.Leases(TABLE, "jr_other", "gold-aggregates", client=dynamodb)
     other.acquire([ops_runs])
     args = {"JOB_NAME": "silver-clean", "JOB_RUN_ID": "jr_mine", "lease_table": TABLE, "lease_wait_seconds": "0"}
+    args["lake_root"] = config.lake_root  # its lineage events go under the test's lake, not ./lineage
     with pytest.raises(lease.LeaseRefused, match="run jr_other"):
         with runtime.glue_session(args):
             ops.record_run(spark, config, "silver_clean", "sales", 1, 1)
