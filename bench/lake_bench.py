@@ -361,15 +361,20 @@ def engine_lean(lake: str) -> dict:
     return {"seconds": seconds, "peak_mb": peak_mb(), "counts": counts, "cpu_seconds": cpu_seconds() - cpu}
 
 
-def silver_counts(lake: Path) -> dict:
-    """{entity: (rows in, valid, quarantined, dropped)} of the first silver run, from ops.pipeline_runs' files."""
+def pipeline_runs(lake: Path, where: str) -> list[tuple]:
+    """(job, dataset, rows in, rows out, quarantined, dropped, seconds) of the ops.pipeline_runs rows matching
+    the SQL condition `where`, read from the table's Parquet files with DuckDB (append-only: no file removed)."""
     import duckdb
 
-    rows = duckdb.sql(
-        f"SELECT dataset, rows_in, rows_out, rows_quarantined, duplicates_dropped "
-        f"FROM read_parquet('{lake}/ops/pipeline_runs/**/*.parquet') WHERE job = 'silver_clean' AND rows_in > 0"
+    return duckdb.sql(
+        "SELECT job, dataset, rows_in, rows_out, rows_quarantined, duplicates_dropped, seconds "
+        f"FROM read_parquet('{lake}/ops/pipeline_runs/**/*.parquet') WHERE {where}"
     ).fetchall()
-    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def silver_counts(lake: Path) -> dict:
+    """{entity: (rows in, valid, quarantined, dropped)} of the first silver run, from ops.pipeline_runs' files."""
+    return {r[1]: r[2:6] for r in pipeline_runs(lake, "job = 'silver_clean' AND rows_in > 0")}
 
 
 # Sales lines per local shuffle partition, at most. The 5 M run's 4 partitions (1.25 M each) fit the 3 GB

@@ -248,15 +248,11 @@ def delta_rows(table: Path) -> int:
     return n - sum(live.values())
 
 
-def pipeline_runs(lake: Path) -> dict:
+def job_runs(lake: Path) -> dict:
     """{job: (rows in, rows out, quarantined, dropped, seconds)} of the runs for this source/entity."""
-    import duckdb
+    from lake_bench import pipeline_runs
 
-    rows = duckdb.sql(
-        f"SELECT job, rows_in, rows_out, rows_quarantined, duplicates_dropped, seconds "
-        f"FROM read_parquet('{lake}/ops/pipeline_runs/**/*.parquet') WHERE dataset IN ('{SOURCE}', '{ENTITY}')"
-    ).fetchall()
-    return {r[0]: tuple(r[1:]) for r in rows}
+    return {r[0]: r[2:] for r in pipeline_runs(lake, f"dataset IN ('{SOURCE}', '{ENTITY}')")}
 
 
 def reported_seconds(lines: list[str]) -> float | None:
@@ -307,7 +303,7 @@ def main() -> int:
 
     silver_rows = delta_rows(lake / "silver" / ENTITY)
     quarantined = delta_rows(lake / "silver" / f"quarantine_{ENTITY}")
-    runs = pipeline_runs(lake)
+    runs = job_runs(lake)
     ops_silver = runs.get("silver_clean")
     job_s = {j: (runs.get(j) or (None,) * 5)[4] for j in ("bronze_ingest", "silver_clean")}
     n = args.rows
