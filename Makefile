@@ -13,9 +13,11 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@command -v python3.11 >/dev/null || command -v python3 >/dev/null || { echo "setup: python3.11 not found" >&2; exit 1; }
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
-	$(PY) -m pip install -q --no-deps -e .
+	@# uv (from PyPI, into the venv) installs the same requirements as pip in ~25 s instead of ~90 s on a
+	@# fresh clone: it links files from its cache and installs in parallel (docs/testing.md).
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install -q --disable-pip-version-check "uv>=0.9,<1"
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.txt -r requirements-dev.txt
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
 jars: venv                  ## Spark's extra jars (jars.txt) and the local file-system jar (lakehouse_local/jvm)

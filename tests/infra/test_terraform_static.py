@@ -64,6 +64,7 @@ def test_validate(terraform, tf_init):
     assert result.returncode == 0, f"terraform validate:\n{result.stdout}\n{result.stderr}"
 
 
+@pytest.mark.long  # ~60 s of terraform processes (every tests/*.tftest.hcl run): make test-long
 def test_terraform_test_with_mock_provider(terraform, tf_init):
     started = time.monotonic()
     result = terraform("test", "-no-color", timeout=1500)

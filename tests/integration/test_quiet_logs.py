@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # two job processes with a JVM each: make test-long
 
 REPO = Path(__file__).resolve().parents[2]
 NOISE = (
