@@ -132,6 +132,14 @@ def test_quick_jit_is_asked_for_by_name_and_only_then_stops_at_c1(monkeypatch):
     assert runtime.jit_flags(default="quick") == ["-XX:TieredStopAtLevel=1"]  # Trino's default
 
 
+def test_small_inlining_only_with_interpreted_expressions(monkeypatch):
+    monkeypatch.delenv(runtime.CODEGEN_ENV, raising=False)  # Glue's and the bench's generated code: JDK defaults
+    assert not any("Inline" in flag for flag in runtime.driver_java_options().split())
+    monkeypatch.setenv(runtime.CODEGEN_ENV, "off")
+    flags = runtime.driver_java_options().split()
+    assert {"-XX:FreqInlineSize=100", "-XX:InlineSmallCode=1000", "-XX:MaxInlineLevel=8"} <= set(flags)
+
+
 def test_the_class_data_archive_is_used_only_when_written_for_this_class_path(monkeypatch, tmp_path):
     monkeypatch.setenv("LAKEHOUSE_JARS_DIR", str(tmp_path / "jars"))
     monkeypatch.delenv(runtime.CLASS_DATA_ENV, raising=False)
