@@ -213,10 +213,11 @@ def generated_code() -> bool:
 
 
 # With interpreted expressions (LAKEHOUSE_CODEGEN=off: small local runs) the driver's C2 compiler took ~50 of
-# `make lake`'s ~180 CPU-seconds on 2 cores, compiling Spark's planner and Delta's log code with HotSpot's
-# default inlining. Smaller inlining budgets make each C2 compilation smaller and cheaper; `make lake`, three
-# alternating pairs in one hour: 126.0 / 121.4 / 116.0 s -> 110.1 / 113.7 / 103.5 s (-10 %). Halving them
-# again (50 / 500 / 5) gave 117.3 s. JDK 17 defaults: FreqInlineSize 325, InlineSmallCode 2500, MaxInlineLevel 15.
+# `make lake`'s ~180 CPU-seconds on 2 cores, compiling Spark's planner, Java serialization, py4j and the SQL
+# parser (Java Flight Recorder's compilation events) with HotSpot's default inlining. Smaller inlining budgets
+# make each C2 compilation smaller and cheaper; `make lake`, three alternating pairs in one hour:
+# 126.0 / 121.4 / 116.0 s -> 110.1 / 113.7 / 103.5 s (-10 %). Halving them again (50 / 500 / 5) gave 117.3 s.
+# JDK 17 defaults: FreqInlineSize 325, InlineSmallCode 2500, MaxInlineLevel 15.
 SMALL_INLINING = ["-XX:FreqInlineSize=100", "-XX:InlineSmallCode=1000", "-XX:MaxInlineLevel=8"]
 
 
