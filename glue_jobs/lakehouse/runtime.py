@@ -219,20 +219,25 @@ def generated_code() -> bool:
 # 126.0 / 121.4 / 116.0 s -> 110.1 / 113.7 / 103.5 s (-10 %). Halving them again (50 / 500 / 5) gave 117.3 s.
 # JDK 17 defaults: FreqInlineSize 325, InlineSmallCode 2500, MaxInlineLevel 15.
 SMALL_INLINING = ["-XX:FreqInlineSize=100", "-XX:InlineSmallCode=1000", "-XX:MaxInlineLevel=8"]
+# ... and both compilers wait for twice HotSpot's invocation and loop counts before compiling a method: after
+# the inlining change C1 + C2 still took ~41 of `make lake`'s ~143 CPU-seconds (per-thread CPU times), much
+# of it on methods a short run calls a few thousand times. 3 alternating pairs: compiler threads 40.9 ->
+# 32.2 CPU-s, the run's JVM 143.3 -> 136.5 CPU-s, wall 88.8 -> 86.6 s. Scaling 4 slowed the tasks more.
+LATER_COMPILATION = ["-XX:CompileThresholdScaling=2"]
 
 
 def driver_java_options(class_path: list[str] = ()) -> str:
     """The local driver JVM's flags: ParallelGC (a batch driver wants throughput, not G1's concurrent
-    threads on 2 cores), the quiet log4j configuration, smaller C2 inlining with interpreted expressions
-    (SMALL_INLINING), the class-data archive of this class path when `make setup` wrote one
-    (class_data_flags), and C1 only when LAKEHOUSE_JIT=quick."""
+    threads on 2 cores), the quiet log4j configuration, smaller C2 inlining and later compilation with
+    interpreted expressions (SMALL_INLINING, LATER_COMPILATION), the class-data archive of this class path
+    when `make setup` wrote one (class_data_flags), and C1 only when LAKEHOUSE_JIT=quick."""
     options = [
         "-XX:+UseParallelGC",
         "-Dderby.system.home=/tmp/derby",
         f"-Dlog4j2.configurationFile=file:{_log4j2_file()}",
     ]
-    inlining = [] if generated_code() else SMALL_INLINING
-    return " ".join(options + inlining + class_data_flags(class_path) + jit_flags())
+    small_run_jit = [] if generated_code() else SMALL_INLINING + LATER_COMPILATION
+    return " ".join(options + small_run_jit + class_data_flags(class_path) + jit_flags())
 
 
 # Class-data sharing (JDK 17 AppCDS, `java -XX:SharedArchiveFile`): the classes a Spark + Delta session
@@ -264,6 +269,8 @@ def class_data_flags(class_path: list[str]) -> list[str]:
         return [f"-XX:SharedArchiveFile={archive}", "-Xlog:cds=off", "-Xlog:cds+dynamic=off"]
     return []
 
+
+SMALL_RUN_PAGE_SIZE = "1m"  # spark.buffer.pageSize with interpreted expressions (get_spark)
 
 # Local sessions' spark.sql.shuffle.partitions unless LAKEHOUSE_SHUFFLE_PARTITIONS is set (the bench raises it
 # for more sales lines: bench/lake_bench.py shuffle_partitions).
@@ -346,6 +353,11 @@ def get_spark(app_name: str = "lakehouse"):
         builder = builder.config("spark.sql.codegen.wholeStage", "false").config(
             "spark.sql.codegen.factoryMode", "NO_CODEGEN"
         )
+        # Spark sizes its memory pages from the execution memory (3g driver, 2 cores: 32 MB), and each sort
+        # or aggregation task takes at least one page, zeroed by the JVM: on `make lake`'s few thousand rows
+        # that was most of its ~45 GB of allocations. 1 MB pages (a record larger than a page still gets its
+        # own): GC threads 10-11 -> 4.3-5.3 CPU-s in a run. Spark's configuration guide: spark.buffer.pageSize.
+        builder = builder.config("spark.buffer.pageSize", SMALL_RUN_PAGE_SIZE)
     spark = builder.getOrCreate()
     if verbose():
         spark.sparkContext.setLogLevel("INFO")

@@ -69,6 +69,8 @@ def test_local_session_is_sized_for_a_small_machine(spark):
     assert spark.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
     gc = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
     assert {b.getName() for b in gc} == {"PS Scavenge", "PS MarkSweep"}  # the JVM really runs ParallelGC
+    # 1 MB memory pages, not the 32 MB Spark derives from a 3g driver on 2 cores: the memory manager uses it
+    assert spark.sparkContext._jvm.org.apache.spark.SparkEnv.get().memoryManager().pageSizeBytes() == 2**20
 
 
 def test_local_jars_are_on_the_class_path_and_not_copied_per_session(spark):
@@ -132,12 +134,14 @@ def test_quick_jit_is_asked_for_by_name_and_only_then_stops_at_c1(monkeypatch):
     assert runtime.jit_flags(default="quick") == ["-XX:TieredStopAtLevel=1"]  # Trino's default
 
 
-def test_small_inlining_only_with_interpreted_expressions(monkeypatch):
+def test_small_run_jit_flags_only_with_interpreted_expressions(monkeypatch):
     monkeypatch.delenv(runtime.CODEGEN_ENV, raising=False)  # Glue's and the bench's generated code: JDK defaults
-    assert not any("Inline" in flag for flag in runtime.driver_java_options().split())
+    default = runtime.driver_java_options().split()
+    assert not any("Inline" in flag or "CompileThreshold" in flag for flag in default)
     monkeypatch.setenv(runtime.CODEGEN_ENV, "off")
     flags = runtime.driver_java_options().split()
     assert {"-XX:FreqInlineSize=100", "-XX:InlineSmallCode=1000", "-XX:MaxInlineLevel=8"} <= set(flags)
+    assert "-XX:CompileThresholdScaling=2" in flags
 
 
 def test_the_class_data_archive_is_used_only_when_written_for_this_class_path(monkeypatch, tmp_path):
