@@ -270,8 +270,6 @@ def class_data_flags(class_path: list[str]) -> list[str]:
     return []
 
 
-SMALL_RUN_PAGE_SIZE = "1m"  # spark.buffer.pageSize with interpreted expressions (get_spark)
-
 # Local sessions' spark.sql.shuffle.partitions unless LAKEHOUSE_SHUFFLE_PARTITIONS is set (the bench raises it
 # for more sales lines: bench/lake_bench.py shuffle_partitions).
 SHUFFLE_PARTITIONS = 4
@@ -357,7 +355,7 @@ def get_spark(app_name: str = "lakehouse"):
         # or aggregation task takes at least one page, zeroed by the JVM: on `make lake`'s few thousand rows
         # that was most of its ~45 GB of allocations. 1 MB pages (a record larger than a page still gets its
         # own): GC threads 10-11 -> 4.3-5.3 CPU-s in a run. Spark's configuration guide: spark.buffer.pageSize.
-        builder = builder.config("spark.buffer.pageSize", SMALL_RUN_PAGE_SIZE)
+        builder = builder.config("spark.buffer.pageSize", "1m")
     spark = builder.getOrCreate()
     if verbose():
         spark.sparkContext.setLogLevel("INFO")
