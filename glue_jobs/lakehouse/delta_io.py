@@ -465,6 +465,30 @@ def overwrite_files(spark, path: str) -> tuple[list[str], int] | None:
     return _data_file_paths(spark, path, adds), int(metrics["numOutputRows"])
 
 
+def checksum_files(spark, path: str) -> tuple[list[str], int] | None:
+    """(absolute data files, rows) of the table's latest version from its checksum file, no Spark job.
+
+    The Delta protocol's version checksum (_delta_log/<N>.crc) may carry `allFiles`, the snapshot's add
+    actions; Delta 3.3 writes them after each commit when the table has fewer than 50 files
+    (spark.databricks.delta.allFilesInCrc.*), each with its stats (numRecords). None when the latest
+    version has no checksum, or it has no allFiles, or a file lacks numRecords or has a deletion vector
+    (its rows are not the file's records): the caller asks Delta instead (a state reconstruction)."""
+    commits = _commits(spark, path)
+    if not commits:
+        return None
+    checksum = re.sub(r"\.json$", ".crc", commits[max(commits)])
+    _, hpath, fs = _hadoop(spark, checksum)
+    if not fs.exists(hpath):
+        return None
+    files = json.loads("".join(_read_lines(spark, checksum))).get("allFiles")
+    if files is None:
+        return None
+    records = [json.loads(f.get("stats") or "{}").get("numRecords") for f in files]
+    if any(n is None for n in records) or any(f.get("deletionVector") for f in files):
+        return None
+    return _data_file_paths(spark, path, [f["path"] for f in files]), sum(records)
+
+
 @dataclass(frozen=True)
 class TableState:
     """What a reader pins before it reads: the table's identity (a recreated table gets a new id) and version."""

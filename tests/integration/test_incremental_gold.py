@@ -96,6 +96,18 @@ def change_silver(spark, lake) -> Changes:
     )
 
 
+def add_a_new_day(spark, lake, not_of: str) -> None:
+    """Appends to silver.sales a day after its last one, as a day's silver run does: a copy of the last
+    day's lines (new ids) but those of customer `not_of`, whose profile a test follows."""
+    sales = spark.read.format("delta").load(f"{lake}/silver/sales")
+    last = sales.agg(F.max("sale_date")).first()[0]
+    day = sales.where((F.col("sale_date") == last) & ~F.col("customer_id").eqNullSafe(not_of))
+    day = day.withColumn("transaction_id", F.concat(F.lit("NEW-"), "transaction_id"))
+    day.withColumn("sale_date", F.date_add("sale_date", 1)).write.format("delta").mode("append").save(
+        f"{lake}/silver/sales"
+    )
+
+
 @pytest.fixture(scope="module")
 def lakes(spark, chain_lake, tmp_path_factory):
     """(incremental lake, full-rebuild lake, the replay's gold summary, the rebuild's, the changes' gold
@@ -114,9 +126,11 @@ def lakes(spark, chain_lake, tmp_path_factory):
     changes = change_silver(spark, inc)
     # max_share 1: an UPDATE rewrites whole files of this small silver.sales
     changed = run(spark, JobConfig(str(inc), run_id="gold-after-changes", pii_salt="test-salt"), max_share=1.0)
+    add_a_new_day(spark, inc, changes.customer)
+    new_day = run(spark, JobConfig(str(inc), run_id="gold-new-day", pii_salt="test-salt"), max_share=1.0)
     shutil.copytree(inc, full)
     rebuilt = run(spark, JobConfig(str(full), run_id="gold-full", pii_salt="test-salt"), rebuild=True)
-    return Lakes(str(inc), str(full), summary, rebuilt, changed, changes, before)
+    return Lakes(str(inc), str(full), summary, rebuilt, changed, changes, before, new_day)
 
 
 @dataclass
@@ -128,6 +142,7 @@ class Lakes:
     changed: dict
     changes: Changes
     before: dict  # rows of some tables before the changes
+    new_day: dict  # the gold summary of a day of new sales after the changes (add_a_new_day)
 
 
 def test_the_chain_took_the_incremental_path(spark, chain_lake, lakes):
@@ -144,6 +159,19 @@ def test_the_chain_took_the_incremental_path(spark, chain_lake, lakes):
 def test_incremental_gold_equals_a_full_rebuild(spark, lakes, table):
     got, want = rows(spark, lakes.inc, table), rows(spark, lakes.full, table)
     assert len(got) == len(want) and got == want
+
+
+def test_an_incremental_run_reports_each_tables_stored_rows(spark, lakes):
+    # the new day's run added a day no file of fact_sales or daily_sales held (its replaceWhere wrote the
+    # day's rows only) and changed no customer (dim_customer not merged); each figure is the table's
+    # rows, read back in full
+    assert lakes.new_day["path"] == "incremental" and lakes.new_day["scope"] == {
+        "days": 1,
+        "fx_ranges": [],
+        "customers": 0,
+    }
+    stored = {t: len(rows(spark, lakes.inc, t)) for t in TABLES}
+    assert lakes.new_day["tables"] == stored
 
 
 def profiles(spark, lake) -> dict:

@@ -135,3 +135,35 @@ def test_key_ranges_bound_every_key_column_and_keep_null_keys(spark):
     )
     assert delta_io.key_ranges(df, ["n"]) == "t.`n` IS NULL"
     assert delta_io.key_ranges(df.limit(0), ["currency"]) is None
+
+
+def test_checksum_files_are_the_live_files_and_rows_delta_reads(spark, tmp_path):
+    path = str(tmp_path / "t")
+    rows = spark.createDataFrame([(i, f"v{i}") for i in range(6)], "id int, v string").repartition(3)
+    changes = spark.createDataFrame([(2, "B"), (9, "new")], "id int, v string")
+    steps = [
+        lambda: delta_io.overwrite(rows, path),
+        lambda: delta_io.append(rows.where("id < 2"), path),
+        lambda: delta_io.replace_where(changes.where("id = 2"), path, "id = 2"),  # rewrites the files holding 2
+        lambda: delta_io.merge_upsert(spark, changes, path, ["id"]),
+    ]
+    for step in steps:
+        step()
+        table = spark.read.format("delta").load(path)
+        files, count = delta_io.checksum_files(spark, path)
+        assert (sorted(files), count) == (sorted(table.inputFiles()), table.count())
+
+
+def test_checksum_files_defer_to_delta_when_the_checksum_cannot_say(spark, tmp_path):
+    path = str(tmp_path / "t")
+    rows = spark.createDataFrame([(i,) for i in range(4)], "id int")
+    delta_io.overwrite(rows, path)
+    assert delta_io.checksum_files(spark, path) is not None
+    crc = tmp_path / "t" / "_delta_log" / f"{0:020d}.crc"
+    crc.unlink()  # no checksum for the latest version
+    assert delta_io.checksum_files(spark, path) is None
+    # deleted rows kept as a deletion vector: the file's numRecords still counts them
+    spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')")
+    spark.sql(f"DELETE FROM delta.`{path}` WHERE id = 1")
+    assert spark.read.format("delta").load(path).count() == 3
+    assert delta_io.checksum_files(spark, path) is None

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse import delta_io
+from lakehouse import delta_io, parallel
 from lakehouse.gold.fx import usable_rates
 
 BEFORE = ("delete", "update_preimage")
@@ -155,17 +155,18 @@ def sales_share(spark, silver_root: str, written: int) -> float:
     return written / size if size else 0.0
 
 
-def changed_rows(spark, silver_root: str, p: Plan, table: str, columns) -> tuple[DataFrame, DataFrame] | None:
-    """(rows gone, rows come) of `table` on `columns` since the last build: what was removed or
-    replaced, and what was added or put in its place, without the pairs an update left unchanged
-    on these columns. None when the table did not change."""
+def changed_rows(spark, silver_root: str, p: Plan, table: str, columns) -> DataFrame | None:
+    """The rows of `table` on `columns` its commits since the last build removed or added, without those an
+    update left as they were on these columns: each distinct row whose count among the feed's post-images
+    (inserts, update post-images) differs from its count among the pre-images (deletes, update
+    pre-images). One aggregation of the change feed (what `exceptAll` both ways would give, read once).
+    None when the table did not change."""
     if table not in p.now or p.now[table] == p.since.get(table):
         return None
     feed = delta_io.change_feed(spark, f"{silver_root}/{table}", p.since[table] + 1, p.now[table])
     cols = [c for c in feed.columns if c not in CDF_COLUMNS] if columns is ALL else list(columns)
-    before = feed.where(F.col("_change_type").isin(*BEFORE)).select(*cols)
-    after = feed.where(~F.col("_change_type").isin(*BEFORE)).select(*cols)
-    return before.exceptAll(after), after.exceptAll(before)
+    net = F.sum(F.when(F.col("_change_type").isin(*BEFORE), -1).otherwise(1)).alias("_net")
+    return feed.groupBy(*cols).agg(net).where("_net != 0").drop("_net")
 
 
 def days_of(df: DataFrame, col: str = "sale_date") -> set[date]:
@@ -192,21 +193,31 @@ def scope(
     spark, silver_root: str, p: Plan, fact_sales: DataFrame, customers_table: str, sales_cols, fx_rates: DataFrame
 ) -> Scope:
     """What the silver changes since the last build touch (see the module docstring). Raises when a
-    change feed cannot be read (the caller falls back to a full rebuild)."""
-    s = Scope()
-    sales = changed_rows(spark, silver_root, p, "sales", sales_cols)
-    if sales:
-        s.days |= days_of(sales[0].unionByName(sales[1]))
-    products = changed_rows(spark, silver_root, p, "products", ("product_id", "product_name", "category"))
-    if products:
-        ids = products[0].unionByName(products[1]).select("product_id").distinct()
-        s.days |= days_of(fact_sales.join(ids, "product_id", "left_semi"))
-    fx = changed_rows(spark, silver_root, p, "fx_rates", ("rate_date", "currency", "rate_to_usd"))
-    if fx:
-        s.ranges = fx_ranges(fx[0].unionByName(fx[1]), fx_rates)
-    customers = changed_rows(spark, silver_root, p, customers_table, ALL)
-    if customers:
-        s.customers = {
-            r[0] for r in customers[0].unionByName(customers[1]).select("customer_id").distinct().collect() if r[0]
-        }
-    return s
+    change feed cannot be read (the caller falls back to a full rebuild). Each table's change is a
+    separate small Spark job, mostly the driver's time: they run together (lakehouse.parallel)."""
+
+    def sales_days() -> set[date]:
+        sales = changed_rows(spark, silver_root, p, "sales", sales_cols)
+        return days_of(sales) if sales else set()
+
+    def product_days() -> set[date]:
+        products = changed_rows(spark, silver_root, p, "products", ("product_id", "product_name", "category"))
+        if not products:
+            return set()
+        ids = products.select("product_id").distinct()
+        return days_of(fact_sales.join(ids, "product_id", "left_semi"))
+
+    def ranges() -> list[tuple[date, date | None]]:
+        fx = changed_rows(spark, silver_root, p, "fx_rates", ("rate_date", "currency", "rate_to_usd"))
+        return fx_ranges(fx, fx_rates) if fx else []
+
+    def customers() -> set[str]:
+        changed = changed_rows(spark, silver_root, p, customers_table, ALL)
+        if not changed:
+            return set()
+        ids = changed.select("customer_id").distinct()
+        return {r[0] for r in ids.collect() if r[0]}
+
+    parts = [sales_days, product_days, ranges, customers]
+    sales, products, fx, ids = parallel.run_concurrently(parts, lambda part: [], lambda part: part())
+    return Scope(days=sales | products, ranges=fx, customers=ids)

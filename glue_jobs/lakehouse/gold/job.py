@@ -247,8 +247,9 @@ def run(spark: SparkSession, config, rebuild: bool = False, max_share: float = i
 # gold/_customer_orders (one row per customer), which the run updates with what the facts gained and lost.
 SCOPED_MARTS = ("daily_sales", "product_performance", "customer_360")
 CUSTOMER_ORDERS = "_customer_orders"
-# Full writes lay these out by sale_date, so a later replaceWhere of some days rewrites only their files.
-RANGE_BY = {"fact_sales": "sale_date", "daily_sales": "sale_date"}
+# Full writes lay these out by the column the incremental path replaces them on (sale_date, month), so a
+# later replaceWhere of some days or a month rewrites only the files holding them, not every file.
+RANGE_BY = {"fact_sales": "sale_date", "daily_sales": "sale_date", "product_performance": "month"}
 
 
 def _build(spark: SparkSession, config, salt: str, fingerprint: str, recorded, rebuild: bool, max_share: float) -> dict:
@@ -261,18 +262,32 @@ def _build(spark: SparkSession, config, salt: str, fingerprint: str, recorded, r
     summary["fx"] = {"sales": 0, "fx_missing": 0, "missing_by_currency": {}}
     for table, reason in not_built.items():
         log.warning("gold: gold.%s not built: %s", table, reason)
-    if not_built:  # the incremental path needs every input (a first run, or a source not delivered yet)
-        p, scope = incremental.Plan("full", f"silver inputs missing for {sorted(not_built)}"), None
-    else:
-        p, scope = _plan(spark, config, declared, fingerprint, recorded, rebuild, max_share, silver.fx_rates)
-    summary["path"], summary["path_reason"] = p.path, p.reason
-    log.info("gold: %s rebuild (%s)", p.path, p.reason)
-    if p.path == "incremental":
-        _build_incremental(spark, config, salt, settings, silver, out, summary, scope)
-    else:
-        _build_full(spark, config, salt, settings, silver, out, summary)
+
+    def build(step: str) -> None:
+        if step == "dim_date":
+            out.overwrite("dim_date", star.dim_date(silver.sales))
+        elif step == "dim_product":
+            out.overwrite("dim_product", star.dim_product(silver.products))
+        elif not_built:  # the incremental path needs every input (a first run, or a source not delivered yet)
+            summary["path"], summary["path_reason"] = "full", f"silver inputs missing for {sorted(not_built)}"
+            _build_full(spark, config, salt, settings, silver, out, summary)
+        else:
+            p, scope = _plan(spark, config, declared, fingerprint, recorded, rebuild, max_share, silver.fx_rates)
+            summary["path"], summary["path_reason"] = p.path, p.reason
+            log.info("gold: %s rebuild (%s)", p.path, p.reason)
+            if p.path == "incremental":
+                _build_incremental(spark, config, salt, settings, silver, out, summary, scope)
+            else:
+                _build_full(spark, config, salt, settings, silver, out, summary)
+
+    # dim_date and dim_product are rebuilt in full on either path, so they need not wait for the plan
+    parallel.run_concurrently(["path", *[d for d in SMALL_DIMS if d not in not_built]], lambda step: [], build)
     out.check_all_written(not_built)
     return summary
+
+
+# One row per day / product, rebuilt in full from silver whichever path the run takes.
+SMALL_DIMS = ("dim_date", "dim_product")
 
 
 def _customers_table(spark, config) -> str:
@@ -304,10 +319,11 @@ def _plan(spark, config, declared, fingerprint: str, recorded, rebuild: bool, ma
 
 
 def _build_full(spark, config, salt: str, settings: GoldSettings, silver: SilverInputs, out, summary) -> None:
-    """Every table whose silver inputs exist, from all of silver (summary["not_built"]: the others).
+    """Every table whose silver inputs exist, from all of silver (summary["not_built"]: the others), but
+    SMALL_DIMS (_build writes them).
 
-    The dimensions are independent of each other and written two at a time (lakehouse.parallel); the
-    facts and marts wait for dim_customer, whose versions they are keyed to.
+    dim_customer and dim_store are independent and written together (lakehouse.parallel); the facts and
+    marts wait for dim_customer, whose versions they are keyed to.
     """
     built = {}
 
@@ -318,15 +334,12 @@ def _build_full(spark, config, salt: str, settings: GoldSettings, silver: Silver
                     spark, config.paths, silver.customers, settings, salt, out
                 )
                 s.rows = out.rows["dim_customer"]
-        elif name == "dim_date":
-            out.overwrite("dim_date", star.dim_date(silver.sales))
+        elif name == "dim_store":
             out.overwrite("dim_store", star.dim_store(silver.sales))
-        elif name == "dim_product":
-            out.overwrite("dim_product", star.dim_product(silver.products))
         else:
             _build_facts(silver, built["dim_customer"], out.declared, out, summary)
 
-    names = [n for n in ("dim_customer", "fact_sales", "dim_date", "dim_product") if n not in summary["not_built"]]
+    names = [n for n in ("dim_customer", "fact_sales", "dim_store") if n not in summary["not_built"]]
     parallel.run_concurrently(names, lambda n: ["dim_customer"] if n == "fact_sales" else [], build)
 
 
@@ -341,7 +354,7 @@ def _build_facts(silver: SilverInputs, dim_customer: DataFrame, declared, out: G
 
         def mart(name: str) -> None:
             if name == "customer_360":
-                _write_customer_360(out, marts.customer_orders(enriched), marts_inputs)
+                _write_customer_360(out, marts.customer_orders(enriched).localCheckpoint(), marts_inputs)
             else:
                 out.overwrite(name, marts.build(name, enriched, **marts_inputs))
 
@@ -351,70 +364,154 @@ def _build_facts(silver: SilverInputs, dim_customer: DataFrame, declared, out: G
 
 
 def _build_incremental(spark, config, salt, settings: GoldSettings, silver: SilverInputs, out, summary, scope) -> None:
-    """Rebuild only what `scope` touches (lakehouse.gold.incremental); the small tables in full."""
-    paths = config.paths
-    ids = spark.createDataFrame([(c,) for c in sorted(scope.customers)], "customer_id string")
-    with stage("gold_aggregates dim_customer") as s:
-        changed_customers = silver.customers.join(ids, "customer_id", "left_semi")
-        dim_customer, summary["scd2"] = build_dim_customer(spark, paths, changed_customers, settings, salt, out)
-        s.rows = out.rows["dim_customer"]
+    """Rebuild only what `scope` touches (lakehouse.gold.incremental); dim_store in full (SMALL_DIMS: _build).
+
+    A day's steps are small Spark jobs and Delta commits whose time is mostly the driver's, so they run
+    as the full path's do, up to three at a time (lakehouse.parallel), each once the steps whose tables
+    or results it reads have ended (INCREMENTAL_STEPS).
+    """
+    steps = _IncrementalSteps(spark, config.paths, settings, salt, silver, out, summary, scope)
     summary["scope"] = {
         "days": len(scope.days),
         "fx_ranges": [f"{a}..{b or ''}" for a, b in scope.ranges],
         "customers": len(scope.customers),
     }
-    orders = None  # the per-customer order figures, unchanged when no sale day was touched
-    if scope.empty_for_sales():
-        for name in ("fact_sales", "daily_sales", "product_performance"):
-            out.refresh(name)
-    else:
-        orders = _replace_touched_days(spark, paths, silver, dim_customer, scope, out, summary)
-    if scope.customers:
-        with stage("gold_aggregates fact_sales customer keys") as s:
-            s.rows = _rekey_facts(spark, paths.gold("fact_sales"), dim_customer, ids)
-            out.refresh("fact_sales")
-    out.overwrite("dim_date", star.dim_date(silver.sales))
-    out.overwrite("dim_store", star.dim_store(_last_day_sales(spark, paths, silver.sales)))
-    out.overwrite("dim_product", star.dim_product(silver.products))
-    if "customer_360" in out.declared:
-        marts_inputs = {"customers_current": dim_customer.where("is_current"), "web_events": silver.web_events}
-        _write_customer_360(out, orders, marts_inputs)
-
-
-def _replace_touched_days(spark, paths, silver: SilverInputs, dim_customer, scope, out, summary) -> DataFrame:
-    """fact_sales and daily_sales: the touched days from silver; product_performance (the touched months)
-    and the per-customer order figures (returned) updated from the facts those days lose and gain
-    (lakehouse.gold.updates). summary["fx"]: the FX conversion of the rebuilt days' sales."""
-    days = scope.predicate("sale_date")
-    lost = updates.Lost.of(delta_io.read(spark, paths.gold("fact_sales")).where(days))
-    stored = delta_io.read(spark, paths.gold("product_performance")).where(scope.predicate("month", month=True))
-    enriched = enrich_sales(silver.sales.where(days), silver.fx_rates, dim_customer, silver.products)
-    enriched = enriched.persist(StorageLevel.MEMORY_AND_DISK)
-
-    def recompute(pairs: list[tuple]) -> DataFrame:
-        wanted = spark.createDataFrame(pairs, "month date, product_id string")
-        months = F.trunc(F.col("sale_date"), "month").isin(sorted({m for m, _ in pairs}))
-        sales = silver.sales.where(months).join(wanted.select("product_id").distinct(), "product_id", "left_semi")
-        full = marts.product_performance(enrich_sales(sales, silver.fx_rates, dim_customer, silver.products))
-        return full.drop("category_rank").join(wanted, updates.PRODUCT_MONTH, "left_semi")
-
-    def customer_facts(ids: list) -> DataFrame:
-        known = F.col("customer_id").isin([c for c in ids if c is not None])
-        picked = known | F.col("customer_id").isNull() if None in ids else known
-        return marts.customer_orders(delta_io.read(spark, paths.gold("fact_sales")).where(picked))
-
+    names = [n for n in INCREMENTAL_STEPS if steps.wanted(n)]
     try:
-        out.replace("fact_sales", star.fact_sales(enriched), days)
-        summary["fx"] = fx_summary(enriched)
-        out.replace("daily_sales", marts.daily_sales(enriched), days)
-        performance = updates.product_performance(stored, lost, enriched, recompute)
-        out.replace("product_performance", performance, scope.predicate("month", month=True))
-        if "customer_360" not in out.declared:
-            return None
-        stored = delta_io.read(spark, paths.gold(CUSTOMER_ORDERS))
-        return updates.customer_orders(stored, lost, enriched, customer_facts).localCheckpoint()
+        parallel.run_concurrently(names, lambda n: INCREMENTAL_STEPS[n], steps.run)
     finally:
-        enriched.unpersist()
+        if steps.touched_sales is not None:
+            steps.touched_sales.unpersist()
+
+
+# Each incremental step and the steps it waits for: `lost` reads fact_sales before `fact_sales` replaces
+# the touched days; `customer_360` recomputes customers who lost facts from the replaced fact_sales;
+# `dim_store` finds each store's last sale day in the replaced daily_sales; `enriched` (the touched
+# days' sales, FX-converted and keyed to dim_customer's versions) feeds the tables after it.
+INCREMENTAL_STEPS = {
+    "dim_customer": [],
+    "lost": [],
+    "enriched": ["dim_customer"],
+    "fact_sales": ["enriched", "lost"],
+    "daily_sales": ["enriched"],
+    "product_performance": ["enriched", "lost"],
+    "customer_keys": ["dim_customer", "fact_sales"],
+    "dim_store": ["daily_sales"],
+    "customer_360": ["dim_customer", "enriched", "lost", "fact_sales"],
+}
+
+
+class _IncrementalSteps:
+    """The incremental path's steps (INCREMENTAL_STEPS), sharing what earlier steps produced."""
+
+    def __init__(self, spark, paths, settings: GoldSettings, salt: str, silver: SilverInputs, out, summary, scope):
+        self.spark, self.paths, self.settings, self.salt = spark, paths, settings, salt
+        self.silver, self.out, self.summary, self.scope = silver, out, summary, scope
+        self.ids = spark.createDataFrame([(c,) for c in sorted(scope.customers)], "customer_id string")
+        self.days = scope.predicate("sale_date")
+        self.months = scope.predicate("month", month=True)
+        self.customer_dim = self.lost_keys = self.touched_sales = None  # set by the steps of those names
+
+    def wanted(self, name: str) -> bool:
+        if name == "customer_keys":
+            return bool(self.scope.customers)
+        if name == "customer_360":
+            return "customer_360" in self.out.declared
+        return True
+
+    def run(self, name: str) -> None:
+        getattr(self, name)()
+
+    def dim_customer(self) -> None:
+        """The SCD2 MERGE of the changed customers' versions; with none changed the dim is as the last build
+        left it (the plan checked gold is unchanged since), so only its versions are counted."""
+        with stage("gold_aggregates dim_customer") as s:
+            if self.scope.customers:
+                changed = self.silver.customers.join(self.ids, "customer_id", "left_semi")
+                self.customer_dim, self.summary["scd2"] = build_dim_customer(
+                    self.spark, self.paths, changed, self.settings, self.salt, self.out
+                )
+            else:
+                self.customer_dim = delta_io.read(self.spark, self.paths.gold("dim_customer"))
+                rows, current = scd2.counts(self.spark, self.paths.gold("dim_customer"))
+                self.summary["scd2"] = vars(scd2.Scd2Result(rows, current, 0, 0, 0, 0))
+                self.out.rows["dim_customer"] = rows
+            s.rows = self.out.rows["dim_customer"]
+
+    def _sales_touched(self) -> bool:
+        return not self.scope.empty_for_sales()
+
+    def lost(self) -> None:
+        if self._sales_touched():
+            self.lost_keys = updates.Lost.of(delta_io.read(self.spark, self.paths.gold("fact_sales")).where(self.days))
+
+    def enriched(self) -> None:
+        """The touched days' sales, enriched and cached; summary["fx"]: their FX conversion (which caches them)."""
+        if self._sales_touched():
+            sales = self.silver.sales.where(self.days)
+            enriched = enrich_sales(sales, self.silver.fx_rates, self.customer_dim, self.silver.products)
+            self.touched_sales = enriched.persist(StorageLevel.MEMORY_AND_DISK)
+            self.summary["fx"] = fx_summary(self.touched_sales)
+
+    def fact_sales(self) -> None:
+        if self._sales_touched():
+            self.out.replace("fact_sales", star.fact_sales(self.touched_sales), self.days)
+        else:
+            self.out.refresh("fact_sales")
+
+    def daily_sales(self) -> None:
+        if self._sales_touched():
+            self.out.replace("daily_sales", marts.daily_sales(self.touched_sales), self.days)
+        else:
+            self.out.refresh("daily_sales")
+
+    def product_performance(self) -> None:
+        """The touched months' rows, from their stored rows and the change (lakehouse.gold.updates)."""
+        if not self._sales_touched():
+            self.out.refresh("product_performance")
+            return
+        silver, dim_customer = self.silver, self.customer_dim
+
+        def recompute(pairs: list[tuple]) -> DataFrame:
+            wanted = self.spark.createDataFrame(pairs, "month date, product_id string")
+            months = F.trunc(F.col("sale_date"), "month").isin(sorted({m for m, _ in pairs}))
+            sales = silver.sales.where(months).join(wanted.select("product_id").distinct(), "product_id", "left_semi")
+            full = marts.product_performance(enrich_sales(sales, silver.fx_rates, dim_customer, silver.products))
+            return full.drop("category_rank").join(wanted, updates.PRODUCT_MONTH, "left_semi")
+
+        stored = delta_io.read(self.spark, self.paths.gold("product_performance")).where(self.months)
+        performance = updates.product_performance(stored, self.lost_keys, self.touched_sales, recompute)
+        self.out.replace("product_performance", performance, self.months)
+
+    def customer_keys(self) -> None:
+        with stage("gold_aggregates fact_sales customer keys") as s:
+            s.rows = _rekey_facts(self.spark, self.paths.gold("fact_sales"), self.customer_dim, self.ids)
+            self.out.refresh("fact_sales")
+
+    def dim_store(self) -> None:
+        self.out.overwrite("dim_store", star.dim_store(_last_day_sales(self.spark, self.paths, self.silver.sales)))
+
+    def customer_360(self) -> None:
+        """From the per-customer order figures, updated with what the touched days' facts gained and lost
+        (unchanged when no sale day was touched)."""
+        orders = None
+        if self._sales_touched():
+            fact_path = self.paths.gold("fact_sales")
+
+            def customer_facts(ids: list) -> DataFrame:
+                known = F.col("customer_id").isin([c for c in ids if c is not None])
+                picked = known | F.col("customer_id").isNull() if None in ids else known
+                return marts.customer_orders(delta_io.read(self.spark, fact_path).where(picked))
+
+            stored = delta_io.read(self.spark, self.paths.gold(CUSTOMER_ORDERS))
+            orders = updates.customer_orders(
+                stored, self.lost_keys, self.touched_sales, customer_facts
+            ).localCheckpoint()
+        marts_inputs = {
+            "customers_current": self.customer_dim.where("is_current"),
+            "web_events": self.silver.web_events,
+        }
+        _write_customer_360(self.out, orders, marts_inputs)
 
 
 def _last_day_sales(spark, paths, sales: DataFrame) -> DataFrame:
@@ -427,12 +524,15 @@ def _last_day_sales(spark, paths, sales: DataFrame) -> DataFrame:
 
 
 def _write_customer_360(out: GoldWriter, orders: DataFrame | None, marts_inputs: dict) -> None:
-    """customer_360 from the per-customer order figures (marts.customer_orders), which are kept in
-    gold/_customer_orders for the next incremental run (None: they did not change)."""
+    """customer_360 from the per-customer order figures (marts.customer_orders, checkpointed: written and
+    read once), which are kept in gold/_customer_orders for the next incremental run (None: they did not
+    change)."""
     path = out.paths.gold(CUSTOMER_ORDERS)
     if orders is not None:
         delta_io.overwrite(orders, path)
-    out.overwrite("customer_360", marts.profiles(delta_io.read(out.spark, path), **marts_inputs))
+    else:
+        orders = delta_io.read(out.spark, path)
+    out.overwrite("customer_360", marts.profiles(orders, **marts_inputs))
 
 
 def _rekey_facts(spark, fact_path: str, dim_customer: DataFrame, ids: DataFrame) -> int:

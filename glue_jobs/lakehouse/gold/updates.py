@@ -30,8 +30,8 @@ class Lost:
     def of(cls, old: DataFrame) -> "Lost":
         """From gold.fact_sales of the touched days, read before the run replaces them."""
         month = F.trunc(F.col("sale_date"), "month").alias("month")
-        pairs = [tuple(r) for r in old.select(month, "product_id").distinct().collect()]
-        return cls(pairs, [r[0] for r in old.select("customer_id").distinct().collect()])
+        keys = old.select(month, "product_id", "customer_id").distinct().collect()  # one Spark job for both
+        return cls(sorted({(r[0], r[1]) for r in keys}), list({r[2] for r in keys}))
 
 
 def product_performance(
