@@ -255,8 +255,8 @@ def main() -> int:
 
     # The warm-up runs both gold paths: the small lake's day goes the full path (it is half of its silver),
     # the big lake's the incremental one; without its own warm-up the big lake's day alone would pay the
-    # JIT compilation of the incremental path's code (change feed, replaceWhere): 8.7 CPU-s of compiler
-    # threads against 2.4 in one measured run.
+    # JIT compilation of the incremental path's code (change feed, replaceWhere): 8.0-8.7 CPU-s of compiler
+    # threads in a session's first incremental gold run against 1.9-2.7 in later ones (docs/incremental-gold.md).
     print("warming the session on a throw-away lake (gold: a full and an incremental run)", flush=True)
     warm, _ = make_lake(out, drop, 1)
     run_chain(warm)

@@ -433,9 +433,8 @@ class _IncrementalSteps:
                 )
             else:
                 self.customer_dim = delta_io.read(self.spark, self.paths.gold("dim_customer"))
-                rows, current = scd2.counts(self.spark, self.paths.gold("dim_customer"))
-                self.summary["scd2"] = vars(scd2.Scd2Result(rows, current, 0, 0, 0, 0))
-                self.out.rows["dim_customer"] = rows
+                self.summary["scd2"] = vars(scd2.unchanged(self.spark, self.paths.gold("dim_customer")))
+                self.out.rows["dim_customer"] = self.summary["scd2"]["rows"]
             s.rows = self.out.rows["dim_customer"]
 
     def _sales_touched(self) -> bool:

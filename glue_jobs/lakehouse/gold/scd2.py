@@ -124,7 +124,7 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
         timeline = build_timeline(staged)
         lineage.wrote(path, timeline)
         timeline.write.format("delta").mode("overwrite").save(path)
-        n, cur = counts(spark, path)
+        n, cur = _counts(spark, path)
         return Scd2Result(
             rows=n,
             current=cur,
@@ -140,8 +140,7 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
     touched = new.select(KEY).distinct()
     touched_n = touched.count()
     if touched_n == 0:
-        n, cur = counts(spark, path)
-        return Scd2Result(rows=n, current=cur, inserted=0, updated=0, deleted=0, touched_keys=0)
+        return unchanged(spark, path)
 
     existing = tdf.join(touched, KEY, "left_semi")
     versions = (
@@ -163,7 +162,7 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
         .execute()
     )
     _, m = delta_io.last_operation(spark, path)
-    n, cur = counts(spark, path)
+    n, cur = _counts(spark, path)
     return Scd2Result(
         rows=n,
         current=cur,
@@ -174,7 +173,13 @@ def merge_scd2(spark: SparkSession, staged: DataFrame, path: str, protect=None) 
     )
 
 
-def counts(spark: SparkSession, path: str) -> tuple[int, int]:
+def unchanged(spark: SparkSession, path: str) -> Scd2Result:
+    """The result of a MERGE that changed nothing: the dim's versions counted, nothing inserted or updated."""
+    n, cur = _counts(spark, path)
+    return Scd2Result(rows=n, current=cur, inserted=0, updated=0, deleted=0, touched_keys=0)
+
+
+def _counts(spark: SparkSession, path: str) -> tuple[int, int]:
     """(versions, current versions) of the dim."""
     r = (
         spark.read.format("delta")
